@@ -1,0 +1,35 @@
+# The README's commands. Each one creates .venv from a Python >= 3.12 it finds and installs
+# the package into it first, so both work on a machine that has only Python.
+VENV      := .venv
+VPY       := $(VENV)/bin/python
+STAMP     := $(VENV)/.installed
+EXTRAS    ?= dev
+
+.PHONY: demo test lint format bench clean
+
+$(STAMP): pyproject.toml
+	@PY=$$(sh tools/find-python.sh) || exit 1; \
+	  if [ ! -x $(VPY) ]; then echo "creating $(VENV) with $$PY"; "$$PY" -m venv $(VENV) || exit 1; fi
+	$(VPY) -m pip install --quiet --upgrade pip
+	$(VPY) -m pip install --quiet -e ".[$(EXTRAS)]"
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(VPY) -m sim.demo
+
+test: $(STAMP)
+	$(VPY) -m pytest -n 2 -q
+
+lint: $(STAMP)
+	$(VPY) -m ruff check .
+	$(VPY) -m ruff format --check .
+
+format: $(STAMP)
+	$(VPY) -m ruff format .
+	$(VPY) -m ruff check --fix .
+
+bench: $(STAMP)
+	$(VPY) benchmarks/bench_run.py
+
+clean:
+	rm -rf $(VENV) outputs .pytest_cache .ruff_cache

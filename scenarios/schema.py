@@ -1,0 +1,408 @@
+"""Typed, validated description of one scenario: network, policy (levers), threat (uncertainties).
+
+A scenario is plain data. It is composed from YAML by Hydra (:mod:`scenarios.compose`) or built in
+Python, validated here, and handed to :class:`sim.model.CorridorModel`. The split between
+:class:`Policy` (what a decision-maker controls) and :class:`Threat` (what nobody controls) follows
+the XLRM framing of exploratory modelling (Lempert, Popper and Bankes 2003; Kwakkel 2017).
+
+Every field carries its unit, its allowed range and a one-line meaning in its metadata; the
+validation messages and the parameter table of ``docs/ODD.md`` are generated from the same
+metadata, so they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import math
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+__all__ = [
+    "Demand",
+    "NetworkSpec",
+    "Policy",
+    "Population",
+    "Scenario",
+    "ScenarioError",
+    "Threat",
+    "parameter_table",
+]
+
+
+class ScenarioError(ValueError):
+    """Invalid scenario input. ``field`` is the dotted name of the offending field."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        self.message = message
+        super().__init__(f"{field}: {message}" if field else message)
+
+
+def P(default, kind, *, unit="", doc="", lo=None, hi=None, lo_open=False, hi_open=False,
+      choices=None, nullable=False, source="assumption"):  # noqa: D103, N802
+    meta = dict(kind=kind, unit=unit, doc=doc, lo=lo, hi=hi, lo_open=lo_open, hi_open=hi_open,
+                choices=choices, nullable=nullable, source=source)
+    if isinstance(default, dict):
+        return field(default_factory=lambda: dict(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+def _allowed(meta: dict) -> str:
+    kind = meta["kind"]
+    if meta["choices"] is not None:
+        return "one of " + ", ".join(repr(c) for c in meta["choices"])
+    lo, hi = meta["lo"], meta["hi"]
+    what = {"count": "a whole number", "int": "a whole number", "float": "a number",
+            "prob": "a probability", "str": "a string", "bool": "true or false",
+            "map": "a mapping"}[kind]
+    parts = []
+    if lo is not None:
+        parts.append(f"{'>' if meta['lo_open'] else '>='} {lo:g}")
+    if hi is not None:
+        parts.append(f"{'<' if meta['hi_open'] else '<='} {hi:g}")
+    if parts:
+        what += " " + " and ".join(parts)
+    if meta["nullable"]:
+        what += " (or null)"
+    return what
+
+
+def _coerce(path: str, value: Any, meta: dict) -> Any:
+    kind = meta["kind"]
+    if value is None:
+        if meta["nullable"]:
+            return None
+        raise ScenarioError(path, f"must be {_allowed(meta)}, got null")
+    if kind == "map":
+        if not isinstance(value, dict):
+            raise ScenarioError(path, f"must be a mapping, got {value!r}")
+        return dict(value)
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise ScenarioError(path, f"must be true or false, got {value!r}")
+        return value
+    if kind == "str":
+        if not isinstance(value, str):
+            raise ScenarioError(path, f"must be {_allowed(meta)}, got {value!r}")
+        if meta["choices"] is not None and value not in meta["choices"]:
+            hint = difflib.get_close_matches(value, meta["choices"], n=1)
+            extra = f" (did you mean {hint[0]!r}?)" if hint else ""
+            raise ScenarioError(path, f"unknown value {value!r}{extra}; allowed: "
+                                + ", ".join(meta["choices"]))
+        return value
+    # numbers
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ScenarioError(path, f"must be {_allowed(meta)}, got {value!r}")
+    if kind in ("count", "int"):
+        if isinstance(value, float):
+            if not value.is_integer():
+                raise ScenarioError(path, f"must be {_allowed(meta)}, got {value!r}")
+            value = int(value)
+    else:
+        value = float(value)
+        if not math.isfinite(value):
+            raise ScenarioError(path, f"must be {_allowed(meta)}, got {value!r}")
+    lo, hi = meta["lo"], meta["hi"]
+    if lo is not None and (value < lo or (meta["lo_open"] and value == lo)):
+        raise ScenarioError(path, f"must be {_allowed(meta)}, got {value!r}")
+    if hi is not None and (value > hi or (meta["hi_open"] and value == hi)):
+        raise ScenarioError(path, f"must be {_allowed(meta)}, got {value!r}")
+    return value
+
+
+def count(default, **kw):  # noqa: D103
+    return P(default, "count", lo=0, **kw)
+
+
+def prob(default, **kw):  # noqa: D103
+    return P(default, "prob", lo=0.0, hi=1.0, **kw)
+
+
+def nonneg(default, **kw):  # noqa: D103
+    return P(default, "float", lo=0.0, **kw)
+
+
+def positive(default, **kw):  # noqa: D103
+    return P(default, "float", lo=0.0, lo_open=True, **kw)
+
+
+class _Section:
+    """Shared construction and validation for the scenario's sections."""
+
+    section: ClassVar[str] = ""
+
+    @classmethod
+    def fields(cls) -> list[dataclasses.Field]:
+        return [f for f in dataclasses.fields(cls) if f.metadata]
+
+    @classmethod
+    def from_dict(cls, data: dict | None, path: str | None = None):
+        path = cls.section if path is None else path
+        data = {} if data is None else data
+        if not isinstance(data, dict):
+            raise ScenarioError(path, f"must be a mapping of fields, got {data!r}")
+        names = [f.name for f in cls.fields()]
+        for key in data:
+            if key not in names:
+                hint = difflib.get_close_matches(str(key), names, n=1)
+                extra = f"; did you mean {hint[0]!r}?" if hint else ""
+                raise ScenarioError(f"{path}.{key}" if path else str(key),
+                                    f"unknown field{extra} Allowed: {', '.join(names)}")
+        kwargs = {}
+        for f in cls.fields():
+            if f.name in data:
+                kwargs[f.name] = _coerce(f"{path}.{f.name}" if path else f.name, data[f.name],
+                                         f.metadata)
+        obj = cls(**kwargs)
+        obj.check()
+        return obj
+
+    def check(self) -> None:
+        """Validate every field (defaults included) and the cross-field rules."""
+        for f in self.fields():
+            name = f"{self.section}.{f.name}" if self.section else f.name
+            object.__setattr__(self, f.name, _coerce(name, getattr(self, f.name), f.metadata))
+
+    def to_dict(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in self.fields()}
+
+
+NETWORK_KINDS = ("cpec", "line", "grid", "random_geometric", "graphml")
+
+
+@dataclass(frozen=True)
+class NetworkSpec(_Section):
+    """Which road network to build, and the parameters of the synthetic generators."""
+
+    section: ClassVar[str] = "network"
+    kind: str = P("cpec", "str", choices=NETWORK_KINDS, doc="road network to build")
+    path: str | None = P(None, "str", nullable=True, doc="GraphML file (kind=graphml)")
+    length_km: float = positive(100.0, unit="km", doc="length of the straight road (kind=line)")
+    segments: int = P(10, "count", lo=1, doc="road segments of the line (kind=line)")
+    rows: int = P(5, "count", lo=2, doc="grid rows (kind=grid)")
+    cols: int = P(5, "count", lo=2, doc="grid columns (kind=grid)")
+    spacing_km: float = positive(50.0, unit="km", doc="grid spacing (kind=grid)")
+    n_nodes: int = P(40, "count", lo=2, doc="nodes of the random geometric graph")
+    radius: float = P(0.25, "float", lo=0.0, lo_open=True, hi=1.5,
+                      doc="connection radius, share of the extent (random_geometric)")
+    extent_km: float = positive(600.0, unit="km", doc="side of the square (random_geometric)")
+    sites: int = P(4, "count", lo=2, doc="project sites among the nodes (grid, random_geometric)")
+    regions: int = P(1, "count", lo=1, doc="regions, as vertical bands (synthetic networks)")
+    speed_kmh: float = positive(60.0, unit="km/h", doc="road speed (synthetic networks)")
+    seed: int | None = P(None, "count", nullable=True,
+                         doc="generator seed; null derives it from the run seed")
+
+    def check(self) -> None:
+        super().check()
+        if self.kind == "graphml" and not self.path:
+            raise ScenarioError("network.path", "is required when network.kind is 'graphml'")
+
+
+@dataclass(frozen=True)
+class Policy(_Section):
+    """Levers: what the host government and its partner decide (XLRM's L)."""
+
+    section: ClassVar[str] = "policy"
+    name: str = P("custom", "str", doc="policy label carried into results")
+    force: str = P("domestic", "str", choices=("domestic", "joint"),
+                   doc="who escorts: host forces alone, or host plus foreign personnel")
+    escort_units: int = count(24, doc="escort teams available; 0 means convoys move unescorted")
+    escort_size: int = count(6, unit="persons", doc="host personnel per escort team")
+    foreign_per_escort: int = count(0, unit="persons",
+                                    doc="foreign personnel per escort team (force=joint)")
+    checkpoints: int = count(6, doc="fixed checkpoints at the busiest nodes")
+    checkpoint_size: int = count(10, unit="persons", doc="host personnel per checkpoint")
+    foreign_at_checkpoints: int = count(0, unit="persons",
+                                        doc="foreign personnel per checkpoint (force=joint)")
+    patrols: int = count(4, doc="patrol units, allocated to regions by traffic")
+    patrol_size: int = count(12, unit="persons", doc="host personnel per patrol")
+    qrf_units: int = count(2, doc="quick reaction forces at the busiest nodes")
+    qrf_size: int = count(20, unit="persons", doc="personnel per quick reaction force")
+    intel_sharing: float = prob(0.0, doc="intelligence sharing and surveillance level, 0-1")
+    route_choices: int = P(1, "count", lo=1, doc="routes drawn from (1 = always the fastest)")
+    detour_limit: float = P(1.5, "float", lo=1.0, doc="longest route allowed, x fastest time")
+    departure_window_h: float = P(0.0, "float", lo=0.0, hi=12.0, unit="h",
+                                  doc="width of the randomized departure window (0 = fixed)")
+    armored_share: float = prob(0.3, doc="share of convoys in armored vehicles")
+    notification_chain: int = count(10, unit="persons",
+                                    doc="people told of each itinerary in advance")
+
+    def check(self) -> None:
+        super().check()
+        if self.force == "domestic":
+            for name in ("foreign_per_escort", "foreign_at_checkpoints"):
+                if getattr(self, name):
+                    raise ScenarioError(f"policy.{name}",
+                                        "must be 0 when policy.force is 'domestic'")
+
+
+@dataclass(frozen=True)
+class Threat(_Section):
+    """Uncertainties: militant strength, behaviour and the effect of security measures (XLRM's X)."""
+
+    section: ClassVar[str] = "threat"
+    name: str = P("custom", "str", doc="threat label carried into results")
+    cells: int = count(6, doc="militant cells at the start")
+    cell_strength: int = P(8, "count", lo=1, unit="persons", doc="members of a new cell")
+    max_cell_strength: int = P(14, "count", lo=2, unit="persons",
+                               doc="members at which a cell splits in two")
+    capability: float = positive(1.0, doc="attack strength per attacker (contest input)")
+    team_size: int = P(5, "count", lo=1, unit="persons", doc="attackers in one attack, at most")
+    reach_km: float = nonneg(40.0, unit="km", doc="road distance from its node a cell can strike")
+    ambush_rate: float = nonneg(5.0e-5, unit="1/km",
+                                doc="ambush sites per km of road a ready, fully informed cell sets")
+    plan_days: float = nonneg(60.0, unit="d", doc="mean time to prepare the next attack")
+    knowledge0: float = prob(0.3, doc="initial knowledge of convoy patterns, 0-1")
+    learn_rate: float = prob(0.05, unit="1/d", doc="daily learning from observed traffic")
+    forget_rate: float = prob(0.005, unit="1/d", doc="daily decay of knowledge")
+    schedule_scale_h: float = positive(2.0, unit="h",
+                                       doc="departure window that halves predictability")
+    leak_prob: float = prob(1.0e-5, doc="chance that one person in the chain leaks an itinerary")
+    leak_exploit: float = prob(0.5, doc="chance a leaked itinerary is acted on by a cell")
+    leak_surprise: float = nonneg(1.0, doc="added attack strength of a leak-informed attack, x")
+    recruitment_rate: float = nonneg(0.1, unit="persons/d",
+                                     doc="recruits a day in a region at grievance 1")
+    interdiction_rate: float = nonneg(0.0015, unit="1/d", doc="daily hazard a cell is rolled up")
+    patrol_interdiction: float = nonneg(0.001, unit="1/d",
+                                        doc="added daily hazard per patrol in the cell's region")
+    intel_interdiction: float = nonneg(0.004, unit="1/d",
+                                       doc="added daily hazard at full intelligence sharing")
+    intel_detection: float = prob(0.3, doc="added detection and screening at full sharing")
+    intel_precision: float = prob(0.7, doc="cut in collateral harm at full intelligence sharing")
+    collateral: float = prob(0.1, doc="chance a bystander is killed in a counter-militant raid")
+    backlash: float = nonneg(0.004, unit="1/d per 100 persons",
+                             doc="daily legitimacy loss per 100 visible foreign personnel")
+    collateral_sensitivity: float = nonneg(0.01, doc="legitimacy loss per civilian killed by ops")
+    detect_domestic: float = prob(0.02, doc="chance one host guard detects an attack in time")
+    detect_foreign: float = prob(0.04, doc="chance one foreign guard detects an attack in time")
+    screen_prob: float = prob(0.15, doc="chance a checkpoint screens out an attack near it")
+    effect_domestic: float = nonneg(0.5, doc="protection per host guard (contest input)")
+    effect_foreign: float = nonneg(0.4, doc="protection per foreign guard (contest input)")
+    armor: float = nonneg(1.0, doc="protection added by armored vehicles (contest input)")
+    decisiveness: float = positive(1.0, doc="exponent m of the contest success function")
+    lethality: float = prob(0.55, doc="chance a foreign passenger is killed in a breakthrough")
+    injury: float = prob(0.2, doc="chance a surviving foreign passenger is injured")
+    armor_protection: float = prob(0.5, doc="cut in lethality inside armored vehicles")
+    guard_lethality: float = prob(0.05, doc="chance an escort guard is killed in an attack")
+    bystanders: int = count(10, unit="persons", doc="civilians near an attack or raid")
+    bystander_lethality: float = prob(0.05, doc="chance a bystander is killed in an attack")
+    militant_loss: float = prob(0.3, doc="chance an attacker is killed, at equal strength")
+    qrf_reach_h: float = nonneg(1.0, unit="h", doc="response time within which a QRF helps")
+    qrf_mitigation: float = prob(0.3, doc="cut in lethality when a QRF arrives in time")
+
+
+@dataclass(frozen=True)
+class Demand(_Section):
+    """Movements of foreign workers: trip generation and the daylight window."""
+
+    section: ClassVar[str] = "demand"
+    trips_per_day: float = nonneg(8.0, unit="trips/d", doc="mean escorted trips a day")
+    passengers_mean: float = P(10.0, "float", lo=1.0, unit="persons",
+                               doc="mean foreign passengers per convoy")
+    passengers_per_vehicle: int = P(4, "count", lo=1, unit="persons",
+                                    doc="foreign passengers per vehicle (one driver each)")
+    distance_scale_km: float = positive(150.0, unit="km",
+                                        doc="trip length scale of the gravity model")
+    departure_hour: float = P(8.0, "float", lo=0.0, hi=24.0, hi_open=True, unit="h",
+                              doc="scheduled departure time")
+    move_start_h: float = P(6.0, "float", lo=0.0, hi=24.0, unit="h",
+                            doc="convoys move from this hour")
+    move_end_h: float = P(19.0, "float", lo=0.0, hi=24.0, unit="h",
+                          doc="convoys halt from this hour")
+    speed_factor: float = P(0.8, "float", lo=0.0, lo_open=True, hi=1.0,
+                            doc="convoy speed as a share of road speed")
+
+    def check(self) -> None:
+        super().check()
+        if self.move_end_h <= self.move_start_h:
+            raise ScenarioError("demand.move_end_h", "must be later than demand.move_start_h")
+
+
+@dataclass(frozen=True)
+class Population(_Section):
+    """Regional population: hardship and legitimacy (Epstein 2002)."""
+
+    section: ClassVar[str] = "population"
+    hardship: float = prob(0.5, doc="hardship H of a region without its own value")
+    legitimacy0: float = prob(0.6, doc="baseline legitimacy L0 of a region without its own value")
+    relax_rate: float = prob(0.02, unit="1/d", doc="daily return of legitimacy toward L0")
+
+
+STEP_HOURS = (0.25, 0.5, 1.0, 2.0, 3.0, 4.0, 6.0)
+
+
+@dataclass(frozen=True)
+class Scenario(_Section):
+    """One fully specified run: sections plus seed, horizon and step length."""
+
+    section: ClassVar[str] = ""
+    seed: int = count(0, doc="seed of every random stream of the run")
+    days: int = P(365, "count", lo=1, unit="d", doc="horizon")
+    step_hours: float = P(1.0, "float", choices=None, lo=0.25, hi=6.0, unit="h",
+                          doc="length of one step; divides 24")
+    network: NetworkSpec = field(default_factory=NetworkSpec)
+    policy: Policy = field(default_factory=Policy)
+    threat: Threat = field(default_factory=Threat)
+    demand: Demand = field(default_factory=Demand)
+    population: Population = field(default_factory=Population)
+
+    SECTIONS: ClassVar[dict] = {"network": NetworkSpec, "policy": Policy, "threat": Threat,
+                                "demand": Demand, "population": Population}
+
+    @classmethod
+    def from_dict(cls, data: dict | None, path: str | None = None) -> Scenario:
+        data = dict(data or {})
+        sections = {}
+        for name, klass in cls.SECTIONS.items():
+            sections[name] = klass.from_dict(data.pop(name, None), name)
+        top = [f.name for f in cls.fields()]
+        for key in data:
+            if key not in top:
+                allowed = top + list(cls.SECTIONS)
+                hint = difflib.get_close_matches(str(key), allowed, n=1)
+                extra = f"; did you mean {hint[0]!r}?" if hint else ""
+                raise ScenarioError(str(key), f"unknown field{extra} Allowed: "
+                                    + ", ".join(allowed))
+        kwargs = {f.name: _coerce(f.name, data[f.name], f.metadata)
+                  for f in cls.fields() if f.name in data}
+        obj = cls(**kwargs, **sections)
+        obj.check()
+        return obj
+
+    def check(self) -> None:
+        super().check()
+        if self.step_hours not in STEP_HOURS:
+            raise ScenarioError("step_hours", "must divide 24 hours; allowed: "
+                                + ", ".join(f"{h:g}" for h in STEP_HOURS))
+
+    def to_dict(self) -> dict:
+        out = {f.name: getattr(self, f.name) for f in self.fields()}
+        for name in self.SECTIONS:
+            out[name] = getattr(self, name).to_dict()
+        return out
+
+    def replace(self, **changes) -> Scenario:
+        """Return a validated copy; nested fields as ``policy__escort_size=4`` or a section."""
+        data = self.to_dict()
+        for key, value in changes.items():
+            parts = key.replace("__", ".").split(".")
+            if len(parts) == 1:
+                data[parts[0]] = value.to_dict() if isinstance(value, _Section) else value
+            elif len(parts) == 2 and parts[0] in self.SECTIONS:
+                data[parts[0]] = dict(data[parts[0]], **{parts[1]: value})
+            else:
+                raise ScenarioError(key.replace("__", "."), "unknown field")
+        return Scenario.from_dict(data)
+
+
+def parameter_table() -> list[dict]:
+    """Every parameter with section, name, default, unit, allowed values and meaning."""
+    rows = []
+    for section, klass in [("", Scenario), *Scenario.SECTIONS.items()]:
+        for f in klass.fields():
+            default = f.default if f.default is not dataclasses.MISSING else None
+            rows.append(dict(section=section, name=f.name, default=default,
+                             unit=f.metadata["unit"], allowed=_allowed(f.metadata),
+                             doc=f.metadata["doc"], source=f.metadata["source"]))
+    return rows
