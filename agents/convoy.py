@@ -37,8 +37,19 @@ class Convoy(CellAgent):
 
     """
 
-    def __init__(self, model, *, trip_id: int, origin, destination, routes: list[list],
-                 passengers: int, drivers: int, armored: bool, leaked: bool):
+    def __init__(
+        self,
+        model,
+        *,
+        trip_id: int,
+        origin,
+        destination,
+        routes: list[list],
+        passengers: int,
+        drivers: int,
+        armored: bool,
+        leaked: bool,
+    ):
         super().__init__(model)
         self.trip_id = trip_id
         self.origin, self.destination = origin, destination

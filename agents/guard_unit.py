@@ -39,6 +39,7 @@ class GuardUnit(CellAgent):
 
     @property
     def personnel(self) -> int:
+        """Host plus foreign personnel."""
         return self.host + self.foreign
 
     def release(self) -> None:

@@ -13,8 +13,14 @@ from pathlib import Path
 
 from scenarios.schema import Scenario, ScenarioError
 
-__all__ = ["CONF_DIR", "GROUPS", "compose_config", "compose_scenario", "group_options",
-           "overrides_from_kwargs"]
+__all__ = [
+    "CONF_DIR",
+    "GROUPS",
+    "compose_config",
+    "compose_scenario",
+    "group_options",
+    "overrides_from_kwargs",
+]
 
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
 #: Config groups that pick a file, as ``group=option``.
@@ -43,8 +49,9 @@ def overrides_from_kwargs(kwargs: dict) -> list[str]:
 
 def _check_override(text: str) -> None:
     if "=" not in text:
-        raise ScenarioError(text, "is not an override; write key=value (e.g. policy=joint_escort"
-                            " or days=90)")
+        raise ScenarioError(
+            text, "is not an override; write key=value (e.g. policy=joint_escort or days=90)"
+        )
     key, value = text.split("=", 1)
     key = key.lstrip("+~")
     if key in GROUPS:
@@ -52,8 +59,9 @@ def _check_override(text: str) -> None:
         if value not in options:
             hint = difflib.get_close_matches(value, options, n=1)
             extra = f" (did you mean {hint[0]!r}?)" if hint else ""
-            raise ScenarioError(key, f"unknown option {value!r}{extra}; allowed: "
-                                + ", ".join(options))
+            raise ScenarioError(
+                key, f"unknown option {value!r}{extra}; allowed: " + ", ".join(options)
+            )
         return
     parts = key.split(".")
     sections = Scenario.SECTIONS
@@ -90,8 +98,9 @@ def compose_config(overrides: list[str] | tuple[str, ...] = (), *, check: bool =
             cfg = compose(config_name="config", overrides=overrides)
         return OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
     except MissingMandatoryValue as exc:
-        raise ScenarioError(str(exc.full_key), "is required; give it as an override "
-                            f"({exc.full_key}=...)") from None
+        raise ScenarioError(
+            str(exc.full_key), f"is required; give it as an override ({exc.full_key}=...)"
+        ) from None
     except (HydraException, OmegaConfBaseException) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ScenarioError("overrides", first) from None

@@ -39,10 +39,32 @@ class ScenarioError(ValueError):
         super().__init__(f"{field}: {message}" if field else message)
 
 
-def P(default, kind, *, unit="", doc="", lo=None, hi=None, lo_open=False, hi_open=False,
-      choices=None, nullable=False, source="assumption"):  # noqa: D103, N802
-    meta = dict(kind=kind, unit=unit, doc=doc, lo=lo, hi=hi, lo_open=lo_open, hi_open=hi_open,
-                choices=choices, nullable=nullable, source=source)
+def P(
+    default,
+    kind,
+    *,
+    unit="",
+    doc="",
+    lo=None,
+    hi=None,
+    lo_open=False,
+    hi_open=False,
+    choices=None,
+    nullable=False,
+    source="assumption",
+):  # noqa: D103, N802
+    meta = dict(
+        kind=kind,
+        unit=unit,
+        doc=doc,
+        lo=lo,
+        hi=hi,
+        lo_open=lo_open,
+        hi_open=hi_open,
+        choices=choices,
+        nullable=nullable,
+        source=source,
+    )
     if isinstance(default, dict):
         return field(default_factory=lambda: dict(default), metadata=meta)
     return field(default=default, metadata=meta)
@@ -53,9 +75,15 @@ def _allowed(meta: dict) -> str:
     if meta["choices"] is not None:
         return "one of " + ", ".join(repr(c) for c in meta["choices"])
     lo, hi = meta["lo"], meta["hi"]
-    what = {"count": "a whole number", "int": "a whole number", "float": "a number",
-            "prob": "a probability", "str": "a string", "bool": "true or false",
-            "map": "a mapping"}[kind]
+    what = {
+        "count": "a whole number",
+        "int": "a whole number",
+        "float": "a number",
+        "prob": "a probability",
+        "str": "a string",
+        "bool": "true or false",
+        "map": "a mapping",
+    }[kind]
     parts = []
     if lo is not None:
         parts.append(f"{'>' if meta['lo_open'] else '>='} {lo:g}")
@@ -88,8 +116,9 @@ def _coerce(path: str, value: Any, meta: dict) -> Any:
         if meta["choices"] is not None and value not in meta["choices"]:
             hint = difflib.get_close_matches(value, meta["choices"], n=1)
             extra = f" (did you mean {hint[0]!r}?)" if hint else ""
-            raise ScenarioError(path, f"unknown value {value!r}{extra}; allowed: "
-                                + ", ".join(meta["choices"]))
+            raise ScenarioError(
+                path, f"unknown value {value!r}{extra}; allowed: " + ", ".join(meta["choices"])
+            )
         return value
     # numbers
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -147,13 +176,16 @@ class _Section:
             if key not in names:
                 hint = difflib.get_close_matches(str(key), names, n=1)
                 extra = f"; did you mean {hint[0]!r}?" if hint else ""
-                raise ScenarioError(f"{path}.{key}" if path else str(key),
-                                    f"unknown field{extra} Allowed: {', '.join(names)}")
+                raise ScenarioError(
+                    f"{path}.{key}" if path else str(key),
+                    f"unknown field{extra} Allowed: {', '.join(names)}",
+                )
         kwargs = {}
         for f in cls.fields():
             if f.name in data:
-                kwargs[f.name] = _coerce(f"{path}.{f.name}" if path else f.name, data[f.name],
-                                         f.metadata)
+                kwargs[f.name] = _coerce(
+                    f"{path}.{f.name}" if path else f.name, data[f.name], f.metadata
+                )
         obj = cls(**kwargs)
         obj.check()
         return obj
@@ -165,6 +197,7 @@ class _Section:
             object.__setattr__(self, f.name, _coerce(name, getattr(self, f.name), f.metadata))
 
     def to_dict(self) -> dict:
+        """Plain nested dict of the scenario."""
         return {f.name: getattr(self, f.name) for f in self.fields()}
 
 
@@ -184,16 +217,24 @@ class NetworkSpec(_Section):
     cols: int = P(5, "count", lo=2, doc="grid columns (kind=grid)")
     spacing_km: float = positive(50.0, unit="km", doc="grid spacing (kind=grid)")
     n_nodes: int = P(40, "count", lo=2, doc="nodes of the random geometric graph")
-    radius: float = P(0.25, "float", lo=0.0, lo_open=True, hi=1.5,
-                      doc="connection radius, share of the extent (random_geometric)")
+    radius: float = P(
+        0.25,
+        "float",
+        lo=0.0,
+        lo_open=True,
+        hi=1.5,
+        doc="connection radius, share of the extent (random_geometric)",
+    )
     extent_km: float = positive(600.0, unit="km", doc="side of the square (random_geometric)")
     sites: int = P(4, "count", lo=2, doc="project sites among the nodes (grid, random_geometric)")
     regions: int = P(1, "count", lo=1, doc="regions, as vertical bands (synthetic networks)")
     speed_kmh: float = positive(60.0, unit="km/h", doc="road speed (synthetic networks)")
-    seed: int | None = P(None, "count", nullable=True,
-                         doc="generator seed; null derives it from the run seed")
+    seed: int | None = P(
+        None, "count", nullable=True, doc="generator seed; null derives it from the run seed"
+    )
 
     def check(self) -> None:
+        """Validate the fields, then the cross-field rules of this section."""
         super().check()
         if self.kind == "graphml" and not self.path:
             raise ScenarioError("network.path", "is required when network.kind is 'graphml'")
@@ -205,16 +246,22 @@ class Policy(_Section):
 
     section: ClassVar[str] = "policy"
     name: str = P("custom", "str", doc="policy label carried into results")
-    force: str = P("domestic", "str", choices=("domestic", "joint"),
-                   doc="who escorts: host forces alone, or host plus foreign personnel")
+    force: str = P(
+        "domestic",
+        "str",
+        choices=("domestic", "joint"),
+        doc="who escorts: host forces alone, or host plus foreign personnel",
+    )
     escort_units: int = count(24, doc="escort teams available; 0 means convoys move unescorted")
     escort_size: int = count(6, unit="persons", doc="host personnel per escort team")
-    foreign_per_escort: int = count(0, unit="persons",
-                                    doc="foreign personnel per escort team (force=joint)")
+    foreign_per_escort: int = count(
+        0, unit="persons", doc="foreign personnel per escort team (force=joint)"
+    )
     checkpoints: int = count(6, doc="fixed checkpoints at the busiest nodes")
     checkpoint_size: int = count(10, unit="persons", doc="host personnel per checkpoint")
-    foreign_at_checkpoints: int = count(0, unit="persons",
-                                        doc="foreign personnel per checkpoint (force=joint)")
+    foreign_at_checkpoints: int = count(
+        0, unit="persons", doc="foreign personnel per checkpoint (force=joint)"
+    )
     patrols: int = count(4, doc="patrol units, allocated to regions by traffic")
     patrol_size: int = count(12, unit="persons", doc="host personnel per patrol")
     qrf_units: int = count(2, doc="quick reaction forces at the busiest nodes")
@@ -222,57 +269,75 @@ class Policy(_Section):
     intel_sharing: float = prob(0.0, doc="intelligence sharing and surveillance level, 0-1")
     route_choices: int = P(1, "count", lo=1, doc="routes drawn from (1 = always the fastest)")
     detour_limit: float = P(1.5, "float", lo=1.0, doc="longest route allowed, x fastest time")
-    departure_window_h: float = P(0.0, "float", lo=0.0, hi=12.0, unit="h",
-                                  doc="width of the randomized departure window (0 = fixed)")
+    departure_window_h: float = P(
+        0.0,
+        "float",
+        lo=0.0,
+        hi=12.0,
+        unit="h",
+        doc="width of the randomized departure window (0 = fixed)",
+    )
     armored_share: float = prob(0.3, doc="share of convoys in armored vehicles")
-    notification_chain: int = count(10, unit="persons",
-                                    doc="people told of each itinerary in advance")
+    notification_chain: int = count(
+        10, unit="persons", doc="people told of each itinerary in advance"
+    )
 
     def check(self) -> None:
+        """Validate the fields, then the cross-field rules of this section."""
         super().check()
         if self.force == "domestic":
             for name in ("foreign_per_escort", "foreign_at_checkpoints"):
                 if getattr(self, name):
-                    raise ScenarioError(f"policy.{name}",
-                                        "must be 0 when policy.force is 'domestic'")
+                    raise ScenarioError(
+                        f"policy.{name}", "must be 0 when policy.force is 'domestic'"
+                    )
 
 
 @dataclass(frozen=True)
 class Threat(_Section):
-    """Uncertainties: militant strength, behaviour and the effect of security measures (XLRM's X)."""
+    """Uncertainties: militant strength and behaviour, effect of security (XLRM's X)."""
 
     section: ClassVar[str] = "threat"
     name: str = P("custom", "str", doc="threat label carried into results")
     cells: int = count(6, doc="militant cells at the start")
     cell_strength: int = P(8, "count", lo=1, unit="persons", doc="members of a new cell")
-    max_cell_strength: int = P(14, "count", lo=2, unit="persons",
-                               doc="members at which a cell splits in two")
+    max_cell_strength: int = P(
+        14, "count", lo=2, unit="persons", doc="members at which a cell splits in two"
+    )
     capability: float = positive(1.0, doc="attack strength per attacker (contest input)")
     team_size: int = P(5, "count", lo=1, unit="persons", doc="attackers in one attack, at most")
     reach_km: float = nonneg(40.0, unit="km", doc="road distance from its node a cell can strike")
-    ambush_rate: float = nonneg(5.0e-5, unit="1/km",
-                                doc="ambush sites per km of road a ready, fully informed cell sets")
+    ambush_rate: float = nonneg(
+        5.0e-5, unit="1/km", doc="ambush sites per km of road a ready, fully informed cell sets"
+    )
     plan_days: float = nonneg(60.0, unit="d", doc="mean time to prepare the next attack")
     knowledge0: float = prob(0.3, doc="initial knowledge of convoy patterns, 0-1")
     learn_rate: float = prob(0.05, unit="1/d", doc="daily learning from observed traffic")
     forget_rate: float = prob(0.005, unit="1/d", doc="daily decay of knowledge")
-    schedule_scale_h: float = positive(2.0, unit="h",
-                                       doc="departure window that halves predictability")
+    schedule_scale_h: float = positive(
+        2.0, unit="h", doc="departure window that halves predictability"
+    )
     leak_prob: float = prob(1.0e-5, doc="chance that one person in the chain leaks an itinerary")
     leak_exploit: float = prob(0.5, doc="chance a leaked itinerary is acted on by a cell")
     leak_surprise: float = nonneg(1.0, doc="added attack strength of a leak-informed attack, x")
-    recruitment_rate: float = nonneg(0.1, unit="persons/d",
-                                     doc="recruits a day in a region at grievance 1")
+    recruitment_rate: float = nonneg(
+        0.1, unit="persons/d", doc="recruits a day in a region at grievance 1"
+    )
     interdiction_rate: float = nonneg(0.0015, unit="1/d", doc="daily hazard a cell is rolled up")
-    patrol_interdiction: float = nonneg(0.001, unit="1/d",
-                                        doc="added daily hazard per patrol in the cell's region")
-    intel_interdiction: float = nonneg(0.004, unit="1/d",
-                                       doc="added daily hazard at full intelligence sharing")
+    patrol_interdiction: float = nonneg(
+        0.001, unit="1/d", doc="added daily hazard per patrol in the cell's region"
+    )
+    intel_interdiction: float = nonneg(
+        0.004, unit="1/d", doc="added daily hazard at full intelligence sharing"
+    )
     intel_detection: float = prob(0.3, doc="added detection and screening at full sharing")
     intel_precision: float = prob(0.7, doc="cut in collateral harm at full intelligence sharing")
     collateral: float = prob(0.1, doc="chance a bystander is killed in a counter-militant raid")
-    backlash: float = nonneg(0.004, unit="1/d per 100 persons",
-                             doc="daily legitimacy loss per 100 visible foreign personnel")
+    backlash: float = nonneg(
+        0.004,
+        unit="1/d per 100 persons",
+        doc="daily legitimacy loss per 100 visible foreign personnel",
+    )
     collateral_sensitivity: float = nonneg(0.01, doc="legitimacy loss per civilian killed by ops")
     detect_domestic: float = prob(0.02, doc="chance one host guard detects an attack in time")
     detect_foreign: float = prob(0.04, doc="chance one foreign guard detects an attack in time")
@@ -298,22 +363,30 @@ class Demand(_Section):
 
     section: ClassVar[str] = "demand"
     trips_per_day: float = nonneg(8.0, unit="trips/d", doc="mean escorted trips a day")
-    passengers_mean: float = P(10.0, "float", lo=1.0, unit="persons",
-                               doc="mean foreign passengers per convoy")
-    passengers_per_vehicle: int = P(4, "count", lo=1, unit="persons",
-                                    doc="foreign passengers per vehicle (one driver each)")
-    distance_scale_km: float = positive(150.0, unit="km",
-                                        doc="trip length scale of the gravity model")
-    departure_hour: float = P(8.0, "float", lo=0.0, hi=24.0, hi_open=True, unit="h",
-                              doc="scheduled departure time")
-    move_start_h: float = P(6.0, "float", lo=0.0, hi=24.0, unit="h",
-                            doc="convoys move from this hour")
-    move_end_h: float = P(19.0, "float", lo=0.0, hi=24.0, unit="h",
-                          doc="convoys halt from this hour")
-    speed_factor: float = P(0.8, "float", lo=0.0, lo_open=True, hi=1.0,
-                            doc="convoy speed as a share of road speed")
+    passengers_mean: float = P(
+        10.0, "float", lo=1.0, unit="persons", doc="mean foreign passengers per convoy"
+    )
+    passengers_per_vehicle: int = P(
+        4, "count", lo=1, unit="persons", doc="foreign passengers per vehicle (one driver each)"
+    )
+    distance_scale_km: float = positive(
+        150.0, unit="km", doc="trip length scale of the gravity model"
+    )
+    departure_hour: float = P(
+        8.0, "float", lo=0.0, hi=24.0, hi_open=True, unit="h", doc="scheduled departure time"
+    )
+    move_start_h: float = P(
+        6.0, "float", lo=0.0, hi=24.0, unit="h", doc="convoys move from this hour"
+    )
+    move_end_h: float = P(
+        19.0, "float", lo=0.0, hi=24.0, unit="h", doc="convoys halt from this hour"
+    )
+    speed_factor: float = P(
+        0.8, "float", lo=0.0, lo_open=True, hi=1.0, doc="convoy speed as a share of road speed"
+    )
 
     def check(self) -> None:
+        """Validate the fields, then the cross-field rules of this section."""
         super().check()
         if self.move_end_h <= self.move_start_h:
             raise ScenarioError("demand.move_end_h", "must be later than demand.move_start_h")
@@ -339,19 +412,26 @@ class Scenario(_Section):
     section: ClassVar[str] = ""
     seed: int = count(0, doc="seed of every random stream of the run")
     days: int = P(365, "count", lo=1, unit="d", doc="horizon")
-    step_hours: float = P(1.0, "float", choices=None, lo=0.25, hi=6.0, unit="h",
-                          doc="length of one step; divides 24")
+    step_hours: float = P(
+        1.0, "float", choices=None, lo=0.25, hi=6.0, unit="h", doc="length of one step; divides 24"
+    )
     network: NetworkSpec = field(default_factory=NetworkSpec)
     policy: Policy = field(default_factory=Policy)
     threat: Threat = field(default_factory=Threat)
     demand: Demand = field(default_factory=Demand)
     population: Population = field(default_factory=Population)
 
-    SECTIONS: ClassVar[dict] = {"network": NetworkSpec, "policy": Policy, "threat": Threat,
-                                "demand": Demand, "population": Population}
+    SECTIONS: ClassVar[dict] = {
+        "network": NetworkSpec,
+        "policy": Policy,
+        "threat": Threat,
+        "demand": Demand,
+        "population": Population,
+    }
 
     @classmethod
     def from_dict(cls, data: dict | None, path: str | None = None) -> Scenario:
+        """Build and validate a scenario from a nested dict."""
         data = dict(data or {})
         sections = {}
         for name, klass in cls.SECTIONS.items():
@@ -362,21 +442,29 @@ class Scenario(_Section):
                 allowed = top + list(cls.SECTIONS)
                 hint = difflib.get_close_matches(str(key), allowed, n=1)
                 extra = f"; did you mean {hint[0]!r}?" if hint else ""
-                raise ScenarioError(str(key), f"unknown field{extra} Allowed: "
-                                    + ", ".join(allowed))
-        kwargs = {f.name: _coerce(f.name, data[f.name], f.metadata)
-                  for f in cls.fields() if f.name in data}
+                raise ScenarioError(
+                    str(key), f"unknown field{extra} Allowed: " + ", ".join(allowed)
+                )
+        kwargs = {
+            f.name: _coerce(f.name, data[f.name], f.metadata)
+            for f in cls.fields()
+            if f.name in data
+        }
         obj = cls(**kwargs, **sections)
         obj.check()
         return obj
 
     def check(self) -> None:
+        """Validate the fields, then the cross-field rules of this section."""
         super().check()
         if self.step_hours not in STEP_HOURS:
-            raise ScenarioError("step_hours", "must divide 24 hours; allowed: "
-                                + ", ".join(f"{h:g}" for h in STEP_HOURS))
+            raise ScenarioError(
+                "step_hours",
+                "must divide 24 hours; allowed: " + ", ".join(f"{h:g}" for h in STEP_HOURS),
+            )
 
     def to_dict(self) -> dict:
+        """Plain nested dict of the scenario."""
         out = {f.name: getattr(self, f.name) for f in self.fields()}
         for name in self.SECTIONS:
             out[name] = getattr(self, name).to_dict()
@@ -402,7 +490,15 @@ def parameter_table() -> list[dict]:
     for section, klass in [("", Scenario), *Scenario.SECTIONS.items()]:
         for f in klass.fields():
             default = f.default if f.default is not dataclasses.MISSING else None
-            rows.append(dict(section=section, name=f.name, default=default,
-                             unit=f.metadata["unit"], allowed=_allowed(f.metadata),
-                             doc=f.metadata["doc"], source=f.metadata["source"]))
+            rows.append(
+                dict(
+                    section=section,
+                    name=f.name,
+                    default=default,
+                    unit=f.metadata["unit"],
+                    allowed=_allowed(f.metadata),
+                    doc=f.metadata["doc"],
+                    source=f.metadata["source"],
+                )
+            )
     return rows

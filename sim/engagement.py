@@ -60,11 +60,23 @@ class Casualties:
     militants_killed: int = 0
 
 
-def draw_casualties(rng: np.random.Generator, *, breakthrough: bool, passengers: int,
-                    drivers: int, guards: int, bystanders: int, attackers: int,
-                    lethality: float, injury: float, guard_lethality: float,
-                    bystander_lethality: float, militant_loss: float, attack: float,
-                    defence: float) -> Casualties:
+def draw_casualties(
+    rng: np.random.Generator,
+    *,
+    breakthrough: bool,
+    passengers: int,
+    drivers: int,
+    guards: int,
+    bystanders: int,
+    attackers: int,
+    lethality: float,
+    injury: float,
+    guard_lethality: float,
+    bystander_lethality: float,
+    militant_loss: float,
+    attack: float,
+    defence: float,
+) -> Casualties:
     """Draw casualties by group; every draw is made, in a fixed order, whatever the outcome.
 
     Making the same draws in the same order keeps the random stream aligned across policies

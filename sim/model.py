@@ -45,20 +45,52 @@ from sim.network import ANCHOR_KINDS, DEMAND_KINDS, RoadNetwork, build_graph
 __all__ = ["STREAMS", "CorridorModel", "make_streams"]
 
 #: Named random streams, spawned in this order from the run seed.
-STREAMS = ("network", "demand", "schedule", "movement", "leak", "encounter", "combat", "threat",
-           "ops")
+STREAMS = (
+    "network",
+    "demand",
+    "schedule",
+    "movement",
+    "leak",
+    "encounter",
+    "combat",
+    "threat",
+    "ops",
+)
 #: Relative trip generation of node kinds in the gravity model (assumption).
 KIND_WEIGHT = {"project_site": 3.0, "port": 3.0, "airport": 2.0, "city": 1.0, "border": 0.5}
 
 EVENT_COLUMNS = {
-    "time_h": "float64", "day": "int64", "event": "string", "node": "string",
-    "edge_u": "string", "edge_v": "string", "x_km": "float64", "lon": "float64",
-    "lat": "float64", "region": "string", "trip": "Int64", "origin": "string",
-    "destination": "string", "policy": "string", "threat": "string", "force": "string",
-    "escorted": "boolean", "leaked": "boolean", "targeted": "boolean", "detected": "boolean",
-    "breakthrough": "boolean", "qrf": "boolean", "p_foil": "float64", "p_break": "float64",
-    "cell": "Int64", "attackers": "Int64", "passengers": "Int64", "foreign_killed": "int64",
-    "foreign_injured": "int64", "guards_killed": "int64", "civilians_killed": "int64",
+    "time_h": "float64",
+    "day": "int64",
+    "event": "string",
+    "node": "string",
+    "edge_u": "string",
+    "edge_v": "string",
+    "x_km": "float64",
+    "lon": "float64",
+    "lat": "float64",
+    "region": "string",
+    "trip": "Int64",
+    "origin": "string",
+    "destination": "string",
+    "policy": "string",
+    "threat": "string",
+    "force": "string",
+    "escorted": "boolean",
+    "leaked": "boolean",
+    "targeted": "boolean",
+    "detected": "boolean",
+    "breakthrough": "boolean",
+    "qrf": "boolean",
+    "p_foil": "float64",
+    "p_break": "float64",
+    "cell": "Int64",
+    "attackers": "Int64",
+    "passengers": "Int64",
+    "foreign_killed": "int64",
+    "foreign_injured": "int64",
+    "guards_killed": "int64",
+    "civilians_killed": "int64",
     "militants_killed": "int64",
 }
 
@@ -111,7 +143,8 @@ class CorridorModel(mesa.Model):
         self.day = 0
         pol = cfg.policy
         self.predictability = (1.0 / pol.route_choices) / (
-            1.0 + pol.departure_window_h / cfg.threat.schedule_scale_h)
+            1.0 + pol.departure_window_h / cfg.threat.schedule_scale_h
+        )
         self.p_leak = 1.0 - (1.0 - cfg.threat.leak_prob) ** pol.notification_chain
         self._setup_regions(graph)
         self._setup_demand()
@@ -119,9 +152,11 @@ class CorridorModel(mesa.Model):
         self.edge_cover: dict[int, list] = {}
         self.recruit_pool = dict.fromkeys(self.net.regions, 0)
         self._setup_cells()
-        self.schedule_recurring(self._turn_of_day,
-                                Schedule(interval=self.steps_per_day, start=0.5),
-                                priority=Priority.HIGH)
+        self.schedule_recurring(
+            self._turn_of_day,
+            Schedule(interval=self.steps_per_day, start=0.5),
+            priority=Priority.HIGH,
+        )
         self.finished = False
 
     def _network_rng(self) -> np.random.Generator:
@@ -132,10 +167,12 @@ class CorridorModel(mesa.Model):
     def _setup_regions(self, graph: nx.Graph) -> None:
         pop = self.cfg.population
         table = graph.graph.get("regions", {})
-        self.H = {r: float(table.get(r, {}).get("hardship", pop.hardship))
-                  for r in self.net.regions}
-        self.L0 = {r: float(table.get(r, {}).get("legitimacy0", pop.legitimacy0))
-                   for r in self.net.regions}
+        self.H = {
+            r: float(table.get(r, {}).get("hardship", pop.hardship)) for r in self.net.regions
+        }
+        self.L0 = {
+            r: float(table.get(r, {}).get("legitimacy0", pop.legitimacy0)) for r in self.net.regions
+        }
         self.L = dict(self.L0)
         self.collateral_today = dict.fromkeys(self.net.regions, 0)
         self._legitimacy_days = 0.0
@@ -156,8 +193,11 @@ class CorridorModel(mesa.Model):
                 if net.kind[o] not in ANCHOR_KINDS and net.kind[d] not in ANCHOR_KINDS:
                     continue
                 pairs.append((o, d))
-                weights.append(KIND_WEIGHT.get(net.kind[o], 1.0) * KIND_WEIGHT.get(
-                    net.kind[d], 1.0) * math.exp(-dist[d] / scale))
+                weights.append(
+                    KIND_WEIGHT.get(net.kind[o], 1.0)
+                    * KIND_WEIGHT.get(net.kind[d], 1.0)
+                    * math.exp(-dist[d] / scale)
+                )
         w = np.asarray(weights, dtype=float)
         self.od_pairs = pairs
         self.od_cdf = np.cumsum(w / w.sum())
@@ -170,8 +210,9 @@ class CorridorModel(mesa.Model):
             origin_region[net.region[o]] += wt
         order = {n: i for i, n in enumerate(net.nodes)}
         self.busiest = sorted(net.nodes, key=lambda n: (-traffic[n], order[n]))
-        self.region_traffic = {r: sum(traffic[n] for n in net.nodes if net.region[n] == r)
-                               for r in net.regions}
+        self.region_traffic = {
+            r: sum(traffic[n] for n in net.nodes if net.region[n] == r) for r in net.regions
+        }
         self.origin_share = {r: origin_region[r] for r in net.regions}
 
     def _busiest_in(self, region, anchors_first: bool = False):
@@ -188,29 +229,47 @@ class CorridorModel(mesa.Model):
         alloc = _largest_remainder(pol.escort_units, self.origin_share)
         for region in sorted(alloc, key=str):
             for _ in range(alloc[region]):
-                unit = GuardUnit(self, role="escort", force=pol.force, host=pol.escort_size,
-                                 foreign=pol.foreign_per_escort if joint else 0,
-                                 node=self._busiest_in(region, anchors_first=True))
+                unit = GuardUnit(
+                    self,
+                    role="escort",
+                    force=pol.force,
+                    host=pol.escort_size,
+                    foreign=pol.foreign_per_escort if joint else 0,
+                    node=self._busiest_in(region, anchors_first=True),
+                )
                 self.escort_pool[region].append(unit)
         self.escort_regions = {r for r, n in alloc.items() if n > 0}
         self.checkpoint_count: Counter = Counter()
         for i in range(pol.checkpoints):
             node = self.busiest[i % len(self.busiest)]
-            GuardUnit(self, role="checkpoint", force=pol.force, host=pol.checkpoint_size,
-                      foreign=pol.foreign_at_checkpoints if joint else 0, node=node)
+            GuardUnit(
+                self,
+                role="checkpoint",
+                force=pol.force,
+                host=pol.checkpoint_size,
+                foreign=pol.foreign_at_checkpoints if joint else 0,
+                node=node,
+            )
             self.checkpoint_count[node] += 1
         self.patrols_in = _largest_remainder(pol.patrols, self.region_traffic)
         for region in sorted(self.patrols_in, key=str):
             for _ in range(self.patrols_in[region]):
-                GuardUnit(self, role="patrol", force="domestic", host=pol.patrol_size, foreign=0,
-                          node=self._busiest_in(region))
+                GuardUnit(
+                    self,
+                    role="patrol",
+                    force="domestic",
+                    host=pol.patrol_size,
+                    foreign=0,
+                    node=self._busiest_in(region),
+                )
         qrf_nodes = [self.busiest[i % len(self.busiest)] for i in range(pol.qrf_units)]
         for node in qrf_nodes:
-            GuardUnit(self, role="qrf", force="domestic", host=pol.qrf_size, foreign=0,
-                      node=node)
-        self.qrf_time = (nx.multi_source_dijkstra_path_length(self.net.G, set(qrf_nodes),
-                                                               weight="time_h")
-                         if qrf_nodes else {})
+            GuardUnit(self, role="qrf", force="domestic", host=pol.qrf_size, foreign=0, node=node)
+        self.qrf_time = (
+            nx.multi_source_dijkstra_path_length(self.net.G, set(qrf_nodes), weight="time_h")
+            if qrf_nodes
+            else {}
+        )
         guards = self.agents_by_type.get(GuardUnit, [])
         self.foreign_in = dict.fromkeys(self.net.regions, 0)
         for g in guards:
@@ -225,20 +284,24 @@ class CorridorModel(mesa.Model):
         w = w / w.sum() if w.sum() > 0 else np.full(len(nodes), 1.0 / len(nodes))
         picks = self.streams["threat"].choice(len(nodes), size=th.cells, p=w)
         for i in picks:
-            MilitantCell(self, node=nodes[int(i)], strength=th.cell_strength,
-                         knowledge=th.knowledge0)
+            MilitantCell(
+                self, node=nodes[int(i)], strength=th.cell_strength, knowledge=th.knowledge0
+            )
 
     # ---- cells ------------------------------------------------------------------------------
     def register_cover(self, cell: MilitantCell) -> None:
+        """Index the stretches of road a new cell covers."""
         for e, spans in cell.cover.items():
             lst = self.edge_cover.setdefault(e, [])
             lst.extend((cell, a, b) for a, b in spans)
 
     def cells_covering(self, edges) -> list[MilitantCell]:
+        """Active cells whose reach covers any of ``edges``, in a fixed order."""
         found = {c for e in edges for c, _, _ in self.edge_cover.get(e, ()) if c.active}
         return sorted(found, key=lambda c: c.unique_id)
 
     def remove_cell(self, cell: MilitantCell) -> None:
+        """Take a cell out of the model and off the roads it covered."""
         cell.active = False
         cell.ready = False
         for e in cell.cover:
@@ -246,16 +309,21 @@ class CorridorModel(mesa.Model):
         cell.remove()
 
     def spawn_cell(self, region, strength: int, near=None) -> MilitantCell:
+        """A new cell at a node of ``region`` drawn uniformly."""
         nodes = [n for n in self.net.nodes if self.net.region[n] == region]
         node = nodes[int(self.streams["threat"].integers(len(nodes)))]
-        return MilitantCell(self, node=node, strength=strength,
-                            knowledge=self.cfg.threat.knowledge0)
+        return MilitantCell(
+            self, node=node, strength=strength, knowledge=self.cfg.threat.knowledge0
+        )
 
     def try_interdict(self, cell: MilitantCell) -> None:
         """Daily interdiction hazard ``h = h0 + h_patrol n_patrols + h_intel s`` of one cell."""
         th, pol = self.cfg.threat, self.cfg.policy
-        hazard = (th.interdiction_rate + th.patrol_interdiction * self.patrols_in[cell.region]
-                  + th.intel_interdiction * pol.intel_sharing)
+        hazard = (
+            th.interdiction_rate
+            + th.patrol_interdiction * self.patrols_in[cell.region]
+            + th.intel_interdiction * pol.intel_sharing
+        )
         ops = self.streams["ops"]
         if ops.random() >= 1.0 - math.exp(-hazard):
             return
@@ -265,16 +333,30 @@ class CorridorModel(mesa.Model):
         self.counters["civilians_killed"] += killed
         self.collateral_today[cell.region] += killed
         x, y = self.net.pos[cell.node]
-        self._log(event="interdiction", node=cell.node, region=cell.region, lon=x, lat=y,
-                  cell=cell.unique_id, civilians_killed=killed)
+        self._log(
+            event="interdiction",
+            node=cell.node,
+            region=cell.region,
+            lon=x,
+            lat=y,
+            cell=cell.unique_id,
+            civilians_killed=killed,
+        )
         self.remove_cell(cell)
 
     # ---- escorts ----------------------------------------------------------------------------
     def acquire_escort(self, region) -> GuardUnit | None:
+        """A free escort team of the region (or of any region, where it has none)."""
         pool = self.escort_pool[region]
         if not pool and region not in self.escort_regions:
-            pool = next((self.escort_pool[r] for r in sorted(self.escort_pool, key=str)
-                         if self.escort_pool[r]), pool)
+            pool = next(
+                (
+                    self.escort_pool[r]
+                    for r in sorted(self.escort_pool, key=str)
+                    if self.escort_pool[r]
+                ),
+                pool,
+            )
         if not pool:
             return None
         unit = pool.popleft()
@@ -324,10 +406,17 @@ class CorridorModel(mesa.Model):
             leaked = bool(rl.random() < self.p_leak)
             routes = net.routes(o, d, pol.route_choices, pol.detour_limit)
             self._trip_id += 1
-            convoy = Convoy(self, trip_id=self._trip_id, origin=o, destination=d, routes=routes,
-                            passengers=passengers,
-                            drivers=math.ceil(passengers / dem.passengers_per_vehicle),
-                            armored=armored, leaked=leaked)
+            convoy = Convoy(
+                self,
+                trip_id=self._trip_id,
+                origin=o,
+                destination=d,
+                routes=routes,
+                passengers=passengers,
+                drivers=math.ceil(passengers / dem.passengers_per_vehicle),
+                armored=armored,
+                leaked=leaked,
+            )
             self.counters["trips_started"] += 1
             if leaked:
                 self.counters["itineraries_leaked"] += 1
@@ -393,17 +482,34 @@ class CorridorModel(mesa.Model):
         self._legitimacy_days += mean_l
         active = list(self.agents_by_type.get(MilitantCell, []))
         c = self.counters
-        self._series.append({
-            "day": day, "mean_legitimacy": mean_l, "min_legitimacy": min(self.L.values()),
-            "cells_active": len(active), "militants": sum(x.strength for x in active),
-            **{k: c[k] for k in ("foreign_killed", "foreign_injured", "guards_killed",
-                                 "civilians_killed", "militants_killed", "attacks_attempted",
-                                 "attacks_foiled", "plots_interdicted", "trips_completed")},
-        })
+        self._series.append(
+            {
+                "day": day,
+                "mean_legitimacy": mean_l,
+                "min_legitimacy": min(self.L.values()),
+                "cells_active": len(active),
+                "militants": sum(x.strength for x in active),
+                **{
+                    k: c[k]
+                    for k in (
+                        "foreign_killed",
+                        "foreign_injured",
+                        "guards_killed",
+                        "civilians_killed",
+                        "militants_killed",
+                        "attacks_attempted",
+                        "attacks_foiled",
+                        "plots_interdicted",
+                        "trips_completed",
+                    )
+                },
+            }
+        )
 
     # ---- attacks ----------------------------------------------------------------------------
-    def resolve_attack(self, convoy: Convoy, cell: MilitantCell, e: int, x: float,
-                       targeted: bool) -> None:
+    def resolve_attack(
+        self, convoy: Convoy, cell: MilitantCell, e: int, x: float, targeted: bool
+    ) -> None:
         """An encounter: detection may foil it; otherwise a contest decides the breakthrough."""
         th, pol, net = self.cfg.threat, self.cfg.policy, self.net
         rng = self.streams["combat"]
@@ -412,29 +518,45 @@ class CorridorModel(mesa.Model):
         u, v = net.edge_u[e], net.edge_v[e]
         p_esc = detection_probability(host, foreign, th.detect_domestic, th.detect_foreign)
         n_cp = self.checkpoint_count[u] + self.checkpoint_count[v]
-        p_one = 1.0 - (1.0 - th.screen_prob) * (1.0 - th.detect_foreign) ** pol.foreign_at_checkpoints
+        p_one = (
+            1.0 - (1.0 - th.screen_prob) * (1.0 - th.detect_foreign) ** pol.foreign_at_checkpoints
+        )
         p_cp = 1.0 - (1.0 - p_one) ** n_cp if n_cp else 0.0
         p_foil = foil_probability(p_esc, p_cp, pol.intel_sharing * th.intel_detection)
         attackers = min(cell.strength, th.team_size)
         attack = attackers * th.capability * ((1.0 + th.leak_surprise) if targeted else 1.0)
-        defence = host * th.effect_domestic + foreign * th.effect_foreign + (
-            th.armor if convoy.armored else 0.0)
+        defence = (
+            host * th.effect_domestic
+            + foreign * th.effect_foreign
+            + (th.armor if convoy.armored else 0.0)
+        )
         p_break = contest(attack, defence, th.decisiveness)
         detected = bool(rng.random() < p_foil)
         breakthrough = (not detected) and bool(rng.random() < p_break)
         length = net.edge_len[e]
-        reach = min(self.qrf_time.get(u, math.inf) + x / length * net.edge_time[e],
-                    self.qrf_time.get(v, math.inf) + (1 - x / length) * net.edge_time[e])
+        reach = min(
+            self.qrf_time.get(u, math.inf) + x / length * net.edge_time[e],
+            self.qrf_time.get(v, math.inf) + (1 - x / length) * net.edge_time[e],
+        )
         qrf = (not detected) and reach <= th.qrf_reach_h
         lethality = th.lethality * ((1.0 - th.armor_protection) if convoy.armored else 1.0)
         lethality *= (1.0 - th.qrf_mitigation) if qrf else 1.0
         cas = draw_casualties(
-            rng, breakthrough=breakthrough, passengers=convoy.passengers,
-            drivers=convoy.drivers, guards=0 if detected else host + foreign,
-            bystanders=0 if detected else th.bystanders, attackers=attackers,
-            lethality=lethality, injury=th.injury, guard_lethality=th.guard_lethality,
-            bystander_lethality=th.bystander_lethality, militant_loss=th.militant_loss,
-            attack=attack, defence=defence)
+            rng,
+            breakthrough=breakthrough,
+            passengers=convoy.passengers,
+            drivers=convoy.drivers,
+            guards=0 if detected else host + foreign,
+            bystanders=0 if detected else th.bystanders,
+            attackers=attackers,
+            lethality=lethality,
+            injury=th.injury,
+            guard_lethality=th.guard_lethality,
+            bystander_lethality=th.bystander_lethality,
+            militant_loss=th.militant_loss,
+            attack=attack,
+            defence=defence,
+        )
         c = self.counters
         c["attacks_attempted"] += 1
         if detected:
@@ -445,21 +567,46 @@ class CorridorModel(mesa.Model):
         c["attacks_successful"] += (cas.foreign_killed + cas.foreign_injured) > 0
         c["attacks_lethal"] += cas.foreign_killed > 0
         c["attacks_with_leak"] += targeted
-        for k in ("foreign_killed", "foreign_injured", "guards_killed", "civilians_killed",
-                  "militants_killed"):
+        for k in (
+            "foreign_killed",
+            "foreign_injured",
+            "guards_killed",
+            "civilians_killed",
+            "militants_killed",
+        ):
             c[k] += getattr(cas, k)
         px, py = net.point(e, x)
         node = u if x <= length / 2 else v
-        self._log(event="foiled" if detected else "attack", node=node, edge_u=u, edge_v=v,
-                  x_km=x, lon=px, lat=py, region=net.region[node], trip=convoy.trip_id,
-                  origin=convoy.origin, destination=convoy.destination,
-                  force=esc.force if esc is not None else "none", escorted=esc is not None,
-                  leaked=convoy.leaked, targeted=targeted, detected=detected,
-                  breakthrough=breakthrough, qrf=qrf, p_foil=p_foil, p_break=p_break,
-                  cell=cell.unique_id, attackers=attackers, passengers=convoy.passengers,
-                  foreign_killed=cas.foreign_killed, foreign_injured=cas.foreign_injured,
-                  guards_killed=cas.guards_killed, civilians_killed=cas.civilians_killed,
-                  militants_killed=cas.militants_killed)
+        self._log(
+            event="foiled" if detected else "attack",
+            node=node,
+            edge_u=u,
+            edge_v=v,
+            x_km=x,
+            lon=px,
+            lat=py,
+            region=net.region[node],
+            trip=convoy.trip_id,
+            origin=convoy.origin,
+            destination=convoy.destination,
+            force=esc.force if esc is not None else "none",
+            escorted=esc is not None,
+            leaked=convoy.leaked,
+            targeted=targeted,
+            detected=detected,
+            breakthrough=breakthrough,
+            qrf=qrf,
+            p_foil=p_foil,
+            p_break=p_break,
+            cell=cell.unique_id,
+            attackers=attackers,
+            passengers=convoy.passengers,
+            foreign_killed=cas.foreign_killed,
+            foreign_injured=cas.foreign_injured,
+            guards_killed=cas.guards_killed,
+            civilians_killed=cas.civilians_killed,
+            militants_killed=cas.militants_killed,
+        )
         cell.after_attack(cas.militants_killed)
         if breakthrough:
             convoy.finish(completed=False)
@@ -478,7 +625,8 @@ class CorridorModel(mesa.Model):
     def run(self) -> CorridorModel:
         """Run to the horizon (``days``) and close the books; returns the model."""
         if not self.finished:
-            self.run_until(self.end_time)
+            if self.time < self.end_time:
+                self.run_until(self.end_time)
             self._close_day(self.cfg.days - 1)
             self.finished = True
             self.running = False
@@ -488,8 +636,13 @@ class CorridorModel(mesa.Model):
     def events(self) -> pd.DataFrame:
         """Event log: one row per attack, foiled attack and interdiction."""
         frame = pd.DataFrame(self._events, columns=list(EVENT_COLUMNS))
-        for col in ("foreign_killed", "foreign_injured", "guards_killed", "civilians_killed",
-                    "militants_killed"):
+        for col in (
+            "foreign_killed",
+            "foreign_injured",
+            "guards_killed",
+            "civilians_killed",
+            "militants_killed",
+        ):
             frame[col] = frame[col].fillna(0)
         return frame.astype(EVENT_COLUMNS)
 
@@ -500,6 +653,7 @@ class CorridorModel(mesa.Model):
 
     @property
     def legitimacy_days(self) -> float:
+        """Sum over closed days of the mean regional legitimacy."""
         return self._legitimacy_days
 
     def outcomes(self) -> dict[str, float]:

@@ -32,6 +32,7 @@ __all__ = [
     "line_graph",
     "load_graphml",
     "random_geometric_graph",
+    "save_graphml",
     "validate_graph",
 ]
 
@@ -59,15 +60,31 @@ def cpec_graph() -> nx.Graph:
     """
     G = nx.Graph(name="cpec")
     for row in _read_csv("cpec_nodes.csv"):
-        G.add_node(row["node"], name=row["node"], x=float(row["lon"]), y=float(row["lat"]),
-                   region=row["region"], kind=row["kind"])
+        G.add_node(
+            row["node"],
+            name=row["node"],
+            x=float(row["lon"]),
+            y=float(row["lat"]),
+            region=row["region"],
+            kind=row["kind"],
+        )
     for row in _read_csv("cpec_corridors.csv"):
         u, v = row["from"], row["to"]
-        G.add_edge(u, v, length_km=float(row["km"]), speed_kmh=ROAD_SPEEDS_KMH[row["road"]],
-                   road=row["road"], region=G.nodes[u]["region"])
-    G.graph["regions"] = {row["region"]: {"hardship": float(row["hardship"]),
-                                          "legitimacy0": float(row["legitimacy0"])}
-                          for row in _read_csv("cpec_regions.csv")}
+        G.add_edge(
+            u,
+            v,
+            length_km=float(row["km"]),
+            speed_kmh=ROAD_SPEEDS_KMH[row["road"]],
+            road=row["road"],
+            region=G.nodes[u]["region"],
+        )
+    G.graph["regions"] = {
+        row["region"]: {
+            "hardship": float(row["hardship"]),
+            "legitimacy0": float(row["legitimacy0"]),
+        }
+        for row in _read_csv("cpec_regions.csv")
+    }
     return G
 
 
@@ -78,8 +95,9 @@ def _region_of(x: float, x0: float, x1: float, regions: int) -> str:
     return f"R{band}"
 
 
-def line_graph(length_km: float, segments: int = 1, speed_kmh: float = 60.0,
-               regions: int = 1) -> nx.Graph:
+def line_graph(
+    length_km: float, segments: int = 1, speed_kmh: float = 60.0, regions: int = 1
+) -> nx.Graph:
     """A single straight road of ``length_km`` from one project site to another.
 
     Intermediate nodes are junctions (no trips start there), so every trip crosses the whole
@@ -90,11 +108,18 @@ def line_graph(length_km: float, segments: int = 1, speed_kmh: float = 60.0,
     for i in range(segments + 1):
         kind = "project_site" if i in (0, segments) else "junction"
         x = i * step
-        G.add_node(i, name=f"n{i}", x=x, y=0.0, kind=kind,
-                   region=_region_of(x, 0.0, length_km, regions))
+        G.add_node(
+            i, name=f"n{i}", x=x, y=0.0, kind=kind, region=_region_of(x, 0.0, length_km, regions)
+        )
     for i in range(segments):
-        G.add_edge(i, i + 1, length_km=step, speed_kmh=speed_kmh, road="highway",
-                   region=G.nodes[i]["region"])
+        G.add_edge(
+            i,
+            i + 1,
+            length_km=step,
+            speed_kmh=speed_kmh,
+            road="highway",
+            region=G.nodes[i]["region"],
+        )
     return G
 
 
@@ -105,9 +130,15 @@ def _mark_sites(G: nx.Graph, sites: int, rng: np.random.Generator) -> None:
         G.nodes[nodes[i]]["kind"] = "project_site"
 
 
-def grid_graph(rows: int, cols: int, spacing_km: float, speed_kmh: float = 60.0,
-               regions: int = 1, sites: int = 4, rng: np.random.Generator | None = None
-               ) -> nx.Graph:
+def grid_graph(
+    rows: int,
+    cols: int,
+    spacing_km: float,
+    speed_kmh: float = 60.0,
+    regions: int = 1,
+    sites: int = 4,
+    rng: np.random.Generator | None = None,
+) -> nx.Graph:
     """A ``rows x cols`` grid of cities ``spacing_km`` apart, with ``sites`` project sites."""
     rng = np.random.default_rng(0) if rng is None else rng
     G = nx.Graph(name="grid")
@@ -115,21 +146,39 @@ def grid_graph(rows: int, cols: int, spacing_km: float, speed_kmh: float = 60.0,
     for r in range(rows):
         for c in range(cols):
             x, y = c * spacing_km, r * spacing_km
-            G.add_node(r * cols + c, name=f"g{r}_{c}", x=x, y=y, kind="city",
-                       region=_region_of(x, 0.0, width, regions))
+            G.add_node(
+                r * cols + c,
+                name=f"g{r}_{c}",
+                x=x,
+                y=y,
+                kind="city",
+                region=_region_of(x, 0.0, width, regions),
+            )
     for r in range(rows):
         for c in range(cols):
             n = r * cols + c
             for m in ([n + 1] if c + 1 < cols else []) + ([n + cols] if r + 1 < rows else []):
-                G.add_edge(n, m, length_km=spacing_km, speed_kmh=speed_kmh, road="highway",
-                           region=G.nodes[n]["region"])
+                G.add_edge(
+                    n,
+                    m,
+                    length_km=spacing_km,
+                    speed_kmh=speed_kmh,
+                    road="highway",
+                    region=G.nodes[n]["region"],
+                )
     _mark_sites(G, sites, rng)
     return G
 
 
-def random_geometric_graph(n_nodes: int, radius: float, extent_km: float,
-                           rng: np.random.Generator, speed_kmh: float = 60.0,
-                           regions: int = 1, sites: int = 4) -> nx.Graph:
+def random_geometric_graph(
+    n_nodes: int,
+    radius: float,
+    extent_km: float,
+    rng: np.random.Generator,
+    speed_kmh: float = 60.0,
+    regions: int = 1,
+    sites: int = 4,
+) -> nx.Graph:
     """A seeded random geometric graph on a square of side ``extent_km``.
 
     Only its largest connected component is kept (and renumbered), so every origin reaches
@@ -143,13 +192,25 @@ def random_geometric_graph(n_nodes: int, radius: float, extent_km: float,
     for old in keep:
         px, py = raw.nodes[old]["pos"]
         x, y = px * extent_km, py * extent_km
-        G.add_node(index[old], name=f"r{index[old]}", x=x, y=y, kind="city",
-                   region=_region_of(x, 0.0, extent_km, regions))
+        G.add_node(
+            index[old],
+            name=f"r{index[old]}",
+            x=x,
+            y=y,
+            kind="city",
+            region=_region_of(x, 0.0, extent_km, regions),
+        )
     for a, b in raw.subgraph(keep).edges:
         u, v = index[a], index[b]
         d = math.dist((G.nodes[u]["x"], G.nodes[u]["y"]), (G.nodes[v]["x"], G.nodes[v]["y"]))
-        G.add_edge(u, v, length_km=max(d, 1e-3), speed_kmh=speed_kmh, road="highway",
-                   region=G.nodes[u]["region"])
+        G.add_edge(
+            u,
+            v,
+            length_km=max(d, 1e-3),
+            speed_kmh=speed_kmh,
+            road="highway",
+            region=G.nodes[u]["region"],
+        )
     _mark_sites(G, sites, rng)
     return G
 
@@ -157,6 +218,7 @@ def random_geometric_graph(n_nodes: int, radius: float, extent_km: float,
 def load_graphml(path: str | Path, field: str = "network.path") -> nx.Graph:
     """Read a road network from GraphML and check it (see :func:`validate_graph`).
 
+    Optional node attributes ``hardship`` and ``legitimacy0`` set their region's values.
     Files saved by OSMnx work once their nodes have ``region`` and ``kind``: edge ``length``
     in metres and ``speed_kph`` are read as ``length_km`` and ``speed_kmh``; a multigraph or
     directed graph is reduced to an undirected graph keeping the fastest parallel road.
@@ -185,13 +247,30 @@ def load_graphml(path: str | Path, field: str = "network.path") -> nx.Graph:
             old = G.edges[u, v]
             try:
                 if float(data["length_km"]) / float(data["speed_kmh"]) >= (
-                        float(old["length_km"]) / float(old["speed_kmh"])):
+                    float(old["length_km"]) / float(old["speed_kmh"])
+                ):
                     continue
             except (KeyError, TypeError, ValueError, ZeroDivisionError):
                 pass
         G.add_edge(u, v, **data)
     validate_graph(G, field=field)
+    regions: dict = {}
+    for _, data in G.nodes(data=True):
+        for attr in ("hardship", "legitimacy0"):
+            if attr in data:
+                regions.setdefault(data["region"], {})[attr] = float(data[attr])
+    if regions:
+        G.graph["regions"] = regions
     return G
+
+
+def save_graphml(G: nx.Graph, path: str | Path) -> None:
+    """Write a road network to GraphML; regional hardship and legitimacy go on the nodes."""
+    H = G.copy()
+    table = H.graph.pop("regions", {})
+    for _, data in H.nodes(data=True):
+        data.update(table.get(data["region"], {}))
+    nx.write_graphml(H, path)
 
 
 def validate_graph(G: nx.Graph, field: str = "network") -> nx.Graph:
@@ -205,42 +284,53 @@ def validate_graph(G: nx.Graph, field: str = "network") -> nx.Graph:
     for n, data in G.nodes(data=True):
         for attr in NODE_ATTRS:
             if attr not in data:
-                raise ScenarioError(field, f"node {n!r} has no {attr!r} attribute "
-                                    f"(required on every node: {', '.join(NODE_ATTRS)})")
+                raise ScenarioError(
+                    field,
+                    f"node {n!r} has no {attr!r} attribute "
+                    f"(required on every node: {', '.join(NODE_ATTRS)})",
+                )
         for attr in ("x", "y"):
             try:
                 data[attr] = float(data[attr])
             except (TypeError, ValueError):
-                raise ScenarioError(field, f"node {n!r} has a non-numeric {attr!r}: "
-                                    f"{data[attr]!r}") from None
+                raise ScenarioError(
+                    field, f"node {n!r} has a non-numeric {attr!r}: {data[attr]!r}"
+                ) from None
         data["region"], data["kind"] = str(data["region"]), str(data["kind"])
     for u, v, data in G.edges(data=True):
         for attr in EDGE_ATTRS:
             if attr not in data:
-                raise ScenarioError(field, f"road {u!r}-{v!r} has no {attr!r} attribute "
-                                    f"(required on every road: {', '.join(EDGE_ATTRS)})")
+                raise ScenarioError(
+                    field,
+                    f"road {u!r}-{v!r} has no {attr!r} attribute "
+                    f"(required on every road: {', '.join(EDGE_ATTRS)})",
+                )
             try:
                 value = float(data[attr])
             except (TypeError, ValueError):
                 value = float("nan")
             if not value > 0 or not math.isfinite(value):
-                raise ScenarioError(field, f"road {u!r}-{v!r} has {attr}={data[attr]!r}; "
-                                    "it must be a positive number")
+                raise ScenarioError(
+                    field,
+                    f"road {u!r}-{v!r} has {attr}={data[attr]!r}; it must be a positive number",
+                )
             data[attr] = value
         data.setdefault("region", G.nodes[u]["region"])
         data.setdefault("road", "road")
     anchors = [n for n, k in G.nodes(data="kind") if k in ANCHOR_KINDS]
     if not anchors:
-        raise ScenarioError(field, "has no node of kind " + ", ".join(ANCHOR_KINDS)
-                            + ": no trips can start")
+        raise ScenarioError(
+            field, "has no node of kind " + ", ".join(ANCHOR_KINDS) + ": no trips can start"
+        )
     demand = [n for n, k in G.nodes(data="kind") if k in DEMAND_KINDS]
     if len(demand) < 2:
         raise ScenarioError(field, "needs at least two nodes that trips can start or end at")
     home = nx.node_connected_component(G, anchors[0])
     for n in demand:
         if n not in home:
-            raise ScenarioError(field, f"is disconnected: no road from {anchors[0]!r} "
-                                f"reaches {n!r}")
+            raise ScenarioError(
+                field, f"is disconnected: no road from {anchors[0]!r} reaches {n!r}"
+            )
     return G
 
 
@@ -251,11 +341,13 @@ def build_graph(spec: NetworkSpec, rng: np.random.Generator) -> nx.Graph:
     elif spec.kind == "line":
         G = line_graph(spec.length_km, spec.segments, spec.speed_kmh, spec.regions)
     elif spec.kind == "grid":
-        G = grid_graph(spec.rows, spec.cols, spec.spacing_km, spec.speed_kmh, spec.regions,
-                       spec.sites, rng)
+        G = grid_graph(
+            spec.rows, spec.cols, spec.spacing_km, spec.speed_kmh, spec.regions, spec.sites, rng
+        )
     elif spec.kind == "random_geometric":
-        G = random_geometric_graph(spec.n_nodes, spec.radius, spec.extent_km, rng,
-                                   spec.speed_kmh, spec.regions, spec.sites)
+        G = random_geometric_graph(
+            spec.n_nodes, spec.radius, spec.extent_km, rng, spec.speed_kmh, spec.regions, spec.sites
+        )
     else:
         return load_graphml(spec.path)
     return validate_graph(G)
@@ -293,18 +385,23 @@ class RoadNetwork:
         self._dist = lru_cache(maxsize=None)(self._distances)
 
     def edge_id(self, u, v) -> int:
+        """Number of the edge between ``u`` and ``v``."""
         return self._eid[(u, v)]
 
     def route_edges(self, route: list) -> list[int]:
+        """Edge numbers along a route."""
         return [self._eid[(a, b)] for a, b in zip(route[:-1], route[1:], strict=False)]
 
     def route_length(self, route: list) -> float:
+        """Length in km of a route."""
         return sum(self.edge_len[e] for e in self.route_edges(route))
 
     def route_time(self, route: list) -> float:
+        """Travel time in hours of a route at road speed."""
         return sum(self.edge_time[e] for e in self.route_edges(route))
 
     def fastest_route(self, origin, destination) -> list:
+        """The fastest route (node list) by travel time."""
         return self._routes(origin, destination, 1, 1.0)[0]
 
     def routes(self, origin, destination, k: int = 1, detour_limit: float = 1.5) -> list[list]:
@@ -324,14 +421,14 @@ class RoadNetwork:
                     break
                 out.append(path)
         except nx.NetworkXNoPath:
-            raise ScenarioError("network", f"no road from {origin!r} to {destination!r}"
-                                ) from None
+            raise ScenarioError("network", f"no road from {origin!r} to {destination!r}") from None
         return out
 
     def _distances(self, source) -> dict:
         return nx.single_source_dijkstra_path_length(self.G, source, weight="length_km")
 
     def distance(self, a, b) -> float:
+        """Road distance in km from ``a`` to ``b`` (inf when unreachable)."""
         return self._dist(a).get(b, math.inf)
 
     def reach(self, node, radius_km: float) -> dict[int, list[tuple[float, float]]]:
@@ -343,8 +440,9 @@ class RoadNetwork:
         """
         d = self._dist(node)
         out: dict[int, list[tuple[float, float]]] = {}
-        for e, (u, v, length) in enumerate(zip(self.edge_u, self.edge_v, self.edge_len,
-                                               strict=True)):
+        for e, (u, v, length) in enumerate(
+            zip(self.edge_u, self.edge_v, self.edge_len, strict=True)
+        ):
             du, dv = d.get(u, math.inf), d.get(v, math.inf)
             a_end = min(radius_km - du, length)
             b_start = max(length - (radius_km - dv), 0.0)
@@ -367,4 +465,5 @@ class RoadNetwork:
         return x0 + f * (x1 - x0), y0 + f * (y1 - y0)
 
     def layout(self) -> dict:
+        """Node positions ``{node: (x, y)}`` for drawing and for Mesa's network space."""
         return dict(self.pos)

@@ -26,44 +26,76 @@ class Outcome:
     description: str
 
 
-OUTCOMES: dict[str, Outcome] = {o.name: o for o in [
-    Outcome("foreign_killed", "persons", "foreign passengers killed in attacks"),
-    Outcome("foreign_injured", "persons", "foreign passengers injured (not killed) in attacks"),
-    Outcome("guards_killed", "persons", "security personnel killed in attacks"),
-    Outcome("civilians_killed", "persons",
-            "host civilians killed: drivers and bystanders in attacks, bystanders in raids"),
-    Outcome("militants_killed", "persons", "attackers killed in attacks and foiled attacks"),
-    Outcome("attacks_attempted", "attacks", "encounters in which a cell moved to strike"),
-    Outcome("attacks_executed", "attacks", "attempted attacks that were not foiled"),
-    Outcome("attacks_successful", "attacks",
-            "attacks with at least one protected (foreign) casualty"),
-    Outcome("attacks_lethal", "attacks", "attacks with at least one foreign death"),
-    Outcome("attacks_foiled", "attacks", "attacks detected and stopped before they struck"),
-    Outcome("attacks_on_escorted", "attacks", "executed attacks on escorted convoys"),
-    Outcome("attacks_with_leak", "attacks", "attacks set up from a leaked itinerary"),
-    Outcome("plots_interdicted", "cells", "cells rolled up before they struck"),
-    Outcome("itineraries_leaked", "trips", "trips whose itinerary leaked"),
-    Outcome("trips_started", "trips", "trips drawn by the demand process"),
-    Outcome("trips_completed", "trips", "trips that reached their destination"),
-    Outcome("trips_delayed", "trips", "finished trips that waited for a free escort"),
-    Outcome("delay_hours", "h", "hours convoys waited for a free escort"),
-    Outcome("foreign_person_km", "person-km", "foreign passengers x km travelled"),
-    Outcome("foreign_person_hours", "person-h", "foreign passengers x hours on the road"),
-    Outcome("threat_exposure", "person-encounters",
-            "expected encounters: persons x ambush-site density x km"),
-    Outcome("foreign_security_person_days", "person-days",
-            "foreign security personnel deployed x days (the sovereignty footprint)"),
-    Outcome("guard_person_days", "person-days", "all security personnel x days (cost)"),
-    Outcome("mean_legitimacy", "1", "legitimacy averaged over regions and days"),
-    Outcome("cells_active_end", "cells", "militant cells active at the end"),
-]}
+OUTCOMES: dict[str, Outcome] = {
+    o.name: o
+    for o in [
+        Outcome("foreign_killed", "persons", "foreign passengers killed in attacks"),
+        Outcome("foreign_injured", "persons", "foreign passengers injured (not killed) in attacks"),
+        Outcome("guards_killed", "persons", "security personnel killed in attacks"),
+        Outcome(
+            "civilians_killed",
+            "persons",
+            "host civilians killed: drivers and bystanders in attacks, bystanders in raids",
+        ),
+        Outcome("militants_killed", "persons", "attackers killed in attacks and foiled attacks"),
+        Outcome("attacks_attempted", "attacks", "encounters in which a cell moved to strike"),
+        Outcome("attacks_executed", "attacks", "attempted attacks that were not foiled"),
+        Outcome(
+            "attacks_successful",
+            "attacks",
+            "attacks with at least one protected (foreign) casualty",
+        ),
+        Outcome("attacks_lethal", "attacks", "attacks with at least one foreign death"),
+        Outcome("attacks_foiled", "attacks", "attacks detected and stopped before they struck"),
+        Outcome("attacks_on_escorted", "attacks", "executed attacks on escorted convoys"),
+        Outcome("attacks_with_leak", "attacks", "attacks set up from a leaked itinerary"),
+        Outcome("plots_interdicted", "cells", "cells rolled up before they struck"),
+        Outcome("itineraries_leaked", "trips", "trips whose itinerary leaked"),
+        Outcome("trips_started", "trips", "trips drawn by the demand process"),
+        Outcome("trips_completed", "trips", "trips that reached their destination"),
+        Outcome("trips_delayed", "trips", "finished trips that waited for a free escort"),
+        Outcome("delay_hours", "h", "hours convoys waited for a free escort"),
+        Outcome("foreign_person_km", "person-km", "foreign passengers x km travelled"),
+        Outcome("foreign_person_hours", "person-h", "foreign passengers x hours on the road"),
+        Outcome(
+            "threat_exposure",
+            "person-encounters",
+            "expected encounters: persons x ambush-site density x km",
+        ),
+        Outcome(
+            "foreign_security_person_days",
+            "person-days",
+            "foreign security personnel deployed x days (the sovereignty footprint)",
+        ),
+        Outcome("guard_person_days", "person-days", "all security personnel x days (cost)"),
+        Outcome("mean_legitimacy", "1", "legitimacy averaged over regions and days"),
+        Outcome("cells_active_end", "cells", "militant cells active at the end"),
+    ]
+}
 
-_COUNTED = ("foreign_killed", "foreign_injured", "guards_killed", "civilians_killed",
-            "militants_killed", "attacks_attempted", "attacks_executed", "attacks_successful",
-            "attacks_lethal", "attacks_foiled", "attacks_on_escorted", "attacks_with_leak",
-            "plots_interdicted", "itineraries_leaked", "trips_started", "trips_completed",
-            "trips_delayed", "delay_hours", "foreign_person_km", "foreign_person_hours",
-            "threat_exposure")
+_COUNTED = (
+    "foreign_killed",
+    "foreign_injured",
+    "guards_killed",
+    "civilians_killed",
+    "militants_killed",
+    "attacks_attempted",
+    "attacks_executed",
+    "attacks_successful",
+    "attacks_lethal",
+    "attacks_foiled",
+    "attacks_on_escorted",
+    "attacks_with_leak",
+    "plots_interdicted",
+    "itineraries_leaked",
+    "trips_started",
+    "trips_completed",
+    "trips_delayed",
+    "delay_hours",
+    "foreign_person_km",
+    "foreign_person_hours",
+    "threat_exposure",
+)
 
 
 def names() -> list[str]:

@@ -50,15 +50,22 @@ class RunResult:
     def record(self) -> dict:
         """Flat record: every outcome plus policy, threat, network, seed, days and version."""
         sc = self.scenario
-        return {**self.outcomes, "policy": sc.policy.name, "threat": sc.threat.name,
-                "network": sc.network.kind, "seed": sc.seed, "days": sc.days,
-                "version": self.version}
+        return {
+            **self.outcomes,
+            "policy": sc.policy.name,
+            "threat": sc.threat.name,
+            "network": sc.network.kind,
+            "seed": sc.seed,
+            "days": sc.days,
+            "version": self.version,
+        }
 
     def table(self) -> pd.DataFrame:
         """Outcomes as a table with units and meanings."""
         return pd.DataFrame(
             [(k, v, OUTCOMES[k].unit, OUTCOMES[k].description) for k, v in self.outcomes.items()],
-            columns=["outcome", "value", "unit", "meaning"]).set_index("outcome")
+            columns=["outcome", "value", "unit", "meaning"],
+        ).set_index("outcome")
 
     def save(self, directory: str | Path) -> Path:
         """Write the run's files into ``directory`` atomically (all of them or none)."""
@@ -68,8 +75,11 @@ class RunResult:
             "outcomes.json": lambda p: p.write_text(json.dumps(self.record(), indent=2) + "\n"),
             "events.parquet": lambda p: self.events.to_parquet(p, index=False),
             "timeseries.parquet": lambda p: self.timeseries.to_parquet(p, index=False),
-            "config.yaml": lambda p: p.write_text(yaml.safe_dump(
-                {**self.scenario.to_dict(), "version": self.version}, sort_keys=False)),
+            "config.yaml": lambda p: p.write_text(
+                yaml.safe_dump(
+                    {**self.scenario.to_dict(), "version": self.version}, sort_keys=False
+                )
+            ),
         }
         return save_atomically(Path(directory), files)
 
@@ -94,9 +104,13 @@ def save_atomically(directory: Path, writers: dict) -> Path:
     return directory
 
 
-def load_scenario(policy: str | None = None, threat: str | None = None,
-                  network: str | None = None, overrides: list[str] | tuple[str, ...] = (),
-                  **kwargs) -> Scenario:
+def load_scenario(
+    policy: str | None = None,
+    threat: str | None = None,
+    network: str | None = None,
+    overrides: list[str] | tuple[str, ...] = (),
+    **kwargs,
+) -> Scenario:
     """Compose a validated scenario from ``conf/``.
 
     ``policy``, ``threat`` and ``network`` pick config options; other keyword arguments and
@@ -105,10 +119,14 @@ def load_scenario(policy: str | None = None, threat: str | None = None,
     """
     from scenarios.compose import compose_scenario, overrides_from_kwargs
 
-    picks = {k: v for k, v in (("network", network), ("policy", policy), ("threat", threat))
-             if v is not None}
-    return compose_scenario([*overrides_from_kwargs(picks), *overrides,
-                             *overrides_from_kwargs(kwargs)])
+    picks = {
+        k: v
+        for k, v in (("network", network), ("policy", policy), ("threat", threat))
+        if v is not None
+    }
+    return compose_scenario(
+        [*overrides_from_kwargs(picks), *overrides, *overrides_from_kwargs(kwargs)]
+    )
 
 
 def run_scenario(scenario: Scenario, graph=None) -> RunResult:
@@ -125,9 +143,14 @@ def run_scenario(scenario: Scenario, graph=None) -> RunResult:
     return RunResult(scenario, model.outcomes(), model.events, model.timeseries, __version__)
 
 
-def run(policy: str | None = None, threat: str | None = None, network: str | None = None,
-        overrides: list[str] | tuple[str, ...] = (), scenario: Scenario | None = None,
-        **kwargs) -> RunResult:
+def run(
+    policy: str | None = None,
+    threat: str | None = None,
+    network: str | None = None,
+    overrides: list[str] | tuple[str, ...] = (),
+    scenario: Scenario | None = None,
+    **kwargs,
+) -> RunResult:
     """Compose a scenario (see :func:`load_scenario`) or take ``scenario``, and run it."""
     if scenario is None:
         scenario = load_scenario(policy, threat, network, overrides, **kwargs)
@@ -169,15 +192,19 @@ def main(argv: list[str] | None = None) -> int:
             now = datetime.now()
             out_dir = Path("outputs") / now.strftime("%Y-%m-%d") / now.strftime("%H-%M-%S")
         if (out_dir / "outcomes.json").exists():
-            raise ScenarioError("hydra.run.dir", f"{str(out_dir)!r} already holds a run's "
-                                "results; choose another folder")
+            raise ScenarioError(
+                "hydra.run.dir",
+                f"{str(out_dir)!r} already holds a run's results; choose another folder",
+            )
         result = run_scenario(scenario)
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     with pd.option_context("display.width", 120, "display.max_colwidth", 60):
-        print(f"policy={scenario.policy.name} threat={scenario.threat.name} "
-              f"network={scenario.network.kind} seed={scenario.seed} days={scenario.days}")
+        print(
+            f"policy={scenario.policy.name} threat={scenario.threat.name} "
+            f"network={scenario.network.kind} seed={scenario.seed} days={scenario.days}"
+        )
         print(result.table()[["value", "unit"]].to_string(float_format=lambda v: f"{v:,.2f}"))
     result.save(out_dir)
     print(f"results written to {out_dir}")

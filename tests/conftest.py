@@ -1,0 +1,92 @@
+"""Shared helpers: limiting-case scenarios in which the model reduces to closed-form results."""
+
+from __future__ import annotations
+
+import networkx as nx
+import pytest
+
+from scenarios import Scenario
+
+#: A threat with every mechanism switched off but a single, always ready, fully informed cell
+#: whose reach covers the whole network, which never loses members.
+QUIET_THREAT = dict(
+    cells=1,
+    reach_km=1.0e6,
+    ambush_rate=0.0,
+    plan_days=0.0,
+    knowledge0=1.0,
+    learn_rate=0.0,
+    forget_rate=0.0,
+    leak_prob=0.0,
+    leak_exploit=0.0,
+    recruitment_rate=0.0,
+    interdiction_rate=0.0,
+    patrol_interdiction=0.0,
+    intel_interdiction=0.0,
+    intel_detection=0.0,
+    detect_domestic=0.0,
+    detect_foreign=0.0,
+    screen_prob=0.0,
+    militant_loss=0.0,
+    backlash=0.0,
+    collateral=0.0,
+    qrf_mitigation=0.0,
+    cell_strength=10,
+    max_cell_strength=1000,
+)
+#: No security at all: no escorts, checkpoints, patrols, reaction forces or intelligence.
+NO_SECURITY = dict(
+    escort_units=0,
+    checkpoints=0,
+    patrols=0,
+    qrf_units=0,
+    intel_sharing=0.0,
+    armored_share=0.0,
+    route_choices=1,
+    departure_window_h=0.0,
+    notification_chain=0,
+)
+
+
+def limiting_scenario(
+    *,
+    seed=1,
+    days=60,
+    trips_per_day=40.0,
+    length_km=100.0,
+    threat=None,
+    policy=None,
+    demand=None,
+    network=None,
+) -> Scenario:
+    """A line-network scenario with the quiet threat and no security, plus changes."""
+    return Scenario.from_dict(
+        dict(
+            seed=seed,
+            days=days,
+            network=dict(
+                kind="line", length_km=length_km, segments=4, speed_kmh=60.0, **(network or {})
+            ),
+            policy=dict(name="limit", **{**NO_SECURITY, **(policy or {})}),
+            threat=dict(name="limit", **{**QUIET_THREAT, **(threat or {})}),
+            demand=dict(trips_per_day=trips_per_day, **(demand or {})),
+        )
+    )
+
+
+def parallel_routes_graph(n: int, leg_km: float = 50.0) -> nx.Graph:
+    """Two project sites joined by ``n`` disjoint routes of equal length (via junctions)."""
+    G = nx.Graph(name="parallel")
+    G.add_node("A", name="A", x=0.0, y=0.0, region="R0", kind="project_site")
+    G.add_node("B", name="B", x=2 * leg_km, y=0.0, region="R0", kind="project_site")
+    for i in range(n):
+        j = f"J{i}"
+        G.add_node(j, name=j, x=leg_km, y=10.0 * (i + 1), region="R0", kind="junction")
+        for end in ("A", "B"):
+            G.add_edge(end, j, length_km=leg_km, speed_kmh=60.0, road="highway", region="R0")
+    return G
+
+
+@pytest.fixture
+def quiet():
+    return limiting_scenario

@@ -1,0 +1,150 @@
+"""Verification: limiting configurations in which the model has a closed-form answer.
+
+Each check runs the model by Monte Carlo and compares with the formula within a tolerance of
+four binomial standard errors (a false alarm rate below 1e-4 per check; the seeds are fixed, so
+the checks are also exactly repeatable).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from conftest import limiting_scenario, parallel_routes_graph
+
+from agents import MilitantCell
+from sim import CorridorModel
+from sim.engagement import contest
+
+
+def _tolerance(p: float, n: int) -> float:
+    return 4.0 * math.sqrt(p * (1.0 - p) / n)
+
+
+def test_unattacked_share_is_exp_minus_lambda_L():
+    lam, length = 0.005, 100.0
+    sc = limiting_scenario(threat=dict(ambush_rate=lam), length_km=length, days=120)
+    out = CorridorModel(sc).run().outcomes()
+    n = out["trips_started"]
+    # no security: every attack breaks through and ends the trip, so trips meet at most one
+    unattacked = 1.0 - out["attacks_attempted"] / n
+    expected = math.exp(-lam * length)
+    assert n > 4000
+    assert abs(unattacked - expected) < _tolerance(expected, n)
+    assert out["attacks_foiled"] == 0 and out["attacks_executed"] == out["attacks_attempted"]
+
+
+def test_exposure_is_lambda_times_person_km():
+    """Threat exposure = persons x ambush density x km, exactly, under a uniform density."""
+    lam = 0.002
+    out = CorridorModel(limiting_scenario(threat=dict(ambush_rate=lam), days=20)).run().outcomes()
+    assert out["threat_exposure"] > 0
+    np.testing.assert_allclose(out["threat_exposure"], lam * out["foreign_person_km"], rtol=1e-9)
+
+
+def test_detection_thins_encounters():
+    """Each guard detects with d; executed attacks arrive at rate lambda (1 - p_foil)."""
+    lam, length, n_guards, d = 0.01, 100.0, 5, 0.1
+    sc = limiting_scenario(
+        length_km=length,
+        days=120,
+        threat=dict(ambush_rate=lam, detect_domestic=d, effect_domestic=0.0),
+        policy=dict(escort_units=10_000, escort_size=n_guards),
+    )
+    out = CorridorModel(sc).run().outcomes()
+    n = out["trips_started"]
+    p_foil = 1.0 - (1.0 - d) ** n_guards
+    expected = math.exp(-lam * (1.0 - p_foil) * length)
+    assert abs(1.0 - out["attacks_executed"] / n - expected) < _tolerance(expected, n)
+    # foiled share of attempts is p_foil
+    share = out["attacks_foiled"] / out["attacks_attempted"]
+    assert abs(share - p_foil) < _tolerance(p_foil, int(out["attacks_attempted"]))
+
+
+def test_breakthrough_share_follows_contest_function():
+    team, effect, guards, m = 3, 0.5, 4, 2.0
+    sc = limiting_scenario(
+        days=60,
+        threat=dict(ambush_rate=0.02, team_size=team, effect_domestic=effect, decisiveness=m),
+        policy=dict(escort_units=10_000, escort_size=guards),
+    )
+    ev = CorridorModel(sc).run().events
+    attacks = ev[ev.event == "attack"]
+    expected = contest(team * 1.0, guards * effect, m)
+    assert expected == 9.0 / 13.0
+    np.testing.assert_allclose(attacks.p_break, expected)
+    n = len(attacks)
+    assert n > 1000
+    assert abs(attacks.breakthrough.mean() - expected) < _tolerance(expected, n)
+
+
+def test_leak_with_n_randomized_routes_hits_one_in_n():
+    """A leaked itinerary names n disjoint equal routes; the ambush is on the right one 1/n."""
+    n_routes, leak_prob, chain, exploit = 3, 0.3, 2, 0.8
+    sc = limiting_scenario(
+        days=150,
+        trips_per_day=30,
+        threat=dict(leak_prob=leak_prob, leak_exploit=exploit),
+        policy=dict(route_choices=n_routes, detour_limit=1.0, notification_chain=chain),
+    )
+    out = CorridorModel(sc, graph=parallel_routes_graph(n_routes)).run().outcomes()
+    n = out["trips_started"]
+    p_leak = 1.0 - (1.0 - leak_prob) ** chain
+    assert abs(out["itineraries_leaked"] / n - p_leak) < _tolerance(p_leak, n)
+    expected = p_leak * exploit / n_routes
+    assert out["attacks_with_leak"] == out["attacks_attempted"]
+    assert abs(out["attacks_attempted"] / n - expected) < _tolerance(expected, n)
+
+
+def test_leak_without_randomization_always_finds_the_convoy():
+    sc = limiting_scenario(
+        days=30,
+        threat=dict(leak_prob=1.0, leak_exploit=1.0),
+        policy=dict(route_choices=1, notification_chain=1),
+    )
+    out = CorridorModel(sc, graph=parallel_routes_graph(3)).run().outcomes()
+    assert out["attacks_with_leak"] == out["trips_started"] > 0
+
+
+def test_legitimacy_follows_its_closed_form():
+    """L_t = L* + (L0 - L*)(1 - rho)^t with L* = L0 - beta F / (100 rho) (no collateral)."""
+    rho, beta, L0, units, foreign = 0.05, 0.01, 0.7, 5, 4
+    sc = limiting_scenario(
+        days=40,
+        trips_per_day=1,
+        threat=dict(backlash=beta),
+        policy=dict(force="joint", escort_units=units, escort_size=2, foreign_per_escort=foreign),
+    )
+    sc = sc.replace(population__relax_rate=rho, population__legitimacy0=L0)
+    model = CorridorModel(sc).run()
+    F = units * foreign
+    L_star = L0 - beta * F / (100.0 * rho)
+    t = np.arange(1, 41)
+    expected = L_star + (L0 - L_star) * (1.0 - rho) ** t
+    np.testing.assert_allclose(model.timeseries.mean_legitimacy, expected, rtol=1e-12)
+    assert model.outcomes()["foreign_security_person_days"] == F * 40
+
+
+def test_knowledge_follows_its_closed_form():
+    """With traffic seen every day, k_t = k* + (k0 - k*)(1 - eta pi - phi)^t."""
+    eta, phi, k0, n_routes, window, scale = 0.1, 0.02, 0.2, 1, 4.0, 2.0
+    sc = limiting_scenario(
+        days=50,
+        trips_per_day=60,
+        threat=dict(knowledge0=k0, learn_rate=eta, forget_rate=phi, schedule_scale_h=scale),
+        policy=dict(route_choices=n_routes, departure_window_h=window),
+    )
+    model = CorridorModel(sc).run()
+    cells = list(model.agents_by_type[MilitantCell])
+    assert len(cells) == 1
+    pi = 1.0 / (1.0 + window / scale)
+    k_star = eta * pi / (eta * pi + phi)
+    expected = k_star + (k0 - k_star) * (1.0 - eta * pi - phi) ** 50
+    np.testing.assert_allclose(cells[0].knowledge, expected, rtol=1e-12)
+
+
+def test_trip_counts_are_poisson():
+    rate, days = 7.0, 400
+    out = CorridorModel(limiting_scenario(trips_per_day=rate, days=days)).run().outcomes()
+    mean = rate * days
+    assert abs(out["trips_started"] - mean) < 4 * math.sqrt(mean)

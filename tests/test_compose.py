@@ -1,0 +1,106 @@
+"""The Hydra config tree: every group option composes into a valid scenario and builds a model."""
+
+from __future__ import annotations
+
+import pytest
+
+from scenarios import Scenario, ScenarioError, build_model
+from scenarios.compose import compose_config, compose_scenario, group_options
+from sim import load_scenario
+from sim.network import cpec_graph, save_graphml
+
+POLICIES = [
+    "domestic_baseline",
+    "domestic_surge",
+    "joint_escort",
+    "joint_command",
+    "domestic_intel",
+    "randomized_movement",
+]
+
+
+def test_groups_hold_the_named_options():
+    assert set(POLICIES) <= set(group_options("policy"))
+    assert group_options("threat") == ["baseline", "high", "low"]
+    assert {"cpec", "line", "grid", "random_geometric", "graphml"} == set(group_options("network"))
+
+
+@pytest.mark.parametrize("policy", POLICIES)
+@pytest.mark.parametrize("threat", ["low", "baseline", "high"])
+def test_every_policy_and_threat_composes_and_runs(policy, threat):
+    sc = compose_scenario([f"policy={policy}", f"threat={threat}", "days=5"])
+    assert sc.policy.name == policy and sc.threat.name == threat
+    model = build_model(sc).run()
+    out = model.outcomes()
+    assert out["trips_started"] > 0 and all(v >= 0 for v in out.values())
+
+
+@pytest.mark.parametrize("network", ["cpec", "line", "grid", "random_geometric"])
+def test_every_network_composes_and_runs(network):
+    sc = compose_scenario([f"network={network}", "days=3"])
+    assert sc.network.kind == network
+    assert build_model(sc).run().outcomes()["trips_started"] > 0
+
+
+def test_graphml_network_composes_and_runs(tmp_path):
+    path = tmp_path / "roads.graphml"
+    save_graphml(cpec_graph(), path)
+    sc = compose_scenario(["network=graphml", f"network.path={path}", "days=3"])
+    assert build_model(sc).run().outcomes()["trips_started"] > 0
+
+
+def test_graphml_without_path_names_the_field():
+    with pytest.raises(ScenarioError) as info:
+        compose_scenario(["network=graphml"])
+    assert info.value.field == "network.path"
+
+
+def test_schema_defaults_are_the_baseline_config():
+    """Scenario() in Python and the default composed config are the same scenario."""
+    composed = compose_scenario([])
+    default = Scenario()
+    assert composed.threat.to_dict() == {**default.threat.to_dict(), "name": "baseline"}
+    assert composed.policy.to_dict() == {**default.policy.to_dict(), "name": "domestic_baseline"}
+    assert composed.demand == default.demand and composed.population == default.population
+    assert (composed.seed, composed.days, composed.step_hours) == (0, 365, 1.0)
+
+
+def test_derived_policies_only_override_the_baseline():
+    raw = compose_config(["policy=joint_escort"])["policy"]
+    base = compose_config([])["policy"]
+    changed = {k for k in raw if raw[k] != base[k]}
+    assert changed == {"name", "force", "foreign_per_escort", "notification_chain"}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "fragment"),
+    [
+        (["policy=joint_escrt"], "policy", "did you mean 'joint_escort'"),
+        (["threat=extreme"], "threat", "allowed: baseline, high, low"),
+        (["policy.escort_sise=3"], "policy.escort_sise", "did you mean 'escort_size'"),
+        (["policy.escort_size=-2"], "policy.escort_size", ">= 0"),
+        (["threat.leak_prob=1.2"], "threat.leak_prob", "probability"),
+        (["dayz=3"], "dayz", "did you mean 'days'"),
+        (["days"], "days", "write key=value"),
+        (["seed=abc"], "seed", "whole number"),
+    ],
+)
+def test_bad_overrides_name_the_field(overrides, field, fragment):
+    with pytest.raises(ScenarioError) as info:
+        compose_scenario(overrides)
+    assert info.value.field == field
+    assert fragment in str(info.value)
+
+
+def test_python_keywords_and_override_strings_agree():
+    a = load_scenario(policy="joint_escort", threat="high", seed=7, days=90, policy__escort_size=4)
+    b = load_scenario(
+        overrides=[
+            "policy=joint_escort",
+            "threat=high",
+            "seed=7",
+            "days=90",
+            "policy.escort_size=4",
+        ]
+    )
+    assert a == b and a.policy.escort_size == 4 and a.seed == 7

@@ -1,0 +1,213 @@
+"""One test per mechanism of the model, on small limiting configurations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import limiting_scenario
+
+from agents import Convoy, GuardUnit, MilitantCell
+from sim import CorridorModel, load_scenario
+from sim.model import EVENT_COLUMNS, _largest_remainder, make_streams
+from sim.outcomes import OUTCOMES
+
+
+def run(sc, **kw):
+    return CorridorModel(sc, **kw).run()
+
+
+def test_largest_remainder_allocates_exactly():
+    assert _largest_remainder(10, {"a": 1, "b": 1, "c": 1}) == {"a": 4, "b": 3, "c": 3}
+    assert _largest_remainder(5, {"a": 0.7, "b": 0.3}) == {"a": 4, "b": 1}
+    assert _largest_remainder(0, {"a": 1}) == {"a": 0}
+
+
+def test_streams_are_independent_and_seeded():
+    a, b = make_streams(3), make_streams(3)
+    assert a["demand"].random() == b["demand"].random()
+    assert make_streams(3)["demand"].random() != make_streams(3)["combat"].random()
+    assert make_streams(3)["demand"].random() != make_streams(4)["demand"].random()
+
+
+def test_convoys_wait_for_a_free_escort():
+    scarce = run(limiting_scenario(days=20, policy=dict(escort_units=1, escort_size=2)))
+    ample = run(limiting_scenario(days=20, policy=dict(escort_units=500, escort_size=2)))
+    assert scarce.outcomes()["trips_delayed"] > 0 and scarce.outcomes()["delay_hours"] > 0
+    assert ample.outcomes()["trips_delayed"] == 0 == ample.outcomes()["delay_hours"]
+    assert ample.outcomes()["trips_completed"] > scarce.outcomes()["trips_completed"]
+
+
+def test_travel_time_counts_the_night_halt():
+    """960 km at 48 km/h from 08:00: 11 h to the 19:00 halt, 9 h more from 06:00 next day."""
+    sc = limiting_scenario(
+        days=3, trips_per_day=1.0, length_km=960.0, demand=dict(passengers_mean=1.0)
+    )
+    model = CorridorModel(sc)
+    model.run()
+    out = model.outcomes()
+    assert out["trips_completed"] >= 1
+    per_trip_hours = out["foreign_person_hours"] / out["trips_completed"]
+    np.testing.assert_allclose(per_trip_hours, 31.0)
+    np.testing.assert_allclose(out["foreign_person_km"] / out["trips_completed"], 960.0)
+
+
+def test_short_trip_hours_are_exact():
+    sc = limiting_scenario(
+        days=5, trips_per_day=2.0, length_km=120.0, demand=dict(passengers_mean=1.0)
+    )
+    out = run(sc).outcomes()
+    np.testing.assert_allclose(out["foreign_person_hours"] / out["trips_completed"], 2.5)
+
+
+def test_recruitment_creates_and_splits_cells():
+    none = run(limiting_scenario(days=60, threat=dict(cells=0, recruitment_rate=0.0)))
+    assert none.outcomes()["cells_active_end"] == 0
+    grow = run(
+        limiting_scenario(
+            days=60,
+            threat=dict(cells=0, recruitment_rate=2.0, cell_strength=5, max_cell_strength=8),
+        )
+    )
+    cells = list(grow.agents_by_type[MilitantCell])
+    assert len(cells) >= 3
+    assert all(1 <= c.strength <= 8 for c in cells)
+    assert grow.timeseries.cells_active.is_monotonic_increasing
+
+
+def test_interdiction_rolls_up_cells():
+    model = run(limiting_scenario(days=5, threat=dict(cells=10, interdiction_rate=50.0)))
+    out = model.outcomes()
+    assert out["plots_interdicted"] == 10 and out["cells_active_end"] == 0
+    ev = model.events
+    assert (ev.event == "interdiction").sum() == 10
+    assert model.timeseries.cells_active.iloc[0] == 0
+
+
+def test_intelligence_cuts_collateral_harm():
+    common = dict(cells=40, interdiction_rate=50.0, collateral=0.5, bystanders=10)
+    blunt = run(limiting_scenario(days=2, threat=dict(common, intel_precision=1.0)))
+    precise = run(
+        limiting_scenario(
+            days=2, threat=dict(common, intel_precision=1.0), policy=dict(intel_sharing=1.0)
+        )
+    )
+    assert blunt.outcomes()["civilians_killed"] > 100
+    assert precise.outcomes()["civilians_killed"] == 0
+    # collateral harm lowers legitimacy
+    assert blunt.timeseries.mean_legitimacy.iloc[0] < 0.6 - 0.01 * 100 * 0.5
+    assert precise.timeseries.mean_legitimacy.iloc[0] == pytest.approx(0.6)
+
+
+def test_patrols_and_intelligence_raise_interdiction():
+    base = dict(cells=200, interdiction_rate=0.0, patrol_interdiction=0.01, intel_interdiction=0.05)
+    out0 = run(limiting_scenario(days=10, threat=base)).outcomes()
+    out1 = run(limiting_scenario(days=10, threat=base, policy=dict(patrols=2))).outcomes()
+    out2 = run(limiting_scenario(days=10, threat=base, policy=dict(intel_sharing=1.0))).outcomes()
+    assert out0["plots_interdicted"] == 0
+    assert 0 < out1["plots_interdicted"] < out2["plots_interdicted"]
+
+
+def test_checkpoints_screen_attacks_on_adjacent_roads():
+    sc = limiting_scenario(
+        days=30, threat=dict(ambush_rate=0.01, screen_prob=0.5), policy=dict(checkpoints=1)
+    )
+    model = run(sc)
+    (cp,) = [g for g in model.agents_by_type[GuardUnit] if g.role == "checkpoint"]
+    name = model.net.G.nodes[cp.node]["name"]
+    ev = model.events[model.events.event.isin(["attack", "foiled"])]
+    near = ((ev.edge_u == name) | (ev.edge_v == name)).to_numpy(bool)
+    assert near.any() and (~near).any()
+    np.testing.assert_allclose(ev.p_foil[near], 0.5)
+    np.testing.assert_allclose(ev.p_foil[~near], 0.0)
+
+
+def test_quick_reaction_force_cuts_lethality():
+    common = dict(ambush_rate=0.01, lethality=0.8, qrf_mitigation=1.0)
+    near = run(
+        limiting_scenario(days=30, threat=dict(common, qrf_reach_h=100.0), policy=dict(qrf_units=1))
+    )
+    far = run(
+        limiting_scenario(days=30, threat=dict(common, qrf_reach_h=0.0), policy=dict(qrf_units=1))
+    )
+    assert near.events.qrf.all() and near.outcomes()["foreign_killed"] == 0
+    assert far.outcomes()["foreign_killed"] > 0
+
+
+def test_armor_enters_the_contest():
+    sc = limiting_scenario(
+        days=20,
+        threat=dict(ambush_rate=0.01, armor=3.0, team_size=3),
+        policy=dict(armored_share=1.0),
+    )
+    ev = run(sc).events
+    np.testing.assert_allclose(ev.p_break, 0.5)
+
+
+def test_joint_force_footprint_and_cost():
+    sc = load_scenario(policy="joint_command", days=10)
+    model = run(sc)
+    pol = sc.policy
+    foreign = (
+        pol.escort_units * pol.foreign_per_escort + pol.checkpoints * pol.foreign_at_checkpoints
+    )
+    host = (
+        pol.escort_units * pol.escort_size
+        + pol.checkpoints * pol.checkpoint_size
+        + pol.patrols * pol.patrol_size
+        + pol.qrf_units * pol.qrf_size
+    )
+    out = model.outcomes()
+    assert out["foreign_security_person_days"] == foreign * 10
+    assert out["guard_person_days"] == (host + foreign) * 10
+    assert run(load_scenario(days=10)).outcomes()["foreign_security_person_days"] == 0
+
+
+def test_visible_foreign_personnel_lower_legitimacy():
+    dom = run(load_scenario(policy="domestic_baseline", days=60, seed=2))
+    joint = run(load_scenario(policy="joint_escort", days=60, seed=2))
+    assert joint.outcomes()["mean_legitimacy"] < dom.outcomes()["mean_legitimacy"]
+
+
+def test_knowledge_raises_ambush_density():
+    sc = limiting_scenario(days=1, threat=dict(ambush_rate=0.01, knowledge0=0.25))
+    model = CorridorModel(sc)
+    (cell,) = model.agents_by_type[MilitantCell]
+    assert cell.ambush_density() == pytest.approx(0.0025)
+    cell.ready = False
+    assert cell.ambush_density() == 0.0
+
+
+def test_cells_prepare_for_an_exponential_time():
+    sc = limiting_scenario(days=1, threat=dict(cells=400, plan_days=10.0))
+    model = CorridorModel(sc)
+    model.run_until(5 * model.steps_per_day)
+    ready = np.mean([c.ready for c in model.agents_by_type[MilitantCell]])
+    expected = 1 - np.exp(-5 / 10)  # P(Exp(mean 10) <= 5 days)... within sampling error
+    assert abs(ready - expected) < 4 * np.sqrt(expected * (1 - expected) / 400)
+
+
+def test_timeseries_and_events_are_tidy():
+    model = run(load_scenario(threat="high", days=60, seed=3))
+    ts, ev, out = model.timeseries, model.events, model.outcomes()
+    assert list(ts.day) == list(range(60))
+    for col in ("foreign_killed", "attacks_attempted", "trips_completed"):
+        assert ts[col].is_monotonic_increasing
+        assert ts[col].iloc[-1] == out[col]
+    assert list(ev.columns) == list(EVENT_COLUMNS)
+    assert (ev.event == "attack").sum() == out["attacks_executed"]
+    assert (ev.event == "foiled").sum() == out["attacks_foiled"]
+    assert ev.foreign_killed.sum() == out["foreign_killed"]
+    assert set(out) == set(OUTCOMES)
+
+
+def test_empty_event_log_keeps_its_columns():
+    ev = run(limiting_scenario(days=2)).events
+    assert ev.empty and list(ev.columns) == list(EVENT_COLUMNS)
+    assert str(ev.dtypes["foreign_killed"]) == "int64"
+    assert isinstance(ev, pd.DataFrame)
+
+
+def test_convoys_leave_the_model_when_done():
+    model = run(limiting_scenario(days=5, trips_per_day=5))
+    assert len(model.agents_by_type.get(Convoy, [])) == 0
