@@ -82,8 +82,16 @@ def _check_override(text: str) -> None:
         raise ScenarioError(key, f"unknown field{extra} Allowed: {', '.join(names)}")
 
 
-def compose_config(overrides: list[str] | tuple[str, ...] = (), *, check: bool = True) -> dict:
-    """The composed configuration as a plain dict (Hydra's ``compose`` plus our checks)."""
+MISSING = "???"
+
+
+def compose_config(
+    overrides: list[str] | tuple[str, ...] = (), *, check: bool = True, missing_ok: bool = False
+) -> dict:
+    """The composed configuration as a plain dict (Hydra's ``compose`` plus our checks).
+
+    With ``missing_ok`` a mandatory value left open stays as ``"???"`` (:data:`MISSING`).
+    """
     from hydra import compose, initialize_config_dir
     from hydra.errors import HydraException
     from omegaconf import OmegaConf
@@ -96,7 +104,7 @@ def compose_config(overrides: list[str] | tuple[str, ...] = (), *, check: bool =
     try:
         with initialize_config_dir(config_dir=str(CONF_DIR), version_base=None):
             cfg = compose(config_name="config", overrides=overrides)
-        return OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
+        return OmegaConf.to_container(cfg, resolve=True, throw_on_missing=not missing_ok)
     except MissingMandatoryValue as exc:
         raise ScenarioError(
             str(exc.full_key), f"is required; give it as an override ({exc.full_key}=...)"

@@ -25,10 +25,12 @@ from scenarios import Scenario, ScenarioError  # noqa: E402
 from sim.model import CorridorModel  # noqa: E402
 from sim.outcomes import OUTCOMES  # noqa: E402
 from sim.runner import RunResult, load_scenario, run, run_scenario  # noqa: E402
+from sim.sweep_engine import Experiment, sweep  # noqa: E402
 
 __all__ = [
     "OUTCOMES",
     "CorridorModel",
+    "Experiment",
     "RunResult",
     "Scenario",
     "ScenarioError",
@@ -36,4 +38,5 @@ __all__ = [
     "load_scenario",
     "run",
     "run_scenario",
+    "sweep",
 ]

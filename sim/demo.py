@@ -107,7 +107,7 @@ def draw(summary: pd.DataFrame, path: Path) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m sim.demo``."""
-    from sim.sweep import sweep
+    from sim import sweep
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replications", type=int, default=10)
