@@ -209,7 +209,13 @@ class NetworkSpec(_Section):
     """Which road network to build, and the parameters of the synthetic generators."""
 
     section: ClassVar[str] = "network"
-    kind: str = P("cpec", "str", choices=NETWORK_KINDS, doc="road network to build")
+    kind: str = P(
+        "cpec",
+        "str",
+        choices=NETWORK_KINDS,
+        doc="road network to build",
+        source="package data (scenarios/data/SOURCES.md)",
+    )
     path: str | None = P(None, "str", nullable=True, doc="GraphML file (kind=graphml)")
     length_km: float = positive(100.0, unit="km", doc="length of the straight road (kind=line)")
     segments: int = P(10, "count", lo=1, doc="road segments of the line (kind=line)")
@@ -252,7 +258,9 @@ class Policy(_Section):
         choices=("domestic", "joint"),
         doc="who escorts: host forces alone, or host plus foreign personnel",
     )
-    escort_units: int = count(24, doc="escort teams available; 0 means convoys move unescorted")
+    escort_units: int = count(
+        24, doc="escort teams available; 0 means convoys move unescorted", source="assumption"
+    )
     escort_size: int = count(6, unit="persons", doc="host personnel per escort team")
     foreign_per_escort: int = count(
         0, unit="persons", doc="foreign personnel per escort team (force=joint)"
@@ -279,7 +287,7 @@ class Policy(_Section):
     )
     armored_share: float = prob(0.3, doc="share of convoys in armored vehicles")
     notification_chain: int = count(
-        10, unit="persons", doc="people told of each itinerary in advance"
+        10, unit="persons", doc="people told of each itinerary in advance", source="assumption"
     )
 
     def check(self) -> None:
@@ -308,22 +316,40 @@ class Threat(_Section):
     team_size: int = P(5, "count", lo=1, unit="persons", doc="attackers in one attack, at most")
     reach_km: float = nonneg(40.0, unit="km", doc="road distance from its node a cell can strike")
     ambush_rate: float = nonneg(
-        5.0e-5, unit="1/km", doc="ambush sites per km of road a ready, fully informed cell sets"
+        5.0e-5,
+        unit="1/km",
+        doc="ambush sites per km of road a ready, fully informed cell sets",
+        source="calibrated: attacks on escorted movements, 1.0/yr (incidents.csv)",
     )
     plan_days: float = nonneg(60.0, unit="d", doc="mean time to prepare the next attack")
     knowledge0: float = prob(0.3, doc="initial knowledge of convoy patterns, 0-1")
     learn_rate: float = prob(0.05, unit="1/d", doc="daily learning from observed traffic")
     forget_rate: float = prob(0.005, unit="1/d", doc="daily decay of knowledge")
     schedule_scale_h: float = positive(
-        2.0, unit="h", doc="departure window that halves predictability"
+        2.0,
+        unit="h",
+        doc="departure window that halves predictability",
+        source="assumption (Stackelberg randomization, Paruchuri et al. 2008)",
     )
-    leak_prob: float = prob(1.0e-5, doc="chance that one person in the chain leaks an itinerary")
+    leak_prob: float = prob(
+        1.0e-5,
+        doc="chance that one person in the chain leaks an itinerary",
+        source="calibrated: 1 of 7 attacks aided by itinerary knowledge (incidents.csv)",
+    )
     leak_exploit: float = prob(0.5, doc="chance a leaked itinerary is acted on by a cell")
     leak_surprise: float = nonneg(1.0, doc="added attack strength of a leak-informed attack, x")
     recruitment_rate: float = nonneg(
-        0.1, unit="persons/d", doc="recruits a day in a region at grievance 1"
+        0.1,
+        unit="persons/d",
+        doc="recruits a day in a region at grievance 1",
+        source="calibrated: stationary cell stock (Kaplan et al. 2005)",
     )
-    interdiction_rate: float = nonneg(0.0015, unit="1/d", doc="daily hazard a cell is rolled up")
+    interdiction_rate: float = nonneg(
+        0.0015,
+        unit="1/d",
+        doc="daily hazard a cell is rolled up",
+        source="calibrated: stationary cell stock (Kaplan et al. 2005)",
+    )
     patrol_interdiction: float = nonneg(
         0.001, unit="1/d", doc="added daily hazard per patrol in the cell's region"
     )
@@ -331,22 +357,43 @@ class Threat(_Section):
         0.004, unit="1/d", doc="added daily hazard at full intelligence sharing"
     )
     intel_detection: float = prob(0.3, doc="added detection and screening at full sharing")
-    intel_precision: float = prob(0.7, doc="cut in collateral harm at full intelligence sharing")
+    intel_precision: float = prob(
+        0.7,
+        doc="cut in collateral harm at full intelligence sharing",
+        source="assumption after Kress and Szechtman (2009)",
+    )
     collateral: float = prob(0.1, doc="chance a bystander is killed in a counter-militant raid")
     backlash: float = nonneg(
         0.004,
         unit="1/d per 100 persons",
         doc="daily legitimacy loss per 100 visible foreign personnel",
+        source="assumption (sovereignty backlash; no public estimate)",
     )
-    collateral_sensitivity: float = nonneg(0.01, doc="legitimacy loss per civilian killed by ops")
+    collateral_sensitivity: float = nonneg(
+        0.01,
+        doc="legitimacy loss per civilian killed by ops",
+        source="assumption after Kaplan et al. (2005)",
+    )
     detect_domestic: float = prob(0.02, doc="chance one host guard detects an attack in time")
     detect_foreign: float = prob(0.04, doc="chance one foreign guard detects an attack in time")
     screen_prob: float = prob(0.15, doc="chance a checkpoint screens out an attack near it")
-    effect_domestic: float = nonneg(0.5, doc="protection per host guard (contest input)")
+    effect_domestic: float = nonneg(
+        0.5,
+        doc="protection per host guard (contest input)",
+        source="calibrated: 4 of 7 attacks lethal to foreign nationals (incidents.csv)",
+    )
     effect_foreign: float = nonneg(0.4, doc="protection per foreign guard (contest input)")
     armor: float = nonneg(1.0, doc="protection added by armored vehicles (contest input)")
-    decisiveness: float = positive(1.0, doc="exponent m of the contest success function")
-    lethality: float = prob(0.55, doc="chance a foreign passenger is killed in a breakthrough")
+    decisiveness: float = positive(
+        1.0,
+        doc="exponent m of the contest success function",
+        source="Tullock (1980); m = 1 is the ratio form (Hirshleifer 1989)",
+    )
+    lethality: float = prob(
+        0.55,
+        doc="chance a foreign passenger is killed in a breakthrough",
+        source="calibrated: 4.75 foreign deaths per lethal attack (incidents.csv)",
+    )
     injury: float = prob(0.2, doc="chance a surviving foreign passenger is injured")
     armor_protection: float = prob(0.5, doc="cut in lethality inside armored vehicles")
     guard_lethality: float = prob(0.05, doc="chance an escort guard is killed in an attack")
@@ -362,9 +409,19 @@ class Demand(_Section):
     """Movements of foreign workers: trip generation and the daylight window."""
 
     section: ClassVar[str] = "demand"
-    trips_per_day: float = nonneg(8.0, unit="trips/d", doc="mean escorted trips a day")
+    trips_per_day: float = nonneg(
+        8.0,
+        unit="trips/d",
+        doc="mean escorted trips a day",
+        source="assumption: ~2,700 CPEC staff, weekly rotation",
+    )
     passengers_mean: float = P(
-        10.0, "float", lo=1.0, unit="persons", doc="mean foreign passengers per convoy"
+        10.0,
+        "float",
+        lo=1.0,
+        unit="persons",
+        doc="mean foreign passengers per convoy",
+        source="assumption: buses and vans of staff (the Dasu bus carried ~30)",
     )
     passengers_per_vehicle: int = P(
         4, "count", lo=1, unit="persons", doc="foreign passengers per vehicle (one driver each)"
@@ -397,9 +454,19 @@ class Population(_Section):
     """Regional population: hardship and legitimacy (Epstein 2002)."""
 
     section: ClassVar[str] = "population"
-    hardship: float = prob(0.5, doc="hardship H of a region without its own value")
-    legitimacy0: float = prob(0.6, doc="baseline legitimacy L0 of a region without its own value")
-    relax_rate: float = prob(0.02, unit="1/d", doc="daily return of legitimacy toward L0")
+    hardship: float = prob(
+        0.5,
+        doc="hardship H of a region without its own value",
+        source="Epstein (2002) uses U(0,1); assumption",
+    )
+    legitimacy0: float = prob(
+        0.6,
+        doc="baseline legitimacy L0 of a region without its own value",
+        source="assumption (Epstein 2002 symbol L)",
+    )
+    relax_rate: float = prob(
+        0.02, unit="1/d", doc="daily return of legitimacy toward L0", source="assumption"
+    )
 
 
 STEP_HOURS = (0.25, 0.5, 1.0, 2.0, 3.0, 4.0, 6.0)

@@ -1,4 +1,4 @@
-"""Statistics on results tables: summaries by policy with confidence intervals.
+"""Statistics on results tables: summaries, paired comparisons, sensitivity, discovery, trade-offs.
 
 Every function takes the tidy table that :func:`sim.sweep` returns (one row per run) and never
 recomputes an outcome that :mod:`sim.outcomes` defines.
@@ -10,7 +10,22 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["MAIN_OUTCOMES", "format_summary", "summarize"]
+__all__ = [
+    "MAIN_OUTCOMES",
+    "compare",
+    "design_column",
+    "format_summary",
+    "holm",
+    "morris_indices",
+    "paired_differences",
+    "pareto_front",
+    "policy_wins",
+    "prim_boxes",
+    "regret_table",
+    "replications_needed",
+    "sobol_indices",
+    "summarize",
+]
 
 #: Outcomes shown by default in summaries.
 MAIN_OUTCOMES = (
@@ -74,3 +89,388 @@ def format_summary(summary: pd.DataFrame, outcomes=MAIN_OUTCOMES) -> str:
     table.insert(0, "runs", summary["runs"].astype(int))
     with pd.option_context("display.width", 250, "display.max_columns", 30):
         return table.to_string()
+
+
+# ---- paired comparisons ------------------------------------------------------------------------
+def _ok(results: pd.DataFrame) -> pd.DataFrame:
+    return results[results.status == "ok"] if "status" in results else results
+
+
+def _pair_keys(results: pd.DataFrame, by: list[str]) -> list[str]:
+    keys = [k for k in ("replication", "point") if k in results.columns]
+    if not keys:
+        raise ValueError("results need a 'replication' column to pair runs across policies")
+    return keys + [b for b in by if b not in keys]
+
+
+def paired_differences(
+    results: pd.DataFrame, policy: str, baseline: str, outcome: str, by: list[str] | None = None
+) -> pd.DataFrame:
+    """Per paired replication: ``policy - baseline`` of ``outcome`` (rows matched on seeds)."""
+    by = list(by or [])
+    ok = _ok(results)
+    keys = _pair_keys(ok, by)
+    a = ok[ok.policy == policy].set_index(keys)[outcome]
+    b = ok[ok.policy == baseline].set_index(keys)[outcome]
+    joined = pd.concat({"policy": a, "baseline": b}, axis=1, join="inner")
+    joined["diff"] = joined["policy"] - joined["baseline"]
+    return joined.reset_index()
+
+
+def holm(pvalues) -> np.ndarray:
+    """Holm's step-down adjustment of a family of p-values (Holm 1979)."""
+    p = np.asarray(pvalues, dtype=float)
+    order = np.argsort(p)
+    m = len(p)
+    adjusted = np.empty(m)
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * p[i]))
+        adjusted[i] = running
+    return adjusted
+
+
+def _bootstrap_ci(d: np.ndarray, level: float, seed: int, n_resamples: int) -> tuple:
+    if len(d) < 2 or np.all(d == d[0]):
+        return float(d.mean()), float(d.mean())
+    res = stats.bootstrap(
+        (d,),
+        np.mean,
+        confidence_level=level,
+        n_resamples=n_resamples,
+        method="BCa",
+        rng=np.random.default_rng(seed),
+    )
+    lo, hi = res.confidence_interval
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        res = stats.bootstrap(
+            (d,),
+            np.mean,
+            confidence_level=level,
+            n_resamples=n_resamples,
+            method="percentile",
+            rng=np.random.default_rng(seed),
+        )
+        lo, hi = res.confidence_interval
+    return float(lo), float(hi)
+
+
+def _signed_rank_p(d: np.ndarray) -> float:
+    if len(d) < 2 or np.all(d == 0):
+        return 1.0
+    return float(stats.wilcoxon(d, zero_method="zsplit").pvalue)
+
+
+def compare(
+    results: pd.DataFrame,
+    baseline: str = "domestic_baseline",
+    outcomes=(
+        "foreign_killed",
+        "attacks_executed",
+        "threat_exposure",
+        "foreign_security_person_days",
+        "guard_person_days",
+        "mean_legitimacy",
+    ),
+    by: str | list[str] | None = None,
+    level: float = 0.95,
+    seed: int = 0,
+    n_resamples: int = 4999,
+) -> pd.DataFrame:
+    """Paired comparison of every policy with ``baseline``, outcome by outcome.
+
+    Runs are paired on ``replication`` (and design ``point``), which share their seeds across
+    policies (common random numbers). For each policy, outcome (and group of ``by``):
+
+    - ``diff``: mean paired difference ``policy - baseline``, with ``lo``/``hi`` its
+      ``level`` bootstrap interval (BCa, ``scipy.stats.bootstrap``);
+    - ``rel_change``: ``diff`` / baseline mean;
+    - ``p_better`` / ``p_tie``: share of paired replications in which the policy does better
+      (in the outcome's direction, :data:`sim.outcomes.OUTCOMES`) or exactly as well;
+    - ``p_value``: Wilcoxon signed-rank test of the paired differences, and ``p_holm`` the
+      Holm-adjusted value across the policies compared (per outcome and group).
+    """
+    from sim.outcomes import OUTCOMES
+
+    by = [by] if isinstance(by, str) else list(by or [])
+    ok = _ok(results)
+    policies = [p for p in pd.unique(ok.policy) if p != baseline]
+    if baseline not in set(ok.policy):
+        raise ValueError(f"baseline policy {baseline!r} is not in the results")
+    rows = []
+    for outcome in outcomes:
+        better = OUTCOMES[outcome].better if outcome in OUTCOMES else "lower"
+        for policy in policies:
+            pairs = paired_differences(ok, policy, baseline, outcome, by)
+            groups = pairs.groupby(by, sort=False) if by else [((), pairs)]
+            for key, g in groups:
+                key = key if isinstance(key, tuple) else (key,)
+                d = g["diff"].to_numpy(float)
+                base_mean = float(g["baseline"].mean())
+                lo, hi = _bootstrap_ci(d, level, seed, n_resamples)
+                sign = -1.0 if better == "lower" else 1.0
+                rows.append(
+                    {
+                        **dict(zip(by, key, strict=True)),
+                        "outcome": outcome,
+                        "policy": policy,
+                        "n": len(d),
+                        "baseline_mean": base_mean,
+                        "policy_mean": float(g["policy"].mean()),
+                        "diff": float(d.mean()),
+                        "lo": lo,
+                        "hi": hi,
+                        "rel_change": float(d.mean() / base_mean) if base_mean else np.nan,
+                        "p_better": float(np.mean(sign * d > 0)) if better else np.nan,
+                        "p_tie": float(np.mean(d == 0)),
+                        "p_value": _signed_rank_p(d),
+                    }
+                )
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return table
+    table["p_holm"] = np.nan
+    for _, group in table.groupby(["outcome", *by], sort=False):
+        table.loc[group.index, "p_holm"] = holm(group["p_value"])
+    return table
+
+
+def replications_needed(
+    pilot: pd.DataFrame,
+    half_width: float | dict,
+    baseline: str = "domestic_baseline",
+    outcomes=("foreign_killed", "attacks_executed"),
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Replications for a ``level`` interval of half-width ``half_width`` on paired differences.
+
+    From a pilot sweep: ``n = ceil((z * s_d / h)^2)``, with ``s_d`` the standard deviation of
+    the pilot's paired differences (normal approximation; Law 2015, ch. 9).
+    """
+    z = stats.norm.ppf(0.5 + level / 2)
+    rows = []
+    for outcome in outcomes:
+        h = half_width[outcome] if isinstance(half_width, dict) else half_width
+        for policy in [p for p in pd.unique(_ok(pilot).policy) if p != baseline]:
+            d = paired_differences(pilot, policy, baseline, outcome)["diff"].to_numpy(float)
+            sd = float(d.std(ddof=1)) if len(d) > 1 else np.nan
+            n = int(np.ceil((z * sd / h) ** 2)) if np.isfinite(sd) else np.nan
+            rows.append(
+                {
+                    "outcome": outcome,
+                    "policy": policy,
+                    "pilot_n": len(d),
+                    "sd_diff": sd,
+                    "half_width": h,
+                    "replications": max(n, 2) if np.isfinite(sd) else np.nan,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+# ---- sensitivity -------------------------------------------------------------------------------
+def design_column(key: str) -> str:
+    """Column of the results table that holds design parameter ``key``."""
+    return key.split(".", 1)[1] if key.startswith("threat.") else key
+
+
+def _point_means(results: pd.DataFrame, outcome: str, policy: str | None) -> pd.Series:
+    ok = _ok(results)
+    if policy is not None:
+        ok = ok[ok.policy == policy]
+    means = ok.groupby("point")[outcome].mean().sort_index()
+    if list(means.index) != list(range(len(means))):
+        raise ValueError("results must hold every design point 0..N-1 (a complete sweep)")
+    return means
+
+
+def sobol_indices(
+    results: pd.DataFrame, design: dict, outcome: str, policy: str | None = None, seed: int = 0
+) -> pd.DataFrame:
+    """First-order and total Sobol' indices (SALib, Saltelli's estimator) from a Sobol' sweep.
+
+    The outcome is averaged over replications at each design point. Returns a DataFrame indexed
+    by parameter with ``S1``, ``S1_conf``, ``ST``, ``ST_conf``.
+    """
+    from SALib.analyze import sobol
+
+    from sim.sweep_engine import design_problem
+
+    problem = design_problem(design)
+    y = _point_means(results, outcome, policy).to_numpy(float)
+    res = sobol.analyze(problem, y, calc_second_order=False, seed=seed)
+    return pd.DataFrame(
+        {k: res[k] for k in ("S1", "S1_conf", "ST", "ST_conf")},
+        index=pd.Index(problem["names"], name="parameter"),
+    )
+
+
+def morris_indices(
+    results: pd.DataFrame, design: dict, seed: int, outcome: str, policy: str | None = None
+) -> pd.DataFrame:
+    """Morris elementary-effects screening (SALib) from a Morris sweep.
+
+    ``seed`` is the experiment seed that drew the design (its trajectories are redrawn exactly).
+    Returns ``mu``, ``mu_star``, ``sigma``, ``mu_star_conf`` per parameter.
+    """
+    from SALib.analyze import morris
+    from SALib.sample import morris as morris_sample
+
+    from sim.sweep_engine import design_problem
+
+    problem = design_problem(design)
+    X = morris_sample.sample(
+        problem, design["samples"], num_levels=design.get("levels", 4), seed=seed
+    )
+    y = _point_means(results, outcome, policy).to_numpy(float)
+    res = morris.analyze(problem, X, y, num_levels=design.get("levels", 4), seed=seed)
+    return pd.DataFrame(
+        {k: res[k] for k in ("mu", "mu_star", "sigma", "mu_star_conf")},
+        index=pd.Index(problem["names"], name="parameter"),
+    )
+
+
+# ---- scenario discovery ------------------------------------------------------------------------
+def policy_wins(
+    results: pd.DataFrame, policy: str, other: str, outcome: str, uncertainties: list[str]
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Uncertainty settings of each paired run, and whether ``policy`` beat ``other`` there.
+
+    For questions such as "under which settings does joint_escort lose fewer foreign lives than
+    domestic_intel": ``x, y = policy_wins(df, "joint_escort", "domestic_intel",
+    "foreign_killed", ["ambush_rate", "backlash"])`` then ``prim_boxes(x, y)``.
+    """
+    from sim.outcomes import OUTCOMES
+
+    pairs = paired_differences(results, policy, other, outcome)
+    ok = _ok(results)
+    keys = _pair_keys(ok, [])
+    settings = ok[ok.policy == policy].set_index(keys)[uncertainties]
+    x = settings.loc[
+        pd.MultiIndex.from_frame(pairs[keys]) if len(keys) > 1 else pairs[keys[0]]
+    ].reset_index(drop=True)
+    sign = -1.0 if OUTCOMES[outcome].better == "lower" else 1.0
+    return x, (sign * pairs["diff"].to_numpy(float) > 0)
+
+
+def prim_boxes(
+    x: pd.DataFrame, y, max_boxes: int = 1, mass_min: float = 0.05, threshold: float = 0.8
+) -> pd.DataFrame:
+    """Scenario discovery with PRIM (EMA Workbench; Friedman and Fisher 1999).
+
+    ``x`` holds the uncertainty settings, ``y`` marks the cases of interest. For each box found
+    (at most ``max_boxes``), the last point of its peeling trajectory whose density reaches
+    ``threshold`` is chosen (or the densest). Returns one row per restricted parameter and box:
+    ``box``, ``parameter``, ``lower``, ``upper``, ``coverage``, ``density``, ``mass``.
+    """
+    import logging
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from ema_workbench.analysis import prim
+
+    logging.getLogger("EMA").setLevel(logging.WARNING)
+    y = np.asarray(y, dtype=int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the library's own pandas deprecations
+        model = prim.Prim(x.reset_index(drop=True), y, mass_min=mass_min)
+        boxes = []
+        for _ in range(max_boxes):
+            box = model.find_box()
+            if box is None:
+                break
+            boxes.append(box)
+    rows = []
+    for b, box in enumerate(boxes):
+        if box is None:
+            break
+        traj = box.peeling_trajectory
+        good = traj.index[traj.density >= threshold]
+        i = int(good[-1] if len(good) else traj.density.idxmax())
+        box.select(i)
+        lims = box.box_lim
+        full = model.box_init
+        stats_ = box.stats
+        for col in x.columns:
+            lo, hi = float(lims[col].iloc[0]), float(lims[col].iloc[1])
+            if lo > float(full[col].iloc[0]) or hi < float(full[col].iloc[1]):
+                rows.append(
+                    {
+                        "box": b,
+                        "parameter": col,
+                        "lower": lo,
+                        "upper": hi,
+                        "coverage": float(stats_["coverage"]),
+                        "density": float(stats_["density"]),
+                        "mass": float(stats_["mass"]),
+                    }
+                )
+    return pd.DataFrame(
+        rows, columns=["box", "parameter", "lower", "upper", "coverage", "density", "mass"]
+    )
+
+
+# ---- trade-offs --------------------------------------------------------------------------------
+TRADEOFF = {
+    "foreign_killed": "lower",
+    "foreign_security_person_days": "lower",
+    "guard_person_days": "lower",
+}
+
+
+def pareto_front(
+    results: pd.DataFrame, objectives: dict | None = None, by="policy"
+) -> pd.DataFrame:
+    """Policy means on the objectives and whether each policy is Pareto-efficient.
+
+    A policy is dominated when another is at least as good on every objective and strictly
+    better on one. ``objectives`` maps outcome -> "lower" or "higher" (default: foreign
+    deaths, sovereignty footprint, cost).
+    """
+    objectives = objectives or TRADEOFF
+    means = _ok(results).groupby(by, sort=False)[list(objectives)].mean()
+    signed = means.copy()
+    for name, better in objectives.items():
+        if better == "higher":
+            signed[name] = -signed[name]
+    values = signed.to_numpy(float)
+    efficient = []
+    for i in range(len(values)):
+        dominated = any(
+            np.all(values[j] <= values[i]) and np.any(values[j] < values[i])
+            for j in range(len(values))
+            if j != i
+        )
+        efficient.append(not dominated)
+    means["pareto"] = efficient
+    return means
+
+
+def regret_table(
+    results: pd.DataFrame, outcome: str = "foreign_killed", scenario: str | list[str] = "point"
+) -> pd.DataFrame:
+    """Regret of each policy across uncertainty settings (Savage 1951; Lempert et al. 2006).
+
+    In each setting (``scenario`` columns), a policy's regret is how much worse its mean outcome
+    is than the best policy's there. Returns per policy the maximum, mean and 90th percentile
+    regret and the share of settings where it is best, sorted by maximum regret.
+    """
+    from sim.outcomes import OUTCOMES
+
+    scenario = [scenario] if isinstance(scenario, str) else list(scenario)
+    means = _ok(results).groupby([*scenario, "policy"])[outcome].mean().unstack("policy")
+    if OUTCOMES[outcome].better == "higher":
+        regret = means.max(axis=1).to_numpy()[:, None] - means
+    else:
+        regret = means - means.min(axis=1).to_numpy()[:, None]
+    table = pd.DataFrame(
+        {
+            "max_regret": regret.max(),
+            "mean_regret": regret.mean(),
+            "p90_regret": regret.quantile(0.9),
+            "share_best": (regret == 0).mean(),
+        }
+    )
+    table.index.name = "policy"
+    return table.sort_values(["max_regret", "mean_regret"])

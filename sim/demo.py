@@ -15,7 +15,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 POLICIES = (
     "domestic_baseline",
@@ -25,54 +24,9 @@ POLICIES = (
     "domestic_intel",
     "randomized_movement",
 )
-SHOWN = (
-    "foreign_killed",
-    "attacks_executed",
-    "attacks_foiled",
-    "threat_exposure",
-    "foreign_security_person_days",
-    "guard_person_days",
-    "mean_legitimacy",
-)
 
 
-def summarize(results: pd.DataFrame, outcomes=SHOWN, by: str = "policy") -> pd.DataFrame:
-    """Mean and 95% t-interval of each outcome per group, as tidy columns."""
-    rows = []
-    for key, group in results.groupby(by, sort=False):
-        row = {by: key, "runs": len(group)}
-        for name in outcomes:
-            x = group[name].to_numpy(float)
-            mean = x.mean()
-            half = (
-                stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x))
-                if len(x) > 1
-                else np.nan
-            )
-            row[name] = mean
-            row[f"{name}_lo"], row[f"{name}_hi"] = mean - half, mean + half
-        rows.append(row)
-    return pd.DataFrame(rows).set_index(by)
-
-
-def format_table(summary: pd.DataFrame, outcomes=SHOWN) -> str:
-    """Render ``mean [lo, hi]`` cells."""
-
-    def cell(row, name):
-        m, lo, hi = row[name], row[f"{name}_lo"], row[f"{name}_hi"]
-        digits = 3 if abs(m) < 10 and name == "mean_legitimacy" else 1
-        return f"{m:,.{digits}f} [{lo:,.{digits}f}, {hi:,.{digits}f}]"
-
-    table = pd.DataFrame(
-        {name: [cell(r, name) for _, r in summary.iterrows()] for name in outcomes},
-        index=summary.index,
-    )
-    table.insert(0, "runs", summary["runs"].astype(int))
-    with pd.option_context("display.width", 250, "display.max_columns", 20):
-        return table.to_string()
-
-
-def draw(summary: pd.DataFrame, path: Path) -> Path:
+def draw(summary: pd.DataFrame, path: Path, days: int = 365) -> Path:
     """Foreign deaths, attacks and sovereignty footprint by policy, with 95% intervals."""
     import matplotlib
 
@@ -107,7 +61,8 @@ def draw(summary: pd.DataFrame, path: Path) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m sim.demo``."""
-    from sim import sweep
+    from sim import Experiment, sweep
+    from sim.analysis import format_summary, summarize
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replications", type=int, default=10)
@@ -120,16 +75,16 @@ def main(argv: list[str] | None = None) -> int:
         f"Comparing {len(POLICIES)} policies under threat={args.threat} on the CPEC network: "
         f"{args.replications} paired replications of {args.days} days each"
     )
-    results = sweep(
+    experiment = Experiment(
+        name="demo",
         policies=POLICIES,
-        threats=[args.threat],
         replications=args.replications,
-        days=args.days,
-        workers=args.workers,
+        design={"kind": "factorial", "factors": {"threat": [args.threat]}},
     )
+    results = sweep(experiment, days=args.days, workers=args.workers)
     summary = summarize(results)
-    print(format_table(summary))
-    path = draw(summary, Path(args.out) / "policy_comparison.png")
+    print(format_summary(summary))
+    path = draw(summary, Path(args.out) / "policy_comparison.png", args.days)
     print(f"figure written to {path}")
     return 0
 

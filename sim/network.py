@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import math
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -46,9 +46,14 @@ NODE_ATTRS = ("x", "y", "region", "kind")
 EDGE_ATTRS = ("length_km", "speed_kmh")
 
 
-def _read_csv(name: str) -> list[dict]:
+@cache
+def _read_csv_cached(name: str) -> tuple[dict, ...]:
     with resources.files("scenarios").joinpath("data", name).open(encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))
+        return tuple(csv.DictReader(fh))
+
+
+def _read_csv(name: str) -> list[dict]:
+    return [dict(row) for row in _read_csv_cached(name)]
 
 
 def cpec_graph() -> nx.Graph:

@@ -24,6 +24,7 @@ class Outcome:
     name: str
     unit: str
     description: str
+    better: str | None = "lower"  # "lower", "higher", or None when neither is better
 
 
 OUTCOMES: dict[str, Outcome] = {
@@ -37,8 +38,10 @@ OUTCOMES: dict[str, Outcome] = {
             "persons",
             "host civilians killed: drivers and bystanders in attacks, bystanders in raids",
         ),
-        Outcome("militants_killed", "persons", "attackers killed in attacks and foiled attacks"),
-        Outcome("attacks_attempted", "attacks", "encounters in which a cell moved to strike"),
+        Outcome(
+            "militants_killed", "persons", "attackers killed in attacks and foiled attacks", None
+        ),
+        Outcome("attacks_attempted", "attacks", "encounters in which a cell moved to strike", None),
         Outcome("attacks_executed", "attacks", "attempted attacks that were not foiled"),
         Outcome(
             "attacks_successful",
@@ -46,17 +49,19 @@ OUTCOMES: dict[str, Outcome] = {
             "attacks with at least one protected (foreign) casualty",
         ),
         Outcome("attacks_lethal", "attacks", "attacks with at least one foreign death"),
-        Outcome("attacks_foiled", "attacks", "attacks detected and stopped before they struck"),
+        Outcome(
+            "attacks_foiled", "attacks", "attacks detected and stopped before they struck", "higher"
+        ),
         Outcome("attacks_on_escorted", "attacks", "executed attacks on escorted convoys"),
         Outcome("attacks_with_leak", "attacks", "attacks set up from a leaked itinerary"),
-        Outcome("plots_interdicted", "cells", "cells rolled up before they struck"),
+        Outcome("plots_interdicted", "cells", "cells rolled up before they struck", "higher"),
         Outcome("itineraries_leaked", "trips", "trips whose itinerary leaked"),
-        Outcome("trips_started", "trips", "trips drawn by the demand process"),
-        Outcome("trips_completed", "trips", "trips that reached their destination"),
+        Outcome("trips_started", "trips", "trips drawn by the demand process", None),
+        Outcome("trips_completed", "trips", "trips that reached their destination", "higher"),
         Outcome("trips_delayed", "trips", "finished trips that waited for a free escort"),
         Outcome("delay_hours", "h", "hours convoys waited for a free escort"),
-        Outcome("foreign_person_km", "person-km", "foreign passengers x km travelled"),
-        Outcome("foreign_person_hours", "person-h", "foreign passengers x hours on the road"),
+        Outcome("foreign_person_km", "person-km", "foreign passengers x km travelled", None),
+        Outcome("foreign_person_hours", "person-h", "foreign passengers x hours on the road", None),
         Outcome(
             "threat_exposure",
             "person-encounters",
@@ -68,7 +73,7 @@ OUTCOMES: dict[str, Outcome] = {
             "foreign security personnel deployed x days (the sovereignty footprint)",
         ),
         Outcome("guard_person_days", "person-days", "all security personnel x days (cost)"),
-        Outcome("mean_legitimacy", "1", "legitimacy averaged over regions and days"),
+        Outcome("mean_legitimacy", "1", "legitimacy averaged over regions and days", "higher"),
         Outcome("cells_active_end", "cells", "militant cells active at the end"),
     ]
 }

@@ -592,18 +592,28 @@ def _execute(batches, events, workers, backend, scheduler, on_done) -> None:
         ctx = mp.get_context(method)
         if method == "forkserver":
             ctx.set_forkserver_preload(["sim.sweep_engine", "sim.model"])
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            pending = set()
-            for batch in batches:
-                pending.add(pool.submit(run_batch, batch, events))
-                if len(pending) >= in_flight_max:
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+                pending = set()
+                for batch in batches:
+                    pending.add(pool.submit(run_batch, batch, events))
+                    if len(pending) >= in_flight_max:
+                        done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                        for fut in done:
+                            on_done(*fut.result())
+                while pending:
                     done, pending = wait(pending, return_when=FIRST_COMPLETED)
                     for fut in done:
                         on_done(*fut.result())
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    on_done(*fut.result())
+        except BrokenProcessPool:
+            raise RuntimeError(
+                "a sweep worker process died. If you start sweeps with workers > 1 from a "
+                'script, put the call under `if __name__ == "__main__":` (worker processes '
+                "import the main script again); results finished so far are saved, and "
+                "rerunning with the same out resumes."
+            ) from None
         return
     import logging
 

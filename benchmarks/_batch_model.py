@@ -1,0 +1,41 @@
+"""The corridor model wrapped for mesa.batch_run (keyword parameters, a DataCollector).
+
+It lives in its own module because batch_run's spawned workers must import it.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import mesa
+
+from sim import CorridorModel, load_scenario
+from sim.outcomes import OUTCOMES
+
+KEEP = ("foreign_killed", "attacks_attempted", "attacks_executed", "trips_completed")
+
+
+@cache
+def _base(policy: str, days: int):
+    return load_scenario(policy=policy, days=days)
+
+
+class BatchModel(CorridorModel):
+    """CorridorModel built from keyword parameters, stepping to its horizon."""
+
+    def __init__(self, policy="domestic_baseline", days=30, rng=None):
+        super().__init__(_base(policy, days).replace(seed=int(rng)))
+        self.datacollector = mesa.DataCollector(
+            model_reporters={k: (lambda m, k=k: m.outcomes()[k]) for k in KEEP}
+        )
+
+    def step(self):
+        super().step()
+        if self.time >= self.end_time and not self.finished:
+            self._close_day(self.cfg.days - 1)
+            self.finished = True
+            self.running = False
+            self.datacollector.collect(self)
+
+
+assert set(KEEP) <= set(OUTCOMES)

@@ -1,0 +1,104 @@
+"""Generate the parameter tables of ``docs/ODD.md`` from the scenario schema and ``conf/``.
+
+    python -m scenarios.document          # rewrite the tables in docs/ODD.md
+    python -m scenarios.document --check  # exit 1 if they are out of date
+
+The tables sit between ``<!-- parameters:start -->`` and ``<!-- parameters:end -->``; the test
+suite checks that they are current, so no config parameter can be missing from the ODD.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+from scenarios.compose import compose_config, group_options
+from scenarios.schema import Scenario, parameter_table
+
+ODD = Path(__file__).resolve().parent.parent / "docs" / "ODD.md"
+START, END = "<!-- parameters:start -->", "<!-- parameters:end -->"
+
+
+def _fmt(v) -> str:
+    if v is None:
+        return "null"
+    if isinstance(v, float):
+        return f"{v:g}"
+    return str(v)
+
+
+def tables() -> str:
+    """The markdown tables: every parameter, the levers by policy, the threat levels."""
+    base = compose_config([])
+    lines = [
+        "### Every parameter (values of the default run: domestic_baseline, baseline "
+        "threat, CPEC network)",
+        "",
+        "| section | parameter | value | unit | allowed | meaning | source |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in parameter_table():
+        section = r["section"]
+        value = base.get(r["name"]) if not section else base[section].get(r["name"])
+        lines.append(
+            f"| {section or '(run)'} | `{r['name']}` | {_fmt(value)} | {r['unit']} | "
+            f"{r['allowed']} | {r['doc']} | {r['source']} |"
+        )
+    policies = group_options("policy")
+    by_policy = {p: compose_config([f"policy={p}"])["policy"] for p in policies}
+    lines += [
+        "",
+        "### Levers by named policy (`conf/policy/`)",
+        "",
+        "| lever | " + " | ".join(policies) + " |",
+        "|---|" + "---|" * len(policies),
+    ]
+    for f in Scenario.SECTIONS["policy"].fields():
+        if f.name == "name":
+            continue
+        lines.append(
+            f"| `{f.name}` | " + " | ".join(_fmt(by_policy[p][f.name]) for p in policies) + " |"
+        )
+    threats = group_options("threat")
+    by_threat = {t: compose_config([f"threat={t}"])["threat"] for t in threats}
+    lines += [
+        "",
+        "### Threat levels (`conf/threat/`; rows where they differ)",
+        "",
+        "| uncertainty | " + " | ".join(threats) + " |",
+        "|---|" + "---|" * len(threats),
+    ]
+    for f in Scenario.SECTIONS["threat"].fields():
+        values = [by_threat[t][f.name] for t in threats]
+        if f.name != "name" and len(set(values)) > 1:
+            lines.append(f"| `{f.name}` | " + " | ".join(_fmt(v) for v in values) + " |")
+    return "\n".join(lines)
+
+
+def render(text: str) -> str:
+    """``text`` with its parameter block replaced by the current tables."""
+    block = f"{START}\n{tables()}\n{END}"
+    return re.sub(re.escape(START) + r".*?" + re.escape(END), lambda _: block, text, flags=re.S)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Rewrite (or with ``--check`` verify) the tables in docs/ODD.md."""
+    argv = sys.argv[1:] if argv is None else argv
+    text = ODD.read_text()
+    new = render(text)
+    if "--check" in argv:
+        if new != text:
+            print(
+                "docs/ODD.md parameter tables are out of date; run python -m scenarios.document",
+                file=sys.stderr,
+            )
+            return 1
+        return 0
+    ODD.write_text(new)
+    print(f"updated {ODD}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

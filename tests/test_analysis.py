@@ -1,0 +1,210 @@
+"""Analysis on results tables, checked against hand computations and known answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from sim.analysis import (
+    compare,
+    holm,
+    morris_indices,
+    paired_differences,
+    pareto_front,
+    policy_wins,
+    prim_boxes,
+    regret_table,
+    replications_needed,
+    sobol_indices,
+    summarize,
+)
+from sim.sweep_engine import design_points
+
+
+def table(values: dict, outcome="foreign_killed") -> pd.DataFrame:
+    rows = []
+    for policy, ys in values.items():
+        for rep, y in enumerate(ys):
+            rows.append({"policy": policy, "replication": rep, "status": "ok", outcome: y})
+    return pd.DataFrame(rows)
+
+
+def test_compare_matches_hand_computed_paired_statistics():
+    df = table({"domestic_baseline": [1, 2, 3, 4, 5], "joint_escort": [0, 2, 1, 4, 2]})
+    # a failed run is left out, along with its pair
+    df.loc[len(df)] = {
+        "policy": "joint_escort",
+        "replication": 9,
+        "status": "failed",
+        "foreign_killed": np.nan,
+    }
+    row = compare(df, outcomes=["foreign_killed"]).iloc[0]
+    d = np.array([-1, 0, -2, 0, -3])
+    assert row.policy == "joint_escort" and row.n == 5
+    assert row["diff"] == pytest.approx(-1.2)
+    assert row.baseline_mean == 3.0 and row.policy_mean == pytest.approx(1.8)
+    assert row.rel_change == pytest.approx(-0.4)
+    assert row.p_better == pytest.approx(0.6) and row.p_tie == pytest.approx(0.4)
+    expected = stats.bootstrap(
+        (d,), np.mean, n_resamples=4999, method="BCa", rng=np.random.default_rng(0)
+    ).confidence_interval
+    assert (row.lo, row.hi) == pytest.approx((expected.low, expected.high))
+    assert row.p_value == pytest.approx(stats.wilcoxon(d, zero_method="zsplit").pvalue)
+
+
+def test_compare_respects_the_direction_of_an_outcome():
+    df = table(
+        {"domestic_baseline": [0.5, 0.5, 0.5], "joint_escort": [0.4, 0.6, 0.3]},
+        outcome="mean_legitimacy",
+    )
+    row = compare(df, outcomes=["mean_legitimacy"]).iloc[0]
+    assert row.p_better == pytest.approx(1 / 3)  # higher legitimacy is better
+
+
+def test_compare_recovers_a_known_true_difference():
+    rng = np.random.default_rng(1)
+    base = rng.normal(10, 3, 300)  # common random numbers: shared noise
+    df = table(
+        {
+            "domestic_baseline": base,
+            "joint_escort": base - 2 + rng.normal(0, 0.5, 300),
+            "domestic_intel": base + rng.normal(0, 0.5, 300),
+        }
+    )
+    t = compare(df, outcomes=["foreign_killed"]).set_index("policy")
+    assert t.loc["joint_escort", "lo"] < -2 < t.loc["joint_escort", "hi"]
+    assert t.loc["joint_escort", "hi"] < 0 and t.loc["joint_escort", "p_holm"] < 1e-6
+    assert t.loc["domestic_intel", "lo"] < 0 < t.loc["domestic_intel", "hi"]
+    assert t.loc["domestic_intel", "p_holm"] > 0.01
+
+
+def test_compare_groups_by_an_uncertainty_column():
+    df = table({"domestic_baseline": [1, 1, 5, 5], "joint_escort": [0, 0, 5, 6]})
+    df["threat"] = ["low", "low", "high", "high"] * 2
+    t = compare(df, outcomes=["foreign_killed"], by="threat").set_index("threat")
+    assert t.loc["low", "diff"] == -1 and t.loc["high", "diff"] == 0.5
+    assert t.loc["low", "n"] == 2
+
+
+def test_holm_by_hand():
+    np.testing.assert_allclose(holm([0.01, 0.04, 0.03]), [0.03, 0.06, 0.06])
+    np.testing.assert_allclose(holm([0.5, 0.9]), [1.0, 1.0])
+
+
+def test_paired_differences_match_on_replication():
+    df = table({"a": [1, 2], "b": [5, 7]})
+    d = paired_differences(df.iloc[::-1], "b", "a", "foreign_killed")
+    assert list(d.sort_values("replication")["diff"]) == [4, 5]
+
+
+def test_replications_needed_formula():
+    rng = np.random.default_rng(2)
+    base = rng.normal(0, 1, 400)
+    df = table({"domestic_baseline": base, "joint_escort": base + rng.normal(0, 2, 400)})
+    t = replications_needed(df, 0.5, outcomes=["foreign_killed"]).iloc[0]
+    sd = t.sd_diff
+    assert t.replications == int(np.ceil((stats.norm.ppf(0.975) * sd / 0.5) ** 2))
+    assert 50 < t.replications < 75  # sd ~ 2: (1.96 * 2 / 0.5)^2 = 61.5
+
+
+def _design_results(design, seed, f) -> pd.DataFrame:
+    points = design_points(design, seed)
+    names = list(design["ranges"])
+    rows = []
+    for j, p in enumerate(points):
+        x = np.array([p[k] for k in names])
+        rows.append({"point": j, "replication": 0, "policy": "p", "status": "ok", "y": f(x)})
+    return pd.DataFrame(rows)
+
+
+def test_sobol_indices_on_the_ishigami_function():
+    from SALib.test_functions import Ishigami
+
+    design = {
+        "kind": "sobol",
+        "samples": 1024,
+        "ranges": {
+            "threat.lethality": [-np.pi, np.pi],
+            "threat.injury": [-np.pi, np.pi],
+            "threat.armor": [-np.pi, np.pi],
+        },
+    }
+    df = _design_results(design, 0, lambda x: Ishigami.evaluate(x[None, :])[0])
+    s = sobol_indices(df, design, "y")
+    # analytic first-order indices of Ishigami (a=7, b=0.1): 0.3139, 0.4424, 0
+    np.testing.assert_allclose(s.S1, [0.3139, 0.4424, 0.0], atol=0.05)
+    np.testing.assert_allclose(s.ST, [0.5576, 0.4424, 0.2437], atol=0.06)
+
+
+def test_morris_screening_on_a_linear_function():
+    design = {
+        "kind": "morris",
+        "samples": 20,
+        "ranges": {"threat.lethality": [0, 1], "threat.injury": [0, 1], "threat.armor": [0, 1]},
+    }
+    df = _design_results(design, 5, lambda x: 3 * x[0] + 0.5 * x[1])
+    m = morris_indices(df, design, 5, "y")
+    np.testing.assert_allclose(m.mu_star, [3.0, 0.5, 0.0], atol=1e-9)
+    np.testing.assert_allclose(m.sigma, [0.0, 0.0, 0.0], atol=1e-9)
+
+
+def test_prim_finds_a_known_box():
+    rng = np.random.default_rng(3)
+    x = pd.DataFrame(
+        {
+            "ambush_rate": rng.uniform(0, 1, 2000),
+            "backlash": rng.uniform(0, 1, 2000),
+            "noise": rng.uniform(0, 1, 2000),
+        }
+    )
+    y = (x.ambush_rate > 0.7) & (x.backlash < 0.3)
+    boxes = prim_boxes(x, y, threshold=0.9).set_index("parameter")
+    assert set(boxes.index) == {"ambush_rate", "backlash"}
+    assert boxes.loc["ambush_rate", "lower"] == pytest.approx(0.7, abs=0.05)
+    assert boxes.loc["backlash", "upper"] == pytest.approx(0.3, abs=0.05)
+    assert boxes.density.iloc[0] >= 0.9 and boxes.coverage.iloc[0] > 0.8
+
+
+def test_policy_wins_pairs_settings_with_outcomes():
+    df = table({"joint_escort": [1, 5, 2], "domestic_intel": [3, 2, 2]})
+    df["point"] = 0
+    df["ambush_rate"] = [0.1, 0.2, 0.3] * 2
+    x, y = policy_wins(df, "joint_escort", "domestic_intel", "foreign_killed", ["ambush_rate"])
+    assert list(x.ambush_rate) == [0.1, 0.2, 0.3] and list(y) == [True, False, False]
+
+
+def test_pareto_front_by_hand():
+    df = pd.DataFrame(
+        {
+            "policy": ["a", "b", "c", "d"],
+            "status": "ok",
+            "foreign_killed": [5, 3, 3, 6],
+            "foreign_security_person_days": [0, 10, 12, 0],
+            "guard_person_days": [100, 150, 150, 100],
+        }
+    )
+    front = pareto_front(df)
+    assert front.pareto.to_dict() == {"a": True, "b": True, "c": False, "d": False}
+
+
+def test_regret_table_by_hand():
+    df = pd.DataFrame(
+        {
+            "policy": ["a", "b"] * 2,
+            "point": [0, 0, 1, 1],
+            "status": "ok",
+            "foreign_killed": [1.0, 3.0, 4.0, 2.0],
+        }
+    )
+    r = regret_table(df)
+    assert r.loc["a", "max_regret"] == 2.0 and r.loc["b", "max_regret"] == 2.0
+    assert r.loc["a", "share_best"] == 0.5
+
+
+def test_summarize_t_interval():
+    df = table({"a": [1.0, 2.0, 3.0, 4.0]})
+    s = summarize(df, outcomes=["foreign_killed"]).loc["a"]
+    half = stats.t.ppf(0.975, 3) * np.std([1, 2, 3, 4], ddof=1) / 2
+    assert s.foreign_killed == 2.5 and s.foreign_killed_hi == pytest.approx(2.5 + half)

@@ -1,0 +1,28 @@
+"""Documentation that is generated from the code must be current."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from scenarios import parameter_table
+from scenarios.document import ODD, main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_odd_parameter_tables_are_current():
+    assert main(["--check"]) == 0, "run: python -m scenarios.document"
+
+
+def test_every_config_parameter_is_in_the_odd():
+    text = ODD.read_text()
+    for row in parameter_table():
+        assert f"`{row['name']}`" in text, row["name"]
+
+
+def test_readme_commands_exist_in_the_makefile():
+    readme = (ROOT / "README.md").read_text()
+    makefile = (ROOT / "Makefile").read_text()
+    assert "make demo" in readme and "make test" in readme
+    assert "\ndemo:" in makefile and "\ntest:" in makefile
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
