@@ -1,8 +1,9 @@
-"""``make demo``: the default comparison of security policies, as a table and a figure.
+"""``make demo``: the default comparison of security policies, as tables and figures.
 
-Runs every named policy under the baseline threat on the CPEC network for a year, over a few
-seeded replications that share their seeds across policies (common random numbers), prints the
-mean and 95% interval of the main outcomes and draws them.
+Runs every named policy under the baseline threat on the CPEC network for a year, over seeded
+replications shared across policies (common random numbers), then prints the mean and 95%
+interval of the main outcomes, the paired differences from the domestic baseline with their
+bootstrap intervals, and the Pareto set, and writes the figures.
 
     python -m sim.demo [--replications N] [--days D] [--threat T] [--out DIR] [--workers N]
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -24,21 +26,21 @@ POLICIES = (
     "domestic_intel",
     "randomized_movement",
 )
+COMPARED = ("foreign_killed", "attacks_executed", "threat_exposure", "mean_legitimacy")
 
 
 def draw(summary: pd.DataFrame, path: Path, days: int = 365) -> Path:
     """Foreign deaths, attacks and sovereignty footprint by policy, with 95% intervals."""
-    import matplotlib
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    per = "a year" if days == 365 else f"per {days} days"
     panels = [
-        ("foreign_killed", "foreign nationals killed / year"),
-        ("attacks_executed", "attacks executed / year"),
-        ("foreign_security_person_days", "foreign security person-days / year"),
+        ("foreign_killed", f"foreign nationals killed {per}"),
+        ("attacks_executed", f"attacks executed {per}"),
+        ("foreign_security_person_days", f"foreign security person-days {per}"),
     ]
-    fig, axes = plt.subplots(1, len(panels), figsize=(13, 4), sharey=True)
+    fig = Figure(figsize=(13, 4))
+    axes = fig.subplots(1, len(panels), sharey=True)
     y = np.arange(len(summary))
     for ax, (name, label) in zip(axes, panels, strict=True):
         m = summary[name].to_numpy()
@@ -55,17 +57,34 @@ def draw(summary: pd.DataFrame, path: Path, days: int = 365) -> Path:
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)
-    plt.close(fig)
     return path
+
+
+def format_comparison(table: pd.DataFrame) -> str:
+    """Paired differences as ``diff [lo, hi]`` with P(better) and Holm-adjusted p."""
+    out = table.copy()
+    out["difference [95% CI]"] = [
+        f"{d:+.3f} [{lo:+.3f}, {hi:+.3f}]"
+        if o == "mean_legitimacy"
+        else f"{d:+.2f} [{lo:+.2f}, {hi:+.2f}]"
+        for d, lo, hi, o in zip(out["diff"], out.lo, out.hi, out.outcome, strict=True)
+    ]
+    out["relative"] = [f"{r:+.0%}" if np.isfinite(r) else "n/a" for r in out.rel_change]
+    out["P(better)"] = out.p_better.map(lambda p: f"{p:.2f}")
+    out["p (Holm)"] = out.p_holm.map(lambda p: f"{p:.3f}")
+    cols = ["difference [95% CI]", "relative", "P(better)", "p (Holm)"]
+    with pd.option_context("display.width", 200, "display.max_colwidth", 40):
+        return out.set_index(["outcome", "policy"])[cols].to_string()
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m sim.demo``."""
-    from sim import Experiment, sweep
-    from sim.analysis import format_summary, summarize
+    from sim import Experiment, plots
+    from sim.analysis import compare, format_summary, pareto_front, summarize
+    from sim.sweep_engine import run_sweep
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--replications", type=int, default=10)
+    parser.add_argument("--replications", type=int, default=20)
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--threat", default="baseline")
     parser.add_argument("--workers", type=int, default=2)
@@ -80,12 +99,51 @@ def main(argv: list[str] | None = None) -> int:
         policies=POLICIES,
         replications=args.replications,
         design={"kind": "factorial", "factors": {"threat": [args.threat]}},
+        overrides=(f"days={args.days}",),
     )
-    results = sweep(experiment, days=args.days, workers=args.workers)
+    with tempfile.TemporaryDirectory(prefix="demo-") as tmp:
+        store = run_sweep(experiment, tmp, workers=args.workers, events=True)
+        results = store.read()
+        events_dir = Path(tmp) / "_events"
+        events = pd.read_parquet(events_dir) if events_dir.exists() else None
     summary = summarize(results)
+    print("\nMeans and 95% intervals over replications:")
     print(format_summary(summary))
-    path = draw(summary, Path(args.out) / "policy_comparison.png", args.days)
-    print(f"figure written to {path}")
+    table = compare(results, baseline="domestic_baseline", outcomes=COMPARED)
+    table.attrs["baseline"] = "domestic_baseline"
+    print(
+        "\nPaired differences from domestic_baseline (95% bootstrap intervals; P(better): "
+        "share of paired replications in which the policy does better):"
+    )
+    print(format_comparison(table))
+    front = pareto_front(results)
+    print(
+        "\nPareto-efficient policies on foreign deaths, foreign security person-days and "
+        "guard person-days: " + ", ".join(front.index[front.pareto])
+    )
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = [draw(summary, out / "policy_comparison.png", args.days)]
+    figures = {
+        "paired_differences.png": plots.forest(
+            table, ["foreign_killed", "attacks_executed", "mean_legitimacy"]
+        ),
+        "tradeoff.png": plots.tradeoff(front),
+        "foreign_killed_distribution.png": plots.distributions(results, "foreign_killed"),
+    }
+    if events is not None:
+        base_ids = results.run_id[results.policy == "domestic_baseline"]
+        from sim.network import cpec_graph
+
+        figures["attack_map.png"] = plots.network_map(
+            cpec_graph(),
+            events[events.run_id.isin(base_ids)],
+            title=f"domestic_baseline: events of {len(base_ids)} simulated years",
+        )
+    for name, fig in figures.items():
+        fig.savefig(out / name, dpi=120)
+        written.append(out / name)
+    print("\nFigures written to " + ", ".join(str(p) for p in written))
     return 0
 
 

@@ -93,10 +93,15 @@ def network_map(
         hurt = (ev["foreign_killed"] + ev["foreign_injured"]).to_numpy(float)
         for k, (colour, label) in EVENT_STYLE.items():
             m = kind == k
-            if m.any():
+            if not m.any():
+                continue
+            xs, ys = ev["lon"].to_numpy(float)[m], ev["lat"].to_numpy(float)[m]
+            if k == "interdiction":  # where a cell was rolled up: small crosses
+                ax.scatter(xs, ys, s=18, c=colour, marker="x", alpha=0.7, zorder=5, label=label)
+            else:
                 ax.scatter(
-                    ev["lon"].to_numpy(float)[m],
-                    ev["lat"].to_numpy(float)[m],
+                    xs,
+                    ys,
                     s=30 + 25 * hurt[m],
                     c=colour,
                     alpha=0.6,
@@ -122,7 +127,7 @@ def distributions(
     data = [ok.loc[ok[by] == g, outcome].to_numpy(float) for g in groups]
     fig = Figure(figsize=(8, 0.5 * len(groups) + 1.5))
     ax = fig.add_subplot()
-    ax.boxplot(data, vert=False, tick_labels=groups, showfliers=False, widths=0.6)
+    ax.boxplot(data, orientation="horizontal", tick_labels=groups, showfliers=False, widths=0.6)
     rng = np.random.default_rng(0)  # jitter for display only
     for i, d in enumerate(data, start=1):
         ax.scatter(d, i + rng.uniform(-0.18, 0.18, len(d)), s=8, alpha=0.5, c="#4c72b0")
@@ -154,16 +159,10 @@ def forest(comparison: pd.DataFrame, outcomes=None) -> Figure:
             else "#7f8c8d"
             for lo, hi in zip(t.lo, t.hi, strict=True)
         ]
-        ax.errorbar(
-            t["diff"],
-            y,
-            xerr=[t["diff"] - t["lo"], t["hi"] - t["diff"]],
-            fmt="none",
-            ecolor=colours,
-            elinewidth=2,
-            capsize=3,
-        )
-        ax.scatter(t["diff"], y, c=colours, zorder=3)
+        for yi, d, lo, hi, c in zip(y, t["diff"], t["lo"], t["hi"], colours, strict=True):
+            ax.errorbar(
+                [d], [yi], xerr=[[d - lo], [hi - d]], fmt="o", color=c, elinewidth=2, capsize=3
+            )
         ax.axvline(0, color="k", lw=0.8)
         ax.set_yticks(y, t.policy)
         ax.invert_yaxis()

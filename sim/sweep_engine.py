@@ -554,7 +554,11 @@ class _Progress:
     def __init__(self, total: int, initial: int, enabled: bool, label: str):
         self.bar = None
         if enabled:
-            from tqdm.auto import tqdm
+            try:  # a widget in notebooks when ipywidgets is there, text otherwise
+                import ipywidgets  # noqa: F401
+                from tqdm.auto import tqdm
+            except ImportError:
+                from tqdm import tqdm
 
             self.bar = tqdm(
                 total=total,
