@@ -5,7 +5,7 @@ VPY       := $(VENV)/bin/python
 STAMP     := $(VENV)/.installed
 EXTRAS    ?= dev
 
-.PHONY: demo test lint format bench clean
+.PHONY: demo test app lint format bench clean
 
 $(STAMP): pyproject.toml
 	@PY=$$(sh tools/find-python.sh) || exit 1; \
@@ -16,6 +16,9 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(VPY) -m sim.demo
+
+app: $(STAMP)
+	$(VENV)/bin/solara run sim/app.py --host $${HOST:-127.0.0.1} --port $${PORT:-8765} --production
 
 test: $(STAMP)
 	$(VPY) -m pytest -n 2 -q

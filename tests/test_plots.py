@@ -14,8 +14,13 @@ from sim.analysis import compare, pareto_front
 
 @pytest.fixture(scope="module")
 def results():
-    return sweep(policies=["domestic_baseline", "joint_escort", "domestic_intel"],
-                 threats=["high"], replications=3, days=120, progress=False)
+    return sweep(
+        policies=["domestic_baseline", "joint_escort", "domestic_intel"],
+        threats=["high"],
+        replications=3,
+        days=120,
+        progress=False,
+    )
 
 
 def render(fig) -> bytes:
@@ -33,8 +38,11 @@ def test_network_map_marks_every_event():
     fig = plots.network_map(build_model(r.scenario), r.events)
     render(fig)
     ax = fig.axes[0]
-    marked = sum(len(c.get_offsets()) for c in ax.collections
-                 if c.get_label() in {v[1] for v in plots.EVENT_STYLE.values()})
+    marked = sum(
+        len(c.get_offsets())
+        for c in ax.collections
+        if c.get_label() in {v[1] for v in plots.EVENT_STYLE.values()}
+    )
     assert marked == len(r.events)
 
 
@@ -43,8 +51,10 @@ def test_forest_draws_one_interval_per_policy(results):
     fig = plots.forest(table)
     render(fig)
     assert len(fig.axes) == 2
-    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["joint_escort",
-                                                                     "domestic_intel"]
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == [
+        "joint_escort",
+        "domestic_intel",
+    ]
 
 
 def test_tradeoff_distributions_timeseries_and_sobol(results):
@@ -54,8 +64,10 @@ def test_tradeoff_distributions_timeseries_and_sobol(results):
     fig = plots.timeseries({"a": r.timeseries, "b": r.timeseries})
     render(fig)
     assert len(fig.axes) == 3
-    idx = pd.DataFrame({"S1": [0.5, 0.1], "S1_conf": [0.1, 0.05], "ST": [0.6, 0.2],
-                        "ST_conf": [0.1, 0.1]}, index=["ambush_rate", "backlash"])
+    idx = pd.DataFrame(
+        {"S1": [0.5, 0.1], "S1_conf": [0.1, 0.05], "ST": [0.6, 0.2], "ST_conf": [0.1, 0.1]},
+        index=["ambush_rate", "backlash"],
+    )
     fig = plots.sobol_bars(idx)
     render(fig)
     widths = sorted(p.get_width() for p in fig.axes[0].patches)

@@ -1,0 +1,293 @@
+"""Watch it run: a Mesa SolaraViz page of the corridor model (``make app``).
+
+    solara run sim/app.py --host 127.0.0.1
+
+The page shows the road network on its real coordinates (drawn here with matplotlib, since
+Mesa's network renderer ignores node positions) with convoys, guard units and militant cells
+placed on it and attacks marked by outcome; controls for policy, threat level, seed and the main
+levers; and live charts of cumulative casualties, attacks, active cells and legitimacy. One step
+of the page is one simulated day. Changing a control rebuilds the model at once; Mesa's Reset
+rebuilds it with the current controls.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import mesa
+import solara
+from matplotlib.figure import Figure
+from mesa.visualization import SolaraViz, make_plot_component
+from mesa.visualization.utils import update_counter
+
+from agents import Convoy, GuardUnit, MilitantCell
+from scenarios.compose import compose_config, group_options
+from sim.model import CorridorModel
+from sim.plots import network_map
+from sim.runner import load_scenario
+
+__all__ = ["LEVERS", "AppModel", "Controls", "MapView", "Settings", "page", "settings"]
+
+#: Levers shown as sliders: name -> (label, min, max, step, is_float).
+LEVERS = {
+    "escort_size": ("host guards per escort", 0, 20, 1, False),
+    "foreign_per_escort": ("foreign guards per escort (joint)", 0, 10, 1, False),
+    "armored_share": ("armored share", 0.0, 1.0, 0.05, True),
+    "intel_sharing": ("intelligence sharing", 0.0, 1.0, 0.05, True),
+    "route_choices": ("routes drawn from", 1, 4, 1, False),
+    "notification_chain": ("people told of each itinerary", 0, 40, 1, False),
+}
+
+
+def policy_levers(policy: str) -> dict:
+    """The lever values of a named policy (``conf/policy/``)."""
+    values = compose_config([f"policy={policy}"])["policy"]
+    return {name: values[name] for name in LEVERS}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the page's controls hold."""
+
+    policy: str = "domestic_baseline"
+    threat: str = "baseline"
+    seed: int = 0
+    days: int = 365
+    levers: dict = field(default_factory=lambda: policy_levers("domestic_baseline"))
+
+
+#: The page's state; AppModel takes its defaults from it, so Mesa's Reset uses the controls.
+settings = solara.reactive(Settings())
+
+
+class AppModel(mesa.Model):
+    """The corridor model seen one day per step, with a DataCollector for the live charts."""
+
+    def __init__(
+        self,
+        policy: str | None = None,
+        threat: str | None = None,
+        seed: int | None = None,
+        days: int | None = None,
+        levers: dict | None = None,
+    ):
+        s = settings.value
+        self.policy = policy or s.policy
+        self.threat = threat or s.threat
+        self.seed_value = s.seed if seed is None else seed
+        levers = dict(s.levers if levers is None else levers)
+        if self.policy != s.policy and levers == s.levers:
+            levers = policy_levers(self.policy)
+        if (
+            levers.get("foreign_per_escort")
+            and compose_config([f"policy={self.policy}"])["policy"]["force"] == "domestic"
+        ):
+            levers["foreign_per_escort"] = 0
+        super().__init__(rng=self.seed_value)
+        scenario = load_scenario(
+            policy=self.policy,
+            threat=self.threat,
+            seed=self.seed_value,
+            days=days or s.days,
+            **{f"policy__{k}": v for k, v in levers.items()},
+        )
+        self.sim = CorridorModel(scenario)
+        self.datacollector = mesa.DataCollector(
+            model_reporters={
+                name: (lambda m, name=name: m.sim.counters[name])
+                for name in (
+                    "foreign_killed",
+                    "guards_killed",
+                    "civilians_killed",
+                    "attacks_executed",
+                    "attacks_foiled",
+                    "plots_interdicted",
+                )
+            }
+            | {
+                "cells_active": lambda m: len(m.sim.agents_by_type.get(MilitantCell, [])),
+                "mean_legitimacy": lambda m: sum(m.sim.L.values()) / len(m.sim.L),
+            }
+        )
+        self.datacollector.collect(self)
+
+    @property
+    def day(self) -> int:
+        """Whole days simulated so far."""
+        return int(self.sim.time // self.sim.steps_per_day)
+
+    def step(self) -> None:
+        """Advance the simulation by one day (stop at the horizon)."""
+        sim = self.sim
+        target = min(sim.time + sim.steps_per_day, sim.end_time)
+        if target > sim.time:
+            sim.run_until(target)
+        if sim.time >= sim.end_time:
+            sim.run()
+            self.running = False
+        self.datacollector.collect(self)
+
+
+def _convoy_xy(sim: CorridorModel, convoy: Convoy) -> tuple[float, float]:
+    net = sim.net
+    if convoy.state != "moving":
+        return net.pos[convoy.origin]
+    e = convoy.edges[convoy.leg]
+    forward = net.edge_u[e] == convoy.route[convoy.leg]
+    x = convoy.s if forward else net.edge_len[e] - convoy.s
+    return net.point(e, x)
+
+
+def draw_map(model: AppModel) -> Figure:
+    """The network with the agents where they are now and the attacks so far."""
+    sim = model.sim
+    fig = network_map(
+        sim,
+        sim.events,
+        title=(f"day {model.day} - {model.policy}, {model.threat} threat, seed {model.seed_value}"),
+    )
+    ax = fig.axes[0]
+    cells = list(sim.agents_by_type.get(MilitantCell, []))
+    if cells:
+        xs, ys = zip(*(sim.net.pos[c.node] for c in cells), strict=True)
+        ax.scatter(
+            xs,
+            ys,
+            marker="v",
+            s=[20 + 6 * c.strength for c in cells],
+            c=["#c0392b" if c.ready else "#f5b7b1" for c in cells],
+            edgecolors="k",
+            linewidths=0.5,
+            zorder=6,
+            label="militant cell (dark: ready)",
+        )
+    guards = [g for g in sim.agents_by_type.get(GuardUnit, []) if not g.busy]
+    if guards:
+        xs, ys = zip(*(sim.net.pos[g.node] for g in guards), strict=True)
+        ax.scatter(
+            xs,
+            ys,
+            marker="h",
+            s=30,
+            facecolors="none",
+            edgecolors=["#d35400" if g.foreign else "#1f618d" for g in guards],
+            linewidths=1.2,
+            zorder=6,
+            label="guard units (orange: joint)",
+        )
+    moving = [c for c in sim.agents_by_type.get(Convoy, []) if c.state in ("moving", "waiting")]
+    if moving:
+        xs, ys = zip(*(_convoy_xy(sim, c) for c in moving), strict=True)
+        ax.scatter(
+            xs,
+            ys,
+            marker="o",
+            s=45,
+            c=["#f1c40f" if c.escort else "#ffffff" for c in moving],
+            edgecolors="k",
+            linewidths=0.8,
+            zorder=7,
+            label="convoy (yellow: escorted)",
+        )
+    ax.legend(loc="lower right", fontsize=6, framealpha=0.85)
+    ax.title.set_fontsize(9)
+    fig.set_size_inches(6.0, 5.4)
+    fig.tight_layout()
+    return fig
+
+
+@solara.component
+def MapView(model: AppModel):
+    """The road network and agents, redrawn after every step."""
+    update_counter.get()
+    solara.FigureMatplotlib(draw_map(model), format="png", dpi=72)
+
+
+@solara.component
+def Summary(model: AppModel):
+    """Day and running totals as text."""
+    update_counter.get()
+    c = model.sim.counters
+    with solara.Card("Run"), solara.Column(gap="2px"):
+        solara.Text(f"Day {model.day} of {model.sim.cfg.days}", classes=["sim-day"])
+        solara.Text(f"policy {model.policy} · threat {model.threat} · seed {model.seed_value}")
+        solara.Text(
+            f"trips completed {c['trips_completed']:.0f} · attacks "
+            f"{c['attacks_executed']:.0f} (foiled {c['attacks_foiled']:.0f})"
+        )
+        solara.Text(
+            f"foreign killed {c['foreign_killed']:.0f}, injured "
+            f"{c['foreign_injured']:.0f} · cells interdicted "
+            f"{c['plots_interdicted']:.0f}"
+        )
+
+
+@solara.component
+def Controls(model: solara.Reactive):
+    """Policy, threat, seed and levers; any change rebuilds the model with the new settings."""
+    s = settings.value
+
+    def rebuild(new: Settings) -> None:
+        settings.set(new)
+        model.set(AppModel())
+
+    def set_policy(value: str) -> None:
+        rebuild(Settings(value, s.threat, s.seed, s.days, policy_levers(value)))
+
+    def set_lever(name: str, value) -> None:
+        rebuild(Settings(s.policy, s.threat, s.seed, s.days, {**s.levers, name: value}))
+
+    with solara.Card("Scenario"):
+        solara.Select("policy", value=s.policy, values=group_options("policy"), on_value=set_policy)
+        solara.Select(
+            "threat",
+            value=s.threat,
+            values=group_options("threat"),
+            on_value=lambda v: rebuild(Settings(s.policy, v, s.seed, s.days, s.levers)),
+        )
+        solara.InputInt(
+            "seed",
+            value=s.seed,
+            on_value=lambda v: rebuild(
+                Settings(s.policy, s.threat, max(0, int(v)), s.days, s.levers)
+            ),
+        )
+        for name, (label, lo, hi, step, is_float) in LEVERS.items():
+            slider = solara.SliderFloat if is_float else solara.SliderInt
+            slider(
+                label,
+                value=s.levers[name],
+                min=lo,
+                max=hi,
+                step=step,
+                on_value=lambda v, name=name: set_lever(name, v),
+            )
+
+
+def make_page(model: AppModel | None = None):
+    """The SolaraViz page around a (reactive) model; scenario controls go in the sidebar."""
+    initial = solara.use_memo(lambda: model if model is not None else AppModel(), [])
+    reactive_model = solara.use_reactive(initial)
+    components = [
+        (MapView, 0),
+        make_plot_component(
+            {"foreign_killed": "#c0392b", "guards_killed": "#1f618d", "civilians_killed": "#7f8c8d"}
+        ),
+        make_plot_component({"attacks_executed": "#e67e22", "attacks_foiled": "#2e86c1"}),
+        make_plot_component({"cells_active": "#8e44ad"}),
+        make_plot_component({"mean_legitimacy": "#27ae60"}),
+    ]
+    viz = SolaraViz(reactive_model, components=components, name="corridor-sim", play_interval=150)
+    with solara.Sidebar():
+        Controls(reactive_model)
+        Summary(reactive_model.value)
+    return viz
+
+
+@solara.component
+def Page():
+    """The page served by ``solara run sim/app.py``."""
+    make_page()
+
+
+page = Page

@@ -1,0 +1,85 @@
+"""Take the README's screenshot of the browser view: joint_escort under the high threat.
+
+    .venv/bin/python tools/app_screenshot.py [--days 120] [--out docs/app.png]
+
+Starts ``solara run sim/app.py`` on a free local port, drives Debian's Chromium with
+Playwright, plays the model for the given number of days and saves the page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from test_browser import CHROMIUM_ARGS, find_chromium  # noqa: E402
+
+
+def main() -> None:
+    """Serve the app, play it and save the screenshot."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--days", type=int, default=120)
+    parser.add_argument("--out", default=str(ROOT / "docs" / "app.png"))
+    args = parser.parse_args()
+    from playwright.sync_api import expect, sync_playwright
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("solara")),
+            "run",
+            "sim/app.py",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--production",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        for _ in range(240):
+            try:
+                urllib.request.urlopen(url, timeout=5)
+                break
+            except OSError:
+                time.sleep(0.5)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1500, "height": 1000})
+            page.goto(url)
+            expect(page.get_by_text("Day 0 of 365")).to_be_visible(timeout=90_000)
+            for label, option in (("policy", "joint_escort"), ("threat", "high")):
+                page.locator(".v-select").filter(has_text=label).first.click()
+                page.locator(".menuable__content__active .v-list-item").filter(
+                    has_text=option
+                ).first.click()
+                page.wait_for_timeout(1500)
+            page.get_by_role("button", name="▶").click()
+            expect(page.get_by_text(f"Day {args.days} of 365")).to_be_visible(timeout=300_000)
+            page.get_by_role("button", name="❚❚").click()
+            page.wait_for_timeout(2500)
+            page.screenshot(path=args.out)
+            browser.close()
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+    print(f"screenshot written to {args.out}")
+
+
+if __name__ == "__main__":
+    main()
