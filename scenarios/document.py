@@ -28,22 +28,65 @@ def _fmt(v) -> str:
     return str(v)
 
 
+def explored() -> dict:
+    """Values each parameter takes across config options, experiment designs and priors."""
+    import yaml
+
+    seen: dict = {}
+
+    def add(key, value):
+        if isinstance(value, (int, float, str)) and not isinstance(value, bool):
+            seen.setdefault(key, set()).add(value)
+
+    for group in ("policy", "threat", "network"):
+        for option in group_options(group):
+            composed = compose_config([f"{group}={option}"], missing_ok=True)[group]
+            for name, value in composed.items():
+                add(f"{group}.{name}", value)
+    conf = ODD.parent.parent / "conf"
+    for path in sorted((conf / "experiment").glob("*.yaml")):
+        design = (yaml.safe_load(path.read_text()).get("experiment") or {}).get("design", {})
+        for key, values in (design.get("factors") or {}).items():
+            for v in values:
+                add(key, v)
+        for key, (lo, hi) in (design.get("ranges") or {}).items():
+            add(key, lo)
+            add(key, hi)
+    priors = yaml.safe_load((conf / "calibration" / "abc.yaml").read_text()).get("priors")
+    for key, (lo, hi) in (priors or {}).items():
+        add(key, lo)
+        add(key, hi)
+    return seen
+
+
+def _range(values: set | None) -> str:
+    if not values or len(values) == 1:
+        return "fixed"
+    nums = [v for v in values if isinstance(v, (int, float))]
+    if len(nums) == len(values):
+        return f"{_fmt(min(nums))} - {_fmt(max(nums))}"
+    return ", ".join(sorted(str(v) for v in values))
+
+
 def tables() -> str:
     """The markdown tables: every parameter, the levers by policy, the threat levels."""
     base = compose_config([])
+    ranges = explored()
     lines = [
-        "### Every parameter (values of the default run: domestic_baseline, baseline "
-        "threat, CPEC network)",
+        "### Every parameter (values of the default run: domestic_baseline, baseline threat, "
+        "CPEC network; range explored across the named policies, threat levels, networks, "
+        "experiment designs and calibration priors in `conf/`)",
         "",
-        "| section | parameter | value | unit | allowed | meaning | source |",
-        "|---|---|---|---|---|---|---|",
+        "| section | parameter | value | unit | range explored | allowed | meaning | source |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in parameter_table():
         section = r["section"]
         value = base.get(r["name"]) if not section else base[section].get(r["name"])
+        key = f"{section}.{r['name']}" if section else r["name"]
         lines.append(
             f"| {section or '(run)'} | `{r['name']}` | {_fmt(value)} | {r['unit']} | "
-            f"{r['allowed']} | {r['doc']} | {r['source']} |"
+            f"{'one per replication' if key == 'seed' else _range(ranges.get(key))} | {r['allowed']} | {r['doc']} | {r['source']} |"
         )
     policies = group_options("policy")
     by_policy = {p: compose_config([f"policy={p}"])["policy"] for p in policies}

@@ -148,3 +148,39 @@ def test_trip_counts_are_poisson():
     out = CorridorModel(limiting_scenario(trips_per_day=rate, days=days)).run().outcomes()
     mean = rate * days
     assert abs(out["trips_started"] - mean) < 4 * math.sqrt(mean)
+
+
+def test_attacker_attrition_follows_its_closed_form():
+    """Expected attackers killed = attackers x min(1, loss x 2D / (A + D)) (7.5 of the ODD)."""
+    team, guards, effect, loss = 4, 4, 0.5, 0.3
+    sc = limiting_scenario(
+        days=60,
+        threat=dict(
+            ambush_rate=0.02,
+            team_size=team,
+            effect_domestic=effect,
+            militant_loss=loss,
+            cell_strength=10**7,
+            max_cell_strength=10**8,
+        ),
+        policy=dict(escort_units=10_000, escort_size=guards),
+    )
+    ev = CorridorModel(sc).run().events
+    attacks = ev[ev.event == "attack"]
+    A, D = float(team), guards * effect
+    p = min(1.0, loss * 2 * D / (A + D))
+    n = int(attacks.attackers.sum())
+    share = attacks.militants_killed.sum() / n
+    assert n > 2000 and (attacks.attackers == team).all()
+    assert abs(share - p) < _tolerance(p, n)
+
+
+def test_foreign_deaths_in_a_breakthrough_are_binomial():
+    """E[foreign killed | breakthrough] = passengers x lethality, with no armor or QRF."""
+    lethality = 0.35
+    sc = limiting_scenario(days=40, threat=dict(ambush_rate=0.01, lethality=lethality))
+    ev = CorridorModel(sc).run().events
+    hit = ev[(ev.event == "attack") & ev.breakthrough.astype(bool)]
+    n = int(hit.passengers.sum())
+    assert n > 2000
+    assert abs(hit.foreign_killed.sum() / n - lethality) < _tolerance(lethality, n)

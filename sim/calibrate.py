@@ -1,0 +1,291 @@
+"""Calibrate the baseline threat to the public record by approximate Bayesian computation.
+
+    python -m sim.calibrate [samples=300] [replications=10] [workers=2] [out=DIR]
+                            [write_baseline=true] [days=365] [seed=N]
+
+Rejection ABC (Pritchard et al. 1999; Beaumont 2010), as used for agent-based models
+(van der Vaart et al. 2015): parameter sets are drawn from uniform priors
+(``conf/calibration/abc.yaml``) by a Latin hypercube; each set runs the baseline policy for
+``replications`` simulated years (a sweep, so it is parallel and resumable); the pooled summary
+statistics are compared with the targets of :mod:`sim.record`. A set is **accepted** when every
+statistic lies within the observed 95% interval; among accepted sets, the one closest to the
+observed values (distance: sum of squared differences scaled by the intervals' half-widths) is
+the calibrated point. ``write_baseline=true`` writes it into ``conf/threat/baseline.yaml``, with
+the date and the command in a comment.
+
+Outputs in ``out``: the sweep's Parquet rows in ``runs/``, ``sets.csv`` (every set: parameters, statistics,
+distance, accepted), ``accepted.csv`` and ``report.md``.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from scenarios.compose import CONF_DIR
+from scenarios.schema import ScenarioError
+from sim.analysis import design_column
+from sim.record import simulated, targets
+
+__all__ = ["CalibrationResult", "calibrate", "main", "set_statistics", "write_baseline"]
+
+CONFIG = CONF_DIR / "calibration" / "abc.yaml"
+BASELINE = CONF_DIR / "threat" / "baseline.yaml"
+
+
+def load_config(path: Path = CONFIG) -> dict:
+    """The calibration settings: policy, threat, days, seed and priors."""
+    return yaml.safe_load(path.read_text())
+
+
+def set_statistics(results: pd.DataFrame) -> pd.DataFrame:
+    """Pooled summary statistics per parameter set (design point)."""
+    rows = []
+    for point, group in results[results.status == "ok"].groupby("point"):
+        rows.append({"point": point, "runs": len(group), **simulated(group)})
+    return pd.DataFrame(rows).set_index("point")
+
+
+def distance_and_acceptance(stats: pd.DataFrame) -> pd.DataFrame:
+    """Scaled distance to the observed values and the acceptance rule (all within intervals)."""
+    out = stats.copy()
+    distance = np.zeros(len(out))
+    accepted = np.ones(len(out), dtype=bool)
+    for t in targets():
+        x = out[t.name].to_numpy(float)
+        half = (t.hi - t.lo) / 2
+        distance += np.nan_to_num(((x - t.observed) / half) ** 2, nan=1e6)
+        accepted &= np.isfinite(x) & (x >= t.lo) & (x <= t.hi)
+    out["distance"] = distance
+    out["accepted"] = accepted
+    return out
+
+
+@dataclass
+class CalibrationResult:
+    """Every set with its statistics and acceptance; the calibrated point."""
+
+    sets: pd.DataFrame
+    priors: dict
+    best: dict | None
+
+    @property
+    def accepted(self) -> pd.DataFrame:
+        return self.sets[self.sets.accepted]
+
+    def posterior(self) -> pd.DataFrame:
+        """Prior range and accepted sets' quantiles for every calibrated parameter."""
+        rows = []
+        for key, (lo, hi) in self.priors.items():
+            col = design_column(key)
+            acc = self.accepted[col]
+            rows.append(
+                {
+                    "parameter": key,
+                    "prior_lo": lo,
+                    "prior_hi": hi,
+                    "posterior_q05": acc.quantile(0.05) if len(acc) else np.nan,
+                    "posterior_median": acc.median() if len(acc) else np.nan,
+                    "posterior_q95": acc.quantile(0.95) if len(acc) else np.nan,
+                    "calibrated": self.best.get(key) if self.best else np.nan,
+                }
+            )
+        return pd.DataFrame(rows).set_index("parameter")
+
+
+def calibrate(
+    samples: int = 300,
+    replications: int = 10,
+    workers: int = 1,
+    out: str | Path = "results/calibration",
+    days: int | None = None,
+    seed: int | None = None,
+    progress: bool = True,
+    config: dict | None = None,
+) -> CalibrationResult:
+    """Run the ABC rejection calibration (see the module docstring)."""
+    from sim.sweep_engine import Experiment, run_sweep
+
+    cfg = config or load_config()
+    exp = Experiment(
+        name="calibration",
+        policies=(cfg["policy"],),
+        replications=replications,
+        seed=cfg["seed"] if seed is None else seed,
+        threat=cfg["threat"],
+        design={"kind": "lhs", "samples": samples, "ranges": cfg["priors"]},
+        overrides=(f"days={days or cfg['days']}",),
+    )
+    store = run_sweep(exp, Path(out) / "runs", workers=workers, progress=progress)
+    results = store.read()
+    params = results.groupby("point")[[design_column(k) for k in cfg["priors"]]].first()
+    sets = distance_and_acceptance(set_statistics(results)).join(params)
+    best = None
+    accepted = sets[sets.accepted]
+    if len(accepted):
+        row = accepted.sort_values("distance").iloc[0]
+        best = {k: _as_value(k, row[design_column(k)]) for k in cfg["priors"]}
+    result = CalibrationResult(sets, cfg["priors"], best)
+    out = Path(out)
+    sets.to_csv(out / "sets.csv")
+    result.accepted.to_csv(out / "accepted.csv")
+    return result
+
+
+def _as_value(key: str, value):
+    from sim.sweep_engine import _field_meta
+
+    meta = _field_meta(key).metadata
+    return int(round(value)) if meta["kind"] in ("count", "int") else float(value)
+
+
+def write_baseline(best: dict, command: str, path: Path = BASELINE) -> None:
+    """Write calibrated values into the baseline threat file, with date and command."""
+    text = path.read_text()
+    for key, value in best.items():
+        name = key.split(".", 1)[1]
+        literal = f"{value:.4g}" if isinstance(value, float) else str(value)
+        text, n = re.subn(rf"^{name}: .*$", f"{name}: {literal}", text, flags=re.M)
+        if n != 1:
+            raise ScenarioError(key, f"not found once in {path}")
+    header = [line for line in text.splitlines() if line.startswith("#")]
+    body = [line for line in text.splitlines() if not line.startswith("#")]
+    stamp = [
+        f"# Calibrated on {date.today()} by: {command}",
+        "# (calibrated: " + ", ".join(k.split(".", 1)[1] for k in best) + ")",
+    ]
+    header = [h for h in header if not h.startswith(("# Calibrated on", "# (calibrated:"))]
+    path.write_text("\n".join(header + stamp + body) + "\n")
+
+
+def report(
+    result: CalibrationResult, samples: int, replications: int, seconds: float, command: str
+) -> str:
+    """Markdown report: targets, acceptance, posterior summary, calibrated point."""
+    lines = [
+        f"# Calibration report ({date.today()})",
+        "",
+        f"Command: `{command}`",
+        "",
+        f"{samples} parameter sets x {replications} simulated years each; "
+        f"{int(result.sets.accepted.sum())} accepted ({result.sets.accepted.mean():.0%})"
+        f"; run time {seconds / 60:.1f} min.",
+        "",
+        "## Targets (public record)",
+        "",
+        "| target | observed | 95% interval |",
+        "|---|---|---|",
+    ]
+    for t in targets():
+        lines.append(f"| {t.name} | {t.observed:.3g} | {t.lo:.3g}-{t.hi:.3g} |")
+    lines += [
+        "",
+        "## Parameters (uniform priors; quantiles of the accepted sets)",
+        "",
+        _markdown(result.posterior()),
+        "",
+    ]
+    if result.best is not None:
+        best = result.sets[result.sets.accepted].sort_values("distance").iloc[0]
+        lines += ["## Calibrated set (accepted, closest to the record)", ""]
+        lines += [
+            f"- {t.name}: simulated {best[t.name]:.3g} (observed {t.observed:.3g})"
+            for t in targets()
+        ]
+    else:
+        lines += ["No set was accepted: widen the priors or draw more samples."]
+    return "\n".join(lines) + "\n"
+
+
+def _markdown(frame: pd.DataFrame) -> str:
+    cols = [frame.index.name or "", *frame.columns]
+    rows = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for idx, row in frame.iterrows():
+        cells = [f"{v:.4g}" if isinstance(v, (int, float, np.floating)) else str(v) for v in row]
+        rows.append("| " + " | ".join([str(idx), *cells]) + " |")
+    return "\n".join(rows)
+
+
+KEYS = {
+    "samples": int,
+    "replications": int,
+    "workers": int,
+    "out": str,
+    "days": int,
+    "seed": int,
+    "write_baseline": bool,
+    "progress": bool,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point: 0 on success, 1 when no set is accepted, 2 on bad input."""
+    import time
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if any(a in ("-h", "--help") for a in argv):
+        print(__doc__)
+        return 0
+    opts = {
+        "samples": 300,
+        "replications": 10,
+        "workers": 1,
+        "out": "results/calibration",
+        "write_baseline": False,
+        "progress": True,
+    }
+    try:
+        for arg in argv:
+            key, sep, value = arg.partition("=")
+            if not sep or key not in KEYS:
+                raise ScenarioError(key, "unknown setting; allowed: " + ", ".join(KEYS))
+            kind = KEYS[key]
+            if kind is bool:
+                if value.lower() not in ("true", "false"):
+                    raise ScenarioError(key, f"must be true or false, got {value!r}")
+                opts[key] = value.lower() == "true"
+            elif kind is int:
+                try:
+                    opts[key] = int(value)
+                except ValueError:
+                    raise ScenarioError(key, f"must be a whole number, got {value!r}") from None
+                if opts[key] < (0 if key == "seed" else 1):
+                    raise ScenarioError(key, f"must be a whole number >= 1, got {value!r}")
+            else:
+                opts[key] = value
+        command = "python -m sim.calibrate " + " ".join(argv)
+        started = time.perf_counter()
+        result = calibrate(
+            opts["samples"],
+            opts["replications"],
+            opts["workers"],
+            opts["out"],
+            opts.get("days"),
+            opts.get("seed"),
+            opts["progress"],
+        )
+    except ScenarioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    text = report(
+        result, opts["samples"], opts["replications"], time.perf_counter() - started, command
+    )
+    (Path(opts["out"]) / "report.md").write_text(text)
+    print(text)
+    if result.best is None:
+        return 1
+    if opts["write_baseline"]:
+        write_baseline(result.best, command)
+        print(f"calibrated values written to {BASELINE}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
