@@ -86,7 +86,8 @@ def tables() -> str:
         key = f"{section}.{r['name']}" if section else r["name"]
         lines.append(
             f"| {section or '(run)'} | `{r['name']}` | {_fmt(value)} | {r['unit']} | "
-            f"{'one per replication' if key == 'seed' else _range(ranges.get(key))} | {r['allowed']} | {r['doc']} | {r['source']} |"
+            f"{'one per replication' if key == 'seed' else _range(ranges.get(key))} | "
+            f"{r['allowed']} | {r['doc']} | {r['source']} |"
         )
     policies = group_options("policy")
     by_policy = {p: compose_config([f"policy={p}"])["policy"] for p in policies}

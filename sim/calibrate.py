@@ -13,8 +13,8 @@ observed values (distance: sum of squared differences scaled by the intervals' h
 the calibrated point. ``write_baseline=true`` writes it into ``conf/threat/baseline.yaml``, with
 the date and the command in a comment.
 
-Outputs in ``out``: the sweep's Parquet rows in ``runs/``, ``sets.csv`` (every set: parameters, statistics,
-distance, accepted), ``accepted.csv`` and ``report.md``.
+Outputs in ``out``: the sweep's Parquet rows in ``runs/``, ``sets.csv`` (every set: parameters,
+statistics, distance, accepted), ``accepted.csv`` and ``report.md``.
 """
 
 from __future__ import annotations
@@ -78,6 +78,7 @@ class CalibrationResult:
 
     @property
     def accepted(self) -> pd.DataFrame:
+        """The accepted sets."""
         return self.sets[self.sets.accepted]
 
     def posterior(self) -> pd.DataFrame:

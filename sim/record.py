@@ -182,7 +182,7 @@ def validation_markdown(table: pd.DataFrame, replications: int, command: str) ->
         "interval | simulated within observed interval |",
         "|---|---|---|---|---|---|",
     ]
-    for name, r in table.iterrows():
+    for _, r in table.iterrows():
         lines.append(
             f"| {r.description} | {r.observed:.3g} | {r.observed_lo:.3g}-"
             f"{r.observed_hi:.3g} | {r.simulated:.3g} | {r.simulated_lo:.3g}-"
