@@ -25,6 +25,15 @@ __all__ = [
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
 #: Config groups that pick a file, as ``group=option``.
 GROUPS = ("network", "policy", "threat")
+#: The named policies of the design guide, in display order (files of ``conf/policy/``).
+POLICIES = (
+    "domestic_baseline",
+    "domestic_surge",
+    "joint_escort",
+    "joint_command",
+    "domestic_intel",
+    "randomized_movement",
+)
 
 
 def group_options(group: str) -> list[str]:

@@ -12,6 +12,7 @@ rebuilds it with the current controls.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import mesa
@@ -26,7 +27,16 @@ from sim.model import CorridorModel
 from sim.plots import network_map
 from sim.runner import load_scenario
 
-__all__ = ["LEVERS", "AppModel", "Controls", "MapView", "Settings", "page", "settings"]
+__all__ = [
+    "LEVERS",
+    "AppModel",
+    "Controls",
+    "MapView",
+    "Settings",
+    "page",
+    "serve",
+    "settings",
+]
 
 #: Levers shown as sliders: name -> (label, min, max, step, is_float).
 LEVERS = {
@@ -291,3 +301,64 @@ def Page():
 
 
 page = Page
+
+
+@contextmanager
+def serve(port: int | None = None, host: str = "127.0.0.1", timeout: float = 120.0):
+    """Serve this page with ``solara run`` on ``host`` (a free port by default); yield its URL.
+
+    Used by the browser test and the screenshot tool; the server is stopped on exit.
+    """
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    if port is None:
+        with socket.socket() as s:
+            s.bind((host, 0))
+            port = s.getsockname()[1]
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("solara")),
+            "run",
+            "sim/app.py",
+            "--host",
+            host,
+            "--port",
+            str(port),
+            "--production",
+        ],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://{host}:{port}/"
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=5) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.terminate()
+                out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
+                raise RuntimeError(f"the app server did not start:\n{out[-3000:]}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)

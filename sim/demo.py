@@ -18,14 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-POLICIES = (
-    "domestic_baseline",
-    "domestic_surge",
-    "joint_escort",
-    "joint_command",
-    "domestic_intel",
-    "randomized_movement",
-)
+from scenarios.compose import POLICIES
+
 COMPARED = ("foreign_killed", "attacks_executed", "threat_exposure", "mean_legitimacy")
 
 

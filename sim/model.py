@@ -41,6 +41,7 @@ from scenarios.schema import Scenario
 from sim import outcomes as outcome_defs
 from sim.engagement import contest, detection_probability, draw_casualties, foil_probability
 from sim.network import ANCHOR_KINDS, DEMAND_KINDS, RoadNetwork, build_graph
+from sim.outcomes import CASUALTY_GROUPS
 
 __all__ = ["STREAMS", "CorridorModel", "make_streams"]
 
@@ -492,11 +493,7 @@ class CorridorModel(mesa.Model):
                 **{
                     k: c[k]
                     for k in (
-                        "foreign_killed",
-                        "foreign_injured",
-                        "guards_killed",
-                        "civilians_killed",
-                        "militants_killed",
+                        *CASUALTY_GROUPS,
                         "attacks_attempted",
                         "attacks_foiled",
                         "plots_interdicted",
@@ -567,13 +564,7 @@ class CorridorModel(mesa.Model):
         c["attacks_successful"] += (cas.foreign_killed + cas.foreign_injured) > 0
         c["attacks_lethal"] += cas.foreign_killed > 0
         c["attacks_with_leak"] += targeted
-        for k in (
-            "foreign_killed",
-            "foreign_injured",
-            "guards_killed",
-            "civilians_killed",
-            "militants_killed",
-        ):
+        for k in CASUALTY_GROUPS:
             c[k] += getattr(cas, k)
         px, py = net.point(e, x)
         node = u if x <= length / 2 else v
@@ -636,13 +627,7 @@ class CorridorModel(mesa.Model):
     def events(self) -> pd.DataFrame:
         """Event log: one row per attack, foiled attack and interdiction."""
         frame = pd.DataFrame(self._events, columns=list(EVENT_COLUMNS))
-        for col in (
-            "foreign_killed",
-            "foreign_injured",
-            "guards_killed",
-            "civilians_killed",
-            "militants_killed",
-        ):
+        for col in CASUALTY_GROUPS:
             frame[col] = frame[col].fillna(0)
         return frame.astype(EVENT_COLUMNS)
 

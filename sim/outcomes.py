@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from sim.model import CorridorModel
 
-__all__ = ["OUTCOMES", "Outcome", "compute", "names"]
+__all__ = ["CASUALTY_GROUPS", "OUTCOMES", "Outcome", "compute", "names"]
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,15 @@ OUTCOMES: dict[str, Outcome] = {
         Outcome("cells_active_end", "cells", "militant cells active at the end"),
     ]
 }
+
+#: Casualty outcomes, by group of people.
+CASUALTY_GROUPS = (
+    "foreign_killed",
+    "foreign_injured",
+    "guards_killed",
+    "civilians_killed",
+    "militants_killed",
+)
 
 _COUNTED = (
     "foreign_killed",

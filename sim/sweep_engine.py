@@ -47,6 +47,7 @@ import yaml
 from scenarios.compose import (
     GROUPS,
     MISSING,
+    POLICIES,
     compose_config,
     group_options,
     overrides_from_kwargs,
@@ -65,14 +66,6 @@ __all__ = [
 ]
 
 DESIGN_KINDS = ("factorial", "lhs", "sobol", "morris")
-POLICIES = (
-    "domestic_baseline",
-    "domestic_surge",
-    "joint_escort",
-    "joint_command",
-    "domestic_intel",
-    "randomized_movement",
-)
 
 
 class SweepError(ScenarioError):

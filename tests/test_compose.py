@@ -5,18 +5,9 @@ from __future__ import annotations
 import pytest
 
 from scenarios import Scenario, ScenarioError, build_model
-from scenarios.compose import compose_config, compose_scenario, group_options
+from scenarios.compose import POLICIES, compose_config, compose_scenario, group_options
 from sim import load_scenario
 from sim.network import cpec_graph, save_graphml
-
-POLICIES = [
-    "domestic_baseline",
-    "domestic_surge",
-    "joint_escort",
-    "joint_command",
-    "domestic_intel",
-    "randomized_movement",
-]
 
 
 def test_groups_hold_the_named_options():

@@ -9,13 +9,7 @@ Playwright, plays the model for the given number of days and saves the page.
 from __future__ import annotations
 
 import argparse
-import os
-import signal
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,33 +26,9 @@ def main() -> None:
     args = parser.parse_args()
     from playwright.sync_api import expect, sync_playwright
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("solara")),
-            "run",
-            "sim/app.py",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--production",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        for _ in range(240):
-            try:
-                urllib.request.urlopen(url, timeout=5)
-                break
-            except OSError:
-                time.sleep(0.5)
+    from sim.app import serve
+
+    with serve() as url:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1500, "height": 1000})
@@ -76,8 +46,6 @@ def main() -> None:
             page.wait_for_timeout(2500)
             page.screenshot(path=args.out)
             browser.close()
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
     print(f"screenshot written to {args.out}")
 
 
