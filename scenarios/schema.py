@@ -316,12 +316,12 @@ class Threat(_Section):
     team_size: int = P(5, "count", lo=1, unit="persons", doc="attackers in one attack, at most")
     reach_km: float = nonneg(40.0, unit="km", doc="road distance from its node a cell can strike")
     ambush_rate: float = nonneg(
-        5.0e-5,
+        4.273e-05,
         unit="1/km",
         doc="ambush sites per km of road a ready, fully informed cell sets",
         source="calibrated: attacks on escorted movements, 1.0/yr (incidents.csv)",
     )
-    plan_days: float = nonneg(60.0, unit="d", doc="mean time to prepare the next attack")
+    plan_days: float = nonneg(106.3, unit="d", doc="mean time to prepare the next attack")
     knowledge0: float = prob(0.3, doc="initial knowledge of convoy patterns, 0-1")
     learn_rate: float = prob(0.05, unit="1/d", doc="daily learning from observed traffic")
     forget_rate: float = prob(0.005, unit="1/d", doc="daily decay of knowledge")
@@ -332,7 +332,7 @@ class Threat(_Section):
         source="assumption (Stackelberg randomization, Paruchuri et al. 2008)",
     )
     leak_prob: float = prob(
-        1.0e-5,
+        3.627e-05,
         doc="chance that one person in the chain leaks an itinerary",
         source="calibrated: 1 of 7 attacks aided by itinerary knowledge (incidents.csv)",
     )
@@ -378,7 +378,7 @@ class Threat(_Section):
     detect_foreign: float = prob(0.04, doc="chance one foreign guard detects an attack in time")
     screen_prob: float = prob(0.15, doc="chance a checkpoint screens out an attack near it")
     effect_domestic: float = nonneg(
-        0.5,
+        1.199,
         doc="protection per host guard (contest input)",
         source="calibrated: 4 of 7 attacks lethal to foreign nationals (incidents.csv)",
     )
@@ -390,7 +390,7 @@ class Threat(_Section):
         source="Tullock (1980); m = 1 is the ratio form (Hirshleifer 1989)",
     )
     lethality: float = prob(
-        0.55,
+        0.5385,
         doc="chance a foreign passenger is killed in a breakthrough",
         source="calibrated: 4.75 foreign deaths per lethal attack (incidents.csv)",
     )

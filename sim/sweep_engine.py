@@ -65,7 +65,7 @@ __all__ = [
     "sweep",
 ]
 
-DESIGN_KINDS = ("factorial", "lhs", "sobol", "morris")
+DESIGN_KINDS = ("factorial", "points", "lhs", "sobol", "morris")
 
 
 class SweepError(ScenarioError):
@@ -77,7 +77,8 @@ class SweepError(ScenarioError):
 class Experiment:
     """Policies crossed with a design over the uncertainties, times replications.
 
-    ``design`` is ``{"kind": "factorial", "factors": {key: [values]}}`` or
+    ``design`` is ``{"kind": "factorial", "factors": {key: [values]}}``,
+    ``{"kind": "points", "points": [{key: value, ...}, ...]}`` (given settings, in order) or
     ``{"kind": "lhs" | "sobol" | "morris", "samples": N, "ranges": {key: [lo, hi]}}``. A key is a
     config group (``threat``, ``network``) or a field (``threat.ambush_rate``, ``days``).
     """
@@ -130,6 +131,19 @@ def design_points(design: dict, seed: int) -> list[dict]:
             "experiment.design.kind",
             f"unknown design {kind!r}; allowed: " + ", ".join(DESIGN_KINDS),
         )
+    if kind == "points":
+        points = design.get("points") or []
+        if not isinstance(points, list) or not points:
+            raise SweepError(
+                "experiment.design.points",
+                "must be a non-empty list of {parameter: value} mappings",
+            )
+        for i, point in enumerate(points):
+            if not isinstance(point, dict):
+                raise SweepError(f"experiment.design.points[{i}]", "must be a mapping")
+            for key in point:
+                _check_key(key, f"experiment.design.points[{i}].{key}")
+        return [dict(p) for p in points]
     if kind == "factorial":
         factors = design.get("factors") or {}
         for key, values in factors.items():
