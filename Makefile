@@ -21,6 +21,8 @@ app: $(STAMP)
 	$(VENV)/bin/solara run sim/app.py --host $${HOST:-127.0.0.1} --port $${PORT:-8765} --production
 
 test: $(STAMP)
+	$(VPY) -m ruff check .
+	$(VPY) -m ruff format --check .
 	$(VPY) -m pytest -n 2 -q
 
 lint: $(STAMP)
