@@ -10,9 +10,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from helpers import limiting_scenario, parallel_routes_graph
 
 from agents import MilitantCell
-from conftest import limiting_scenario, parallel_routes_graph
 from sim import CorridorModel
 from sim.engagement import contest
 

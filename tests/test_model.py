@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import limiting_scenario
+from helpers import limiting_scenario
 
 from agents import Convoy, GuardUnit, MilitantCell
 from sim import CorridorModel, load_scenario

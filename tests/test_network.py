@@ -7,7 +7,7 @@ import math
 import networkx as nx
 import numpy as np
 import pytest
-from conftest import parallel_routes_graph
+from helpers import parallel_routes_graph
 
 from scenarios import ScenarioError
 from sim.network import (

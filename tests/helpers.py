@@ -1,9 +1,8 @@
-"""Shared helpers: limiting-case scenarios in which the model reduces to closed-form results."""
+"""Test helpers: limiting-case scenarios in which the model reduces to closed-form results."""
 
 from __future__ import annotations
 
 import networkx as nx
-import pytest
 
 from scenarios import Scenario
 
@@ -85,8 +84,3 @@ def parallel_routes_graph(n: int, leg_km: float = 50.0) -> nx.Graph:
         for end in ("A", "B"):
             G.add_edge(end, j, length_km=leg_km, speed_kmh=60.0, road="highway", region="R0")
     return G
-
-
-@pytest.fixture
-def quiet():
-    return limiting_scenario
