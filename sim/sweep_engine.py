@@ -523,7 +523,15 @@ def _identity_file(out: Path) -> Path:
     return out / "_experiment.yaml"
 
 
-def _check_or_write_identity(out: Path, exp: Experiment, version: str) -> None:
+def _check_or_write_identity(
+    out: Path, exp: Experiment, version: str, plan: Plan | None = None
+) -> None:
+    """Refuse a folder holding another experiment; otherwise record this one beside the rows.
+
+    The record holds the experiment (what a resume must match), the package version, the design
+    points in order, and the fully composed base scenario of every policy, threat and network
+    combination that the runs start from (before each point's values and seed are applied).
+    """
     path = _identity_file(out)
     ident = exp.identity()
     if path.exists():
@@ -543,6 +551,17 @@ def _check_or_write_identity(out: Path, exp: Experiment, version: str) -> None:
         "version": version,
         "sha": hashlib.sha1(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:12],
     }
+    if plan is not None:
+        doc["design_points"] = json.loads(json.dumps(plan.points))
+        doc["base_scenarios"] = [
+            {
+                "policy": pol,
+                "threat": threat,
+                "network": network or "default",
+                "scenario": json.loads(json.dumps(config)),
+            }
+            for (pol, threat, network), config in plan._base.items()
+        ]
     tmp = out / ".experiment.yaml.tmp"
     tmp.write_text(yaml.safe_dump(doc, sort_keys=False))
     os.replace(tmp, path)
@@ -685,7 +704,7 @@ def run_sweep(
     if out.exists() and not out.is_dir():
         raise SweepError("out", f"{str(out)!r} is a file, not a folder")
     out.mkdir(parents=True, exist_ok=True)
-    _check_or_write_identity(out, exp, __version__)
+    _check_or_write_identity(out, exp, __version__, plan)
     store = ResultStore(out)
     todo = plan.total - len(store.done & set(range(plan.total)))
     bar = _Progress(plan.total, plan.total - todo, progress and todo > 0, exp.name)

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from scenarios import Threat
 from sim import OUTCOMES, Experiment, sweep
@@ -65,7 +66,12 @@ def test_results_table_has_every_column(reference):
     ]:
         assert col in df.columns, col
     assert (df.status == "ok").all() and df.error.isna().all()
-    assert (out / "_experiment.yaml").exists()
+    saved = yaml.safe_load((out / "_experiment.yaml").read_text())
+    assert saved["experiment"]["policies"] == SMALL["policies"]
+    assert saved["design_points"] == [{"threat": "baseline"}, {"threat": "high"}]
+    bases = {(b["policy"], b["threat"]): b["scenario"] for b in saved["base_scenarios"]}
+    assert len(bases) == 6 and bases[("joint_escort", "high")]["threat"]["cells"] == 12
+    assert bases[("joint_escort", "high")]["days"] == 20
     assert pd.read_parquet(out).shape == df.shape
 
 
