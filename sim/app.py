@@ -202,7 +202,7 @@ def draw_map(model: AppModel) -> Figure:
     ax.legend(loc="lower right", fontsize=6, framealpha=0.85)
     ax.title.set_fontsize(9)
     fig.set_size_inches(6.0, 5.4)
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.1, right=0.98, bottom=0.09, top=0.94)  # fixed: no layout pass
     return fig
 
 

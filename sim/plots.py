@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
 from sim.outcomes import OUTCOMES
@@ -47,10 +48,12 @@ def network_map(
     else:
         fig = ax.figure
     pos = {n: (d["x"], d["y"]) for n, d in G.nodes(data=True)}
-    for u, v, d in G.edges(data=True):
-        (x0, y0), (x1, y1) = pos[u], pos[v]
-        width = {"motorway": 2.2, "highway": 1.5}.get(d.get("road"), 1.0)
-        ax.plot([x0, x1], [y0, y1], color="#7f8c8d", lw=width, zorder=1)
+    segments = [(pos[u], pos[v]) for u, v in G.edges()]
+    widths = [
+        {"motorway": 2.2, "highway": 1.5}.get(d.get("road"), 1.0) for _, _, d in G.edges(data=True)
+    ]
+    ax.add_collection(LineCollection(segments, colors="#7f8c8d", linewidths=widths, zorder=1))
+    ax.autoscale_view()
     kinds = {
         "project_site": ("s", "#8e44ad"),
         "port": ("D", "#16a085"),
