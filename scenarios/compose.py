@@ -8,10 +8,9 @@ field and what is allowed instead of a Hydra traceback.
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 
-from scenarios.schema import Scenario, ScenarioError
+from scenarios.schema import Scenario, ScenarioError, unknown_field, unknown_value
 
 __all__ = [
     "CONF_DIR",
@@ -66,29 +65,20 @@ def _check_override(text: str) -> None:
     if key in GROUPS:
         options = group_options(key)
         if value not in options:
-            hint = difflib.get_close_matches(value, options, n=1)
-            extra = f" (did you mean {hint[0]!r}?)" if hint else ""
-            raise ScenarioError(
-                key, f"unknown option {value!r}{extra}; allowed: " + ", ".join(options)
-            )
+            raise unknown_value(key, "option", value, options)
         return
     parts = key.split(".")
     sections = Scenario.SECTIONS
     top = [f.name for f in Scenario.fields()]
     if len(parts) == 1:
         if parts[0] not in top:
-            allowed = top + list(GROUPS) + ["demand", "population"]
-            hint = difflib.get_close_matches(parts[0], allowed, n=1)
-            extra = f"; did you mean {hint[0]!r}?" if hint else ""
-            raise ScenarioError(key, f"unknown field{extra} Allowed: {', '.join(allowed)}")
+            raise unknown_field(key, parts[0], top + list(GROUPS) + ["demand", "population"])
         return
     if parts[0] not in sections or len(parts) != 2:
         raise ScenarioError(key, "unknown field; sections are " + ", ".join(sections))
     names = [f.name for f in sections[parts[0]].fields()]
     if parts[1] not in names:
-        hint = difflib.get_close_matches(parts[1], names, n=1)
-        extra = f"; did you mean {hint[0]!r}?" if hint else ""
-        raise ScenarioError(key, f"unknown field{extra} Allowed: {', '.join(names)}")
+        raise unknown_field(key, parts[1], names)
 
 
 MISSING = "???"

@@ -27,6 +27,8 @@ __all__ = [
     "ScenarioError",
     "Threat",
     "parameter_table",
+    "unknown_field",
+    "unknown_value",
 ]
 
 
@@ -37,6 +39,22 @@ class ScenarioError(ValueError):
         self.field = field
         self.message = message
         super().__init__(f"{field}: {message}" if field else message)
+
+
+def unknown_value(field: str, noun: str, value, allowed, error=ScenarioError) -> ScenarioError:
+    """The error for a value outside ``allowed``, suggesting the closest allowed one."""
+    allowed = [str(a) for a in allowed]
+    hint = difflib.get_close_matches(str(value), allowed, n=1)
+    extra = f" (did you mean {hint[0]!r}?)" if hint else ""
+    return error(field, f"unknown {noun} {value!r}{extra}; allowed: " + ", ".join(allowed))
+
+
+def unknown_field(field: str, key, allowed) -> ScenarioError:
+    """The error for a field name not in ``allowed``, suggesting the closest one."""
+    allowed = [str(a) for a in allowed]
+    hint = difflib.get_close_matches(str(key), allowed, n=1)
+    extra = f"; did you mean {hint[0]!r}?" if hint else ""
+    return ScenarioError(field, f"unknown field{extra} Allowed: " + ", ".join(allowed))
 
 
 def P(
@@ -114,11 +132,7 @@ def _coerce(path: str, value: Any, meta: dict) -> Any:
         if not isinstance(value, str):
             raise ScenarioError(path, f"must be {_allowed(meta)}, got {value!r}")
         if meta["choices"] is not None and value not in meta["choices"]:
-            hint = difflib.get_close_matches(value, meta["choices"], n=1)
-            extra = f" (did you mean {hint[0]!r}?)" if hint else ""
-            raise ScenarioError(
-                path, f"unknown value {value!r}{extra}; allowed: " + ", ".join(meta["choices"])
-            )
+            raise unknown_value(path, "value", value, meta["choices"])
         return value
     # numbers
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -174,12 +188,7 @@ class _Section:
         names = [f.name for f in cls.fields()]
         for key in data:
             if key not in names:
-                hint = difflib.get_close_matches(str(key), names, n=1)
-                extra = f"; did you mean {hint[0]!r}?" if hint else ""
-                raise ScenarioError(
-                    f"{path}.{key}" if path else str(key),
-                    f"unknown field{extra} Allowed: {', '.join(names)}",
-                )
+                raise unknown_field(f"{path}.{key}" if path else str(key), key, names)
         kwargs = {}
         for f in cls.fields():
             if f.name in data:
@@ -506,12 +515,7 @@ class Scenario(_Section):
         top = [f.name for f in cls.fields()]
         for key in data:
             if key not in top:
-                allowed = top + list(cls.SECTIONS)
-                hint = difflib.get_close_matches(str(key), allowed, n=1)
-                extra = f"; did you mean {hint[0]!r}?" if hint else ""
-                raise ScenarioError(
-                    str(key), f"unknown field{extra} Allowed: " + ", ".join(allowed)
-                )
+                raise unknown_field(str(key), key, top + list(cls.SECTIONS))
         kwargs = {
             f.name: _coerce(f.name, data[f.name], f.metadata)
             for f in cls.fields()

@@ -52,7 +52,7 @@ from scenarios.compose import (
     group_options,
     overrides_from_kwargs,
 )
-from scenarios.schema import Scenario, ScenarioError, Threat
+from scenarios.schema import Scenario, ScenarioError, Threat, unknown_value
 from sim.outcomes import OUTCOMES
 
 __all__ = [
@@ -221,13 +221,7 @@ def load_experiment(name: str, overrides: list[str] | tuple[str, ...] = ()) -> E
     """An experiment from ``conf/experiment/NAME.yaml``; ``overrides`` apply to every run."""
     options = group_options("experiment")
     if name not in options:
-        import difflib
-
-        hint = difflib.get_close_matches(name, options, n=1)
-        extra = f" (did you mean {hint[0]!r}?)" if hint else ""
-        raise SweepError(
-            "experiment", f"unknown experiment {name!r}{extra}; allowed: " + ", ".join(options)
-        )
+        raise unknown_value("experiment", "experiment", name, options, error=SweepError)
     raw = compose_config([f"+experiment={name}"], check=False)
     spec = raw.pop("experiment", None) or {}
     # global settings of the experiment file (e.g. ``days: 180``) apply to every run
