@@ -91,4 +91,4 @@ class MilitantCell(FixedAgent):
         if self.strength > self.model.cfg.threat.max_cell_strength:
             half = self.strength // 2
             self.strength -= half
-            self.model.spawn_cell(self.region, half, near=self.node)
+            self.model.spawn_cell(self.region, half)

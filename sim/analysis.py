@@ -131,27 +131,21 @@ def holm(pvalues) -> np.ndarray:
 
 
 def _bootstrap_ci(d: np.ndarray, level: float, seed: int, n_resamples: int) -> tuple:
+    """BCa interval of the mean; the percentile interval where BCa is undefined."""
     if len(d) < 2 or np.all(d == d[0]):
         return float(d.mean()), float(d.mean())
-    res = stats.bootstrap(
-        (d,),
-        np.mean,
-        confidence_level=level,
-        n_resamples=n_resamples,
-        method="BCa",
-        rng=np.random.default_rng(seed),
-    )
-    lo, hi = res.confidence_interval
-    if not (np.isfinite(lo) and np.isfinite(hi)):
+    for method in ("BCa", "percentile"):
         res = stats.bootstrap(
             (d,),
             np.mean,
             confidence_level=level,
             n_resamples=n_resamples,
-            method="percentile",
+            method=method,
             rng=np.random.default_rng(seed),
         )
         lo, hi = res.confidence_interval
+        if np.isfinite(lo) and np.isfinite(hi):
+            break
     return float(lo), float(hi)
 
 

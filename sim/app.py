@@ -86,21 +86,16 @@ class AppModel(mesa.Model):
         self.threat = threat or s.threat
         self.seed_value = s.seed if seed is None else seed
         levers = dict(s.levers if levers is None else levers)
-        if self.policy != s.policy and levers == s.levers:
-            levers = policy_levers(self.policy)
-        if (
-            levers.get("foreign_per_escort")
-            and compose_config([f"policy={self.policy}"])["policy"]["force"] == "domestic"
-        ):
-            levers["foreign_per_escort"] = 0
         super().__init__(rng=self.seed_value)
-        scenario = load_scenario(
-            policy=self.policy,
-            threat=self.threat,
-            seed=self.seed_value,
-            days=days or s.days,
-            **{f"policy__{k}": v for k, v in levers.items()},
+        # compose once; the levers (the policy's own when another policy is asked for) apply on top
+        base = load_scenario(
+            policy=self.policy, threat=self.threat, seed=self.seed_value, days=days or s.days
         )
+        if self.policy != s.policy and levers == s.levers:
+            levers = {name: getattr(base.policy, name) for name in LEVERS}
+        if base.policy.force == "domestic":
+            levers["foreign_per_escort"] = 0  # only joint forces carry foreign personnel
+        scenario = base.replace(**{f"policy__{k}": v for k, v in levers.items()})
         self.sim = CorridorModel(scenario)
         self.datacollector = mesa.DataCollector(
             model_reporters={

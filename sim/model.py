@@ -176,7 +176,6 @@ class CorridorModel(mesa.Model):
         }
         self.L = dict(self.L0)
         self.collateral_today = dict.fromkeys(self.net.regions, 0)
-        self._legitimacy_days = 0.0
 
     def grievance(self, region) -> float:
         """Grievance ``G = H (1 - L)`` of a region (Epstein 2002)."""
@@ -309,7 +308,7 @@ class CorridorModel(mesa.Model):
             self.edge_cover[e] = [t for t in self.edge_cover[e] if t[0] is not cell]
         cell.remove()
 
-    def spawn_cell(self, region, strength: int, near=None) -> MilitantCell:
+    def spawn_cell(self, region, strength: int) -> MilitantCell:
         """A new cell at a node of ``region`` drawn uniformly."""
         nodes = [n for n in self.net.nodes if self.net.region[n] == region]
         node = nodes[int(self.streams["threat"].integers(len(nodes)))]
@@ -480,7 +479,6 @@ class CorridorModel(mesa.Model):
                     self.spawn_cell(r, self.recruit_pool[r])
                     self.recruit_pool[r] = 0
         mean_l = float(np.mean(list(self.L.values())))
-        self._legitimacy_days += mean_l
         active = list(self.agents_by_type.get(MilitantCell, []))
         c = self.counters
         self._series.append(
@@ -637,9 +635,9 @@ class CorridorModel(mesa.Model):
         return pd.DataFrame(self._series)
 
     @property
-    def legitimacy_days(self) -> float:
-        """Sum over closed days of the mean regional legitimacy."""
-        return self._legitimacy_days
+    def daily_rows(self) -> list[dict]:
+        """The daily records behind :attr:`timeseries` (closed days so far)."""
+        return self._series
 
     def outcomes(self) -> dict[str, float]:
         """Every outcome of :mod:`sim.outcomes`, as floats."""

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from agents.militant_cell import MilitantCell
+
 if TYPE_CHECKING:
     from sim.model import CorridorModel
 
@@ -87,28 +89,12 @@ CASUALTY_GROUPS = (
     "militants_killed",
 )
 
-_COUNTED = (
-    "foreign_killed",
-    "foreign_injured",
-    "guards_killed",
-    "civilians_killed",
-    "militants_killed",
-    "attacks_attempted",
-    "attacks_executed",
-    "attacks_successful",
-    "attacks_lethal",
-    "attacks_foiled",
-    "attacks_on_escorted",
-    "attacks_with_leak",
-    "plots_interdicted",
-    "itineraries_leaked",
-    "trips_started",
-    "trips_completed",
-    "trips_delayed",
-    "delay_hours",
-    "foreign_person_km",
-    "foreign_person_hours",
-    "threat_exposure",
+#: Outcomes computed from the model's state at the end; every other outcome is a counter.
+_DERIVED = (
+    "foreign_security_person_days",
+    "guard_person_days",
+    "mean_legitimacy",
+    "cells_active_end",
 )
 
 
@@ -120,16 +106,10 @@ def names() -> list[str]:
 def compute(model: CorridorModel) -> dict[str, float]:
     """All outcomes of a model that has run (see :meth:`CorridorModel.run`)."""
     days = model.cfg.days
-    out = {k: float(model.counters[k]) for k in _COUNTED}
+    out = {k: float(model.counters[k]) for k in OUTCOMES if k not in _DERIVED}
     out["foreign_security_person_days"] = float(model.foreign_personnel * days)
     out["guard_person_days"] = float(model.guard_personnel * days)
-    n_days = max(len(model.timeseries), 1)
-    out["mean_legitimacy"] = model.legitimacy_days / n_days
-    out["cells_active_end"] = float(len(model.agents_by_type.get(_cell_type(), [])))
+    daily = [row["mean_legitimacy"] for row in model.daily_rows]
+    out["mean_legitimacy"] = sum(daily) / max(len(daily), 1)
+    out["cells_active_end"] = float(len(model.agents_by_type.get(MilitantCell, [])))
     return {k: out[k] for k in OUTCOMES}
-
-
-def _cell_type():
-    from agents.militant_cell import MilitantCell
-
-    return MilitantCell

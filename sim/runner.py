@@ -34,8 +34,6 @@ from sim.outcomes import OUTCOMES
 
 __all__ = ["RunResult", "load_scenario", "main", "run", "run_scenario", "save_atomically"]
 
-RESERVED = ("hydra.run.dir=",)
-
 
 @dataclass
 class RunResult:

@@ -35,6 +35,7 @@ import tempfile
 import time
 import traceback
 from collections.abc import Iterator
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -374,7 +375,7 @@ def _graph_for(sc: Scenario):
     return _GRAPH_CACHE[key]
 
 
-def _row(spec: RunSpec, sc: Scenario | None) -> dict:
+def _row(spec: RunSpec) -> dict:
     row = {
         "run_id": spec.run_id,
         "replication": spec.replication,
@@ -400,7 +401,7 @@ def run_one(spec: RunSpec, events: bool = False):
     from sim.model import CorridorModel
 
     started = time.perf_counter()
-    row = _row(spec, None)
+    row = _row(spec)
     frame = None
     try:
         sc = Scenario.from_dict(spec.scenario)
@@ -778,21 +779,12 @@ def sweep(
         changes["design"] = {"kind": "factorial", "factors": {"threat": list(threats)}}
     if changes:
         exp = Experiment(**{**asdict(exp), **changes})
-    if out is not None:
+    # without ``out`` the rows live in a temporary folder for the duration of the call
+    holder = tempfile.TemporaryDirectory(prefix="sweep-") if out is None else nullcontext(out)
+    with holder as folder:
         store = run_sweep(
             exp,
-            out,
-            workers=workers,
-            backend=backend,
-            scheduler=scheduler,
-            events=events,
-            progress=progress,
-        )
-        return store.read()
-    with tempfile.TemporaryDirectory(prefix="sweep-") as tmp:
-        store = run_sweep(
-            exp,
-            tmp,
+            folder,
             workers=workers,
             backend=backend,
             scheduler=scheduler,
