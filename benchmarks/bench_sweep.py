@@ -34,7 +34,7 @@ def peak_mb() -> float:
 def child(method: str, runs: int, days: int, workers: int) -> dict:
     """Run one method in this process and return its timing and peak memory."""
     from sim import Experiment, load_scenario
-    from sim.sweep_engine import run_sweep
+    from sim.execution import run_sweep
 
     seeds = list(range(runs))
     t0 = time.perf_counter()

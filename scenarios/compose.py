@@ -16,6 +16,7 @@ __all__ = [
     "CONF_DIR",
     "GROUPS",
     "compose_config",
+    "check_override",
     "compose_scenario",
     "group_options",
     "overrides_from_kwargs",
@@ -55,7 +56,10 @@ def overrides_from_kwargs(kwargs: dict) -> list[str]:
     return [f"{key.replace('__', '.')}={_format(value)}" for key, value in kwargs.items()]
 
 
-def _check_override(text: str) -> None:
+def check_override(text: str) -> None:
+    """Check one ``key=value`` override before Hydra sees it; raises :class:`ScenarioError`."""
+    if not isinstance(text, str):
+        raise ScenarioError("overrides", f"must be key=value strings, got {text!r}")
     if "=" not in text:
         raise ScenarioError(
             text, "is not an override; write key=value (e.g. policy=joint_escort or days=90)"
@@ -99,7 +103,7 @@ def compose_config(
     overrides = [str(o) for o in overrides]
     if check:
         for text in overrides:
-            _check_override(text)
+            check_override(text)
     try:
         with initialize_config_dir(config_dir=str(CONF_DIR), version_base=None):
             cfg = compose(config_name="config", overrides=overrides)

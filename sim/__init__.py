@@ -22,10 +22,11 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0+unknown"
 
 from scenarios import Scenario, ScenarioError  # noqa: E402
+from sim.designs import Experiment  # noqa: E402
+from sim.execution import sweep  # noqa: E402
 from sim.model import CorridorModel  # noqa: E402
 from sim.outcomes import OUTCOMES  # noqa: E402
 from sim.runner import RunResult, load_scenario, run, run_scenario  # noqa: E402
-from sim.sweep_engine import Experiment, sweep  # noqa: E402
 
 __all__ = [
     "OUTCOMES",

@@ -288,7 +288,7 @@ def sobol_indices(
     """
     from SALib.analyze import sobol
 
-    from sim.sweep_engine import design_problem
+    from sim.designs import design_problem
 
     problem = design_problem(design)
     y = _point_means(results, outcome, policy).to_numpy(float)
@@ -310,7 +310,7 @@ def morris_indices(
     from SALib.analyze import morris
     from SALib.sample import morris as morris_sample
 
-    from sim.sweep_engine import design_problem
+    from sim.designs import design_problem
 
     problem = design_problem(design)
     X = morris_sample.sample(

@@ -125,7 +125,8 @@ def calibrate(
     refine_replications: int = 50,
 ) -> CalibrationResult:
     """Run the ABC rejection calibration with its refinement stage (see the module docstring)."""
-    from sim.sweep_engine import Experiment, run_sweep
+    from sim.designs import Experiment
+    from sim.execution import run_sweep
 
     cfg = config or load_config()
     seed = cfg["seed"] if seed is None else seed
@@ -178,7 +179,7 @@ def calibrate(
 
 
 def _as_value(key: str, value):
-    from sim.sweep_engine import _field_meta
+    from sim.designs import field_meta as _field_meta
 
     meta = _field_meta(key).metadata
     return int(round(value)) if meta["kind"] in ("count", "int") else float(value)

@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m sim.demo``."""
     from sim import Experiment, plots
     from sim.analysis import compare, format_summary, pareto_front, summarize
-    from sim.sweep_engine import run_sweep
+    from sim.execution import run_sweep
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replications", type=int, default=20)

@@ -223,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     import sys
     from pathlib import Path
 
-    from sim.sweep_engine import sweep
+    from sim.execution import sweep
 
     argv = list(sys.argv[1:] if argv is None else argv)
     opts = {"replications": "50", "workers": "2", "out": "docs/validation.md"}

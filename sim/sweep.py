@@ -1,15 +1,12 @@
-"""``python -m sim.sweep experiment=NAME [KEY=VALUE ...]``: run a sweep (see sim.sweep_engine).
+"""``python -m sim.sweep experiment=NAME [KEY=VALUE ...]``: run a sweep (see sim.sweep_cli).
 
-Sweep settings: experiment, replications, workers, backend (processes|dask), scheduler
-(ADDRESS of a running Dask scheduler), out (folder; default results/NAME), seed (the
-experiment seed), events (true|false), progress (true|false), flush_rows (rows per Parquet
-part). Every other KEY=VALUE is a
-scenario override applied to every run, such as days=90 or policy.escort_size=4.
+This module only starts the command line; import :func:`sim.sweep` (the function) or
+:func:`sim.sweep_cli.main` in Python, never this module (its name is the function's).
 """
 
 import sys
 
-from sim.sweep_engine import main
+from sim.sweep_cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

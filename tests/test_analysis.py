@@ -20,7 +20,7 @@ from sim.analysis import (
     sobol_indices,
     summarize,
 )
-from sim.sweep_engine import design_points
+from sim.designs import design_points
 
 
 def table(values: dict, outcome="foreign_killed") -> pd.DataFrame:

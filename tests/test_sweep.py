@@ -16,17 +16,12 @@ import yaml
 
 from scenarios import Threat
 from sim import OUTCOMES, Experiment, sweep
+from sim.designs import SweepError, design_points, load_experiment
+from sim.execution import run_sweep
 from sim.network import cpec_graph, save_graphml
-from sim.sweep_engine import (
-    Plan,
-    ResultStore,
-    SweepError,
-    design_points,
-    load_experiment,
-    main,
-    replication_seed,
-    run_sweep,
-)
+from sim.plan import Plan, replication_seed
+from sim.store import ResultStore
+from sim.sweep_cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = dict(
@@ -318,7 +313,7 @@ def test_cli_refuses_a_folder_of_another_experiment(tmp_path, capsys):
     assert main(["experiment=joint_vs_domestic", *base]) == 0
     capsys.readouterr()
     assert main(["experiment=joint_vs_domestic", "days=4", *base[:1], *base[2:]]) == 2
-    assert "holds results of a different experiment" in capsys.readouterr().err
+    assert "holds results of a different sweep" in capsys.readouterr().err
 
 
 def test_cli_exit_status_reports_failures(tmp_path, capsys):

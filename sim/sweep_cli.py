@@ -1,0 +1,133 @@
+"""``python -m sim.sweep experiment=NAME [KEY=VALUE ...]``: a sweep from the command line.
+
+Sweep settings: experiment, replications, workers, backend (processes|dask), scheduler
+(ADDRESS of a running Dask scheduler), scheduler_timeout (seconds), out (folder; default
+results/NAME), seed (the experiment seed), events (true|false), progress (true|false),
+retry_failed (true|false: run the folder's failed rows again), flush_rows (rows per Parquet
+part). ``policy=A[,B]``, ``threat=T`` and ``network=N`` select from the experiment; every other
+KEY=VALUE is a scenario override applied to every run, such as days=90 or
+policy.escort_size=4, and may not set a parameter that the experiment's design varies.
+
+Exit status: 0 when every run succeeded, 1 when some failed or a worker was killed (rerun the
+same command to resume), 2 for bad input (one line on stderr; nothing written).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from scenarios.compose import GROUPS, group_options
+from scenarios.schema import ScenarioError
+from sim.designs import SweepError, load_experiment
+from sim.execution import SweepAborted, run_sweep
+from sim.plan import Plan
+
+__all__ = ["main"]
+
+#: Settings of the sweep itself (not scenario overrides), with their types.
+SWEEP_KEYS = {
+    "experiment": str,
+    "replications": int,
+    "workers": int,
+    "backend": str,
+    "scheduler": str,
+    "scheduler_timeout": float,
+    "out": str,
+    "seed": int,
+    "events": bool,
+    "progress": bool,
+    "retry_failed": bool,
+    "flush_rows": int,
+}
+
+
+def _parse_value(key: str, value: str, kind: type):
+    if kind is bool:
+        if value.lower() in ("true", "1", "yes"):
+            return True
+        if value.lower() in ("false", "0", "no"):
+            return False
+        raise SweepError(key, f"must be true or false, got {value!r}")
+    if kind is int:
+        try:
+            return int(value)
+        except ValueError:
+            raise SweepError(key, f"must be a whole number, got {value!r}") from None
+    if kind is float:
+        try:
+            number = float(value)
+        except ValueError:
+            raise SweepError(key, f"must be a number, got {value!r}") from None
+        if not 0 < number <= 600:
+            raise SweepError(key, f"must be a number of seconds in (0, 600], got {value!r}")
+        return number
+    if not value:
+        raise SweepError(key, "must not be empty")
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point: 0 when every run succeeded, 1 when some failed, 2 bad input."""
+    from sim.analysis import format_summary, summarize
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if any(a in ("-h", "--help") for a in argv):
+        print(__doc__)
+        print("experiments: " + ", ".join(group_options("experiment")))
+        return 0
+    opts, overrides = {}, []
+    try:
+        for arg in argv:
+            key, sep, value = arg.partition("=")
+            if sep and key in SWEEP_KEYS:
+                if key in opts:
+                    raise SweepError(key, "is given twice")
+                opts[key] = _parse_value(key, value, SWEEP_KEYS[key])
+            else:
+                overrides.append(arg)
+        if "experiment" not in opts:
+            raise SweepError(
+                "experiment", "is required; allowed: " + ", ".join(group_options("experiment"))
+            )
+        exp = load_experiment(opts["experiment"], overrides)
+        changes = {k: opts[k] for k in ("replications", "seed") if k in opts}
+        if changes:
+            exp = exp.replace(**changes)
+        plan = Plan(exp)
+        out = Path(opts.get("out", f"results/{exp.name}"))
+        store = run_sweep(
+            plan,
+            out,
+            workers=opts.get("workers", 1),
+            backend=opts.get("backend", "processes"),
+            scheduler=opts.get("scheduler"),
+            scheduler_timeout=opts.get("scheduler_timeout", 10.0),
+            events=opts.get("events", False),
+            progress=opts.get("progress", True),
+            retry_failed=opts.get("retry_failed", False),
+            flush_rows=opts.get("flush_rows", 500),
+            header=f"{exp.name}: {len(exp.policies)} policies x {plan.n_points} design points x "
+            f"{exp.replications} replications = {plan.total} runs -> {out}",
+        )
+    except ScenarioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except SweepAborted as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    results = store.read()
+    factors = [k for k in exp.design.get("factors", {}) if k in GROUPS]
+    print(format_summary(summarize(results, by=["policy", *factors])))
+    print(
+        f"{len(results)} runs in {out} ({store.failed} failed); read them with "
+        f"pandas.read_parquet({str(out)!r})"
+    )
+    if store.failed:
+        print(
+            f"error: {store.failed} runs failed; see the 'error' column (retry_failed=true "
+            "runs them again)",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
