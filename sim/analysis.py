@@ -23,6 +23,7 @@ __all__ = [
     "prim_boxes",
     "regret_table",
     "replications_needed",
+    "sign_flip",
     "sobol_indices",
     "summarize",
 ]
@@ -130,29 +131,67 @@ def holm(pvalues) -> np.ndarray:
     return adjusted
 
 
-def _bootstrap_ci(d: np.ndarray, level: float, seed: int, n_resamples: int) -> tuple:
-    """BCa interval of the mean; the percentile interval where BCa is undefined."""
-    if len(d) < 2 or np.all(d == d[0]):
-        return float(d.mean()), float(d.mean())
-    for method in ("BCa", "percentile"):
-        res = stats.bootstrap(
-            (d,),
-            np.mean,
-            confidence_level=level,
-            n_resamples=n_resamples,
-            method=method,
-            rng=np.random.default_rng(seed),
-        )
-        lo, hi = res.confidence_interval
-        if np.isfinite(lo) and np.isfinite(hi):
-            break
-    return float(lo), float(hi)
+#: Largest number of pairs for which :func:`sign_flip` enumerates every sign vector.
+EXACT_MAX_N = 13
 
 
-def _signed_rank_p(d: np.ndarray) -> float:
-    if len(d) < 2 or np.all(d == 0):
-        return 1.0
-    return float(stats.wilcoxon(d, zero_method="zsplit").pvalue)
+def sign_flip(
+    d, level: float = 0.95, n_resamples: int = 9999, seed: int = 0
+) -> tuple[float, float, float, str]:
+    """Sign-flip permutation test of a mean paired difference, and the interval that inverts it.
+
+    Under the null hypothesis that the paired differences ``d`` are symmetric about ``mu0``,
+    flipping the sign of any ``d_i - mu0`` leaves their distribution unchanged; the p-value of
+    ``mu0`` is the share of sign vectors ``s`` (the identity included) with
+    ``|mean(s (d - mu0))| >= |mean(d - mu0)|``. Every sign vector enumerated when
+    ``len(d) <= EXACT_MAX_N``, otherwise ``n_resamples`` drawn at random plus the identity
+    (Phipson and Smyth 2010). The interval is the set of ``mu0`` the test does not reject at
+    ``1 - level`` (test inversion; Garthwaite 1996, Ernst 2004): with ``a = mean(s d)`` and
+    ``c = mean(s)`` each sign vector counts for ``mu0`` on an interval of ``mu0`` (a concave
+    quadratic in ``mu0`` is non-negative there) that contains ``mean(d)``, so the accepted set is
+    an interval whose ends are order statistics of those intervals' ends. The p-value at 0 is
+    read off the same intervals, so the interval excludes 0 exactly when ``p <= 1 - level``.
+
+    Returns ``(lo, hi, p_value, method)``.
+    """
+    d = np.asarray(d, dtype=float)
+    n = len(d)
+    if n == 0:
+        return np.nan, np.nan, np.nan, "none (no pairs)"
+    m = float(d.mean())
+    if n <= EXACT_MAX_N:
+        signs = 1 - 2 * ((np.arange(2**n)[:, None] >> np.arange(n)) & 1).astype(np.int8)
+        method = f"sign-flip permutation test, exact ({2**n:,} sign vectors)"
+    else:
+        rng = np.random.default_rng(seed)
+        draws = 1 - 2 * rng.integers(0, 2, size=(n_resamples, n), dtype=np.int8)
+        signs = np.vstack([np.ones((1, n), dtype=np.int8), draws])
+        method = f"sign-flip permutation test ({n_resamples:,} random sign vectors)"
+    lo_b = np.empty(len(signs))
+    hi_b = np.empty(len(signs))
+    for start in range(0, len(signs), 2000):
+        s = signs[start : start + 2000].astype(float)
+        a = s @ d / n
+        c = s.mean(axis=1)
+        qa, qb, qc = c**2 - 1.0, 2.0 * (m - a * c), a**2 - m**2
+        whole = np.abs(qa) < 1e-12
+        with np.errstate(divide="ignore", invalid="ignore"):
+            root = np.sqrt(np.maximum(qb**2 - 4.0 * qa * qc, 0.0))
+            r1, r2 = (-qb + root) / (2.0 * qa), (-qb - root) / (2.0 * qa)
+        lo = np.where(whole, -np.inf, np.minimum(r1, r2))
+        hi = np.where(whole, np.inf, np.maximum(r1, r2))
+        # every interval contains mean(d) exactly; rounding must not move its ends past it
+        lo_b[start : start + len(s)] = np.minimum(lo, m)
+        hi_b[start : start + len(s)] = np.maximum(hi, m)
+    total = len(signs)
+    alpha = 1.0 - level
+    k = int(np.floor(alpha * total + 1e-9)) + 1  # accepted where count >= k
+    if k > total:
+        return -np.inf, np.inf, 1.0, method
+    interval_lo = float(np.sort(lo_b)[k - 1])
+    interval_hi = float(np.sort(hi_b)[::-1][k - 1])
+    p_value = float(np.count_nonzero((lo_b <= 0.0) & (hi_b >= 0.0)) / total)
+    return interval_lo, interval_hi, p_value, method
 
 
 def compare(
@@ -169,20 +208,24 @@ def compare(
     by: str | list[str] | None = None,
     level: float = 0.95,
     seed: int = 0,
-    n_resamples: int = 4999,
+    n_resamples: int = 9999,
 ) -> pd.DataFrame:
     """Paired comparison of every policy with ``baseline``, outcome by outcome.
 
     Runs are paired on ``replication`` (and design ``point``), which share their seeds across
     policies (common random numbers). For each policy, outcome (and group of ``by``):
 
-    - ``diff``: mean paired difference ``policy - baseline``, with ``lo``/``hi`` its
-      ``level`` bootstrap interval (BCa, ``scipy.stats.bootstrap``);
+    - ``diff``: mean paired difference ``policy - baseline``;
+    - ``p_value``: sign-flip permutation test that the mean paired difference is 0, and
+      ``lo``/``hi`` the ``level`` interval obtained by inverting the same test
+      (:func:`sign_flip`), so the interval excludes 0 exactly when ``p_value <= 1 - level``;
+    - ``p_holm``: ``p_value`` adjusted by Holm's method across the policies compared (per
+      outcome and group); an interval is not adjusted, so read it with ``p_value``;
     - ``rel_change``: ``diff`` / baseline mean;
-    - ``p_better`` / ``p_tie``: share of paired replications in which the policy does better
-      (in the outcome's direction, :data:`sim.outcomes.OUTCOMES`) or exactly as well;
-    - ``p_value``: Wilcoxon signed-rank test of the paired differences, and ``p_holm`` the
-      Holm-adjusted value across the policies compared (per outcome and group).
+    - ``p_better`` / ``p_tie`` / ``p_worse``: share of paired replications in which the policy
+      does better (in the outcome's direction, :data:`sim.outcomes.OUTCOMES`), exactly as well,
+      or worse;
+    - ``method``: the test and interval used. ``table.attrs["methods"]`` names every method.
     """
     from sim.outcomes import OUTCOMES
 
@@ -201,7 +244,7 @@ def compare(
                 key = key if isinstance(key, tuple) else (key,)
                 d = g["diff"].to_numpy(float)
                 base_mean = float(g["baseline"].mean())
-                lo, hi = _bootstrap_ci(d, level, seed, n_resamples)
+                lo, hi, p_value, method = sign_flip(d, level, n_resamples, seed)
                 sign = -1.0 if better == "lower" else 1.0
                 rows.append(
                     {
@@ -217,7 +260,9 @@ def compare(
                         "rel_change": float(d.mean() / base_mean) if base_mean else np.nan,
                         "p_better": float(np.mean(sign * d > 0)) if better else np.nan,
                         "p_tie": float(np.mean(d == 0)),
-                        "p_value": _signed_rank_p(d),
+                        "p_worse": float(np.mean(sign * d < 0)) if better else np.nan,
+                        "p_value": p_value,
+                        "method": method,
                     }
                 )
     table = pd.DataFrame(rows)
@@ -226,6 +271,16 @@ def compare(
     table["p_holm"] = np.nan
     for _, group in table.groupby(["outcome", *by], sort=False):
         table.loc[group.index, "p_holm"] = holm(group["p_value"])
+    table.attrs["level"] = level
+    table.attrs["methods"] = {
+        "diff": "mean of paired differences policy - baseline (pairs share their seeds)",
+        "p_value": "sign-flip permutation test of mean difference 0 (Good 2005; exact for n <= "
+        f"{EXACT_MAX_N}, else {n_resamples:,} random sign vectors plus the identity)",
+        "lo, hi": f"{level:.0%} interval: the mean differences that test does not reject "
+        "(test inversion; Garthwaite 1996), so it excludes 0 exactly when p_value <= "
+        f"{1 - level:.2g}",
+        "p_holm": "p_value adjusted by Holm (1979) across the policies compared",
+    }
     return table
 
 

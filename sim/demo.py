@@ -3,7 +3,7 @@
 Runs every named policy under the baseline threat on the CPEC network for a year, over seeded
 replications shared across policies (common random numbers), then prints the mean and 95%
 interval of the main outcomes, the paired differences from the domestic baseline with their
-bootstrap intervals, and the Pareto set, and writes the figures.
+intervals and permutation tests, and the Pareto set, and writes the figures.
 
     python -m sim.demo [--replications N] [--days D] [--threat T] [--out DIR] [--workers N]
 """
@@ -55,7 +55,7 @@ def draw(summary: pd.DataFrame, path: Path, days: int = 365) -> Path:
 
 
 def format_comparison(table: pd.DataFrame) -> str:
-    """Paired differences as ``diff [lo, hi]`` with P(better) and Holm-adjusted p."""
+    """Paired differences as ``diff [lo, hi]`` with P(better/tie/worse), p and Holm-adjusted p."""
     out = table.copy()
     out["difference [95% CI]"] = [
         f"{d:+.3f} [{lo:+.3f}, {hi:+.3f}]"
@@ -64,11 +64,17 @@ def format_comparison(table: pd.DataFrame) -> str:
         for d, lo, hi, o in zip(out["diff"], out.lo, out.hi, out.outcome, strict=True)
     ]
     out["relative"] = [f"{r:+.0%}" if np.isfinite(r) else "n/a" for r in out.rel_change]
-    out["P(better)"] = out.p_better.map(lambda p: f"{p:.2f}")
-    out["p (Holm)"] = out.p_holm.map(lambda p: f"{p:.3f}")
-    cols = ["difference [95% CI]", "relative", "P(better)", "p (Holm)"]
+    out["P(better/tie/worse)"] = [
+        f"{b:.2f}/{t:.2f}/{w:.2f}"
+        for b, t, w in zip(out.p_better, out.p_tie, out.p_worse, strict=True)
+    ]
+    out["p"] = out.p_value.map(lambda p: f"{p:.4f}")
+    out["p (Holm)"] = out.p_holm.map(lambda p: f"{p:.4f}")
+    cols = ["difference [95% CI]", "relative", "P(better/tie/worse)", "p", "p (Holm)"]
     with pd.option_context("display.width", 200, "display.max_colwidth", 40):
-        return out.set_index(["outcome", "policy"])[cols].to_string()
+        text = out.set_index(["outcome", "policy"])[cols].to_string()
+    methods = table.attrs.get("methods", {})
+    return text + "".join(f"\n  {k}: {v}" for k, v in methods.items())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -106,8 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     table = compare(results, baseline="domestic_baseline", outcomes=COMPARED)
     table.attrs["baseline"] = "domestic_baseline"
     print(
-        "\nPaired differences from domestic_baseline (95% bootstrap intervals; P(better): "
-        "share of paired replications in which the policy does better):"
+        "\nPaired differences from domestic_baseline (P(better/tie/worse): shares of paired "
+        "replications in which the policy does better, as well, or worse):"
     )
     print(format_comparison(table))
     front = pareto_front(results)

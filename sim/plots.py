@@ -162,9 +162,15 @@ def forest(comparison: pd.DataFrame, outcomes=None) -> Figure:
             else "#7f8c8d"
             for lo, hi in zip(t.lo, t.hi, strict=True)
         ]
+        ends = np.concatenate([t["lo"], t["hi"], t["diff"]]).astype(float)
+        finite = ends[np.isfinite(ends)]
+        span = (finite.max() - finite.min()) if len(finite) else 1.0
+        edge = (finite.min() - span, finite.max() + span) if len(finite) else (-1.0, 1.0)
         for yi, d, lo, hi, c in zip(y, t["diff"], t["lo"], t["hi"], colours, strict=True):
+            # an unbounded interval (too few pairs to reject anything) runs off the panel
+            lo_, hi_ = (lo if np.isfinite(lo) else edge[0]), (hi if np.isfinite(hi) else edge[1])
             ax.errorbar(
-                [d], [yi], xerr=[[d - lo], [hi - d]], fmt="o", color=c, elinewidth=2, capsize=3
+                [d], [yi], xerr=[[d - lo_], [hi_ - d]], fmt="o", color=c, elinewidth=2, capsize=3
             )
         ax.axvline(0, color="k", lw=0.8)
         ax.set_yticks(y, t.policy)
@@ -173,7 +179,8 @@ def forest(comparison: pd.DataFrame, outcomes=None) -> Figure:
         ax.grid(axis="x", alpha=0.3)
     base = comparison.attrs.get("baseline", "the baseline")
     fig.suptitle(
-        f"Paired differences from {base} (95% bootstrap intervals; green: better, red: worse)",
+        f"Paired differences from {base} "
+        "(95% permutation-test intervals; green: better, red: worse)",
         fontsize=10,
     )
     fig.tight_layout()

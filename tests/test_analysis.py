@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import product
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -17,6 +19,7 @@ from sim.analysis import (
     prim_boxes,
     regret_table,
     replications_needed,
+    sign_flip,
     sobol_indices,
     summarize,
 )
@@ -41,17 +44,66 @@ def test_compare_matches_hand_computed_paired_statistics():
         "foreign_killed": np.nan,
     }
     row = compare(df, outcomes=["foreign_killed"]).iloc[0]
-    d = np.array([-1, 0, -2, 0, -3])
     assert row.policy == "joint_escort" and row.n == 5
     assert row["diff"] == pytest.approx(-1.2)
     assert row.baseline_mean == 3.0 and row.policy_mean == pytest.approx(1.8)
     assert row.rel_change == pytest.approx(-0.4)
     assert row.p_better == pytest.approx(0.6) and row.p_tie == pytest.approx(0.4)
-    expected = stats.bootstrap(
-        (d,), np.mean, n_resamples=4999, method="BCa", rng=np.random.default_rng(0)
-    ).confidence_interval
-    assert (row.lo, row.hi) == pytest.approx((expected.low, expected.high))
-    assert row.p_value == pytest.approx(stats.wilcoxon(d, zero_method="zsplit").pvalue)
+    assert row.p_worse == 0.0
+    # d = (-1, 0, -2, 0, -3): of the 8 sign patterns of (1, 2, 3) only +-(1+2+3) reach
+    # |sum| >= 6, so p = 2/8; with n = 5 no p-value is below 2/32 > 0.05: the interval is
+    # the whole line
+    assert row.p_value == pytest.approx(0.25)
+    assert (row.lo, row.hi) == (-np.inf, np.inf)
+    assert "exact" in row.method
+
+
+def brute_force_p(d, mu0):
+    d = np.asarray(d, float) - mu0
+    obs = abs(d.mean())
+    hits = [abs(np.mean(np.array(s) * d)) >= obs - 1e-12 for s in product([1, -1], repeat=len(d))]
+    return float(np.mean(hits))
+
+
+def test_sign_flip_matches_brute_force_enumeration_and_grid_inversion():
+    d = np.array([2.0, -0.5, 1.5, 3.0, 0.0, 1.0, 2.5, -1.0])
+    lo, hi, p, _ = sign_flip(d)
+    assert p == pytest.approx(brute_force_p(d, 0.0))
+    grid = np.arange(-3.0, 5.0, 0.01)
+    accepted = [mu for mu in grid if brute_force_p(d, mu) > 0.05]
+    assert lo == pytest.approx(min(accepted), abs=0.011)
+    assert hi == pytest.approx(max(accepted), abs=0.011)
+
+
+def test_sign_flip_agrees_with_the_t_test_on_normal_data():
+    rng = np.random.default_rng(4)
+    for effect in (0.0, 0.15, 0.3):
+        d = rng.normal(effect, 1.0, 400)
+        lo, hi, p, _ = sign_flip(d)
+        t = stats.ttest_1samp(d, 0.0)
+        ci = t.confidence_interval(0.95)
+        assert p == pytest.approx(t.pvalue, abs=0.02)
+        assert lo == pytest.approx(ci.low, abs=0.02) and hi == pytest.approx(ci.high, abs=0.02)
+
+
+def test_interval_and_test_agree_on_every_row():
+    """Synthetic results with known effects, many sizes: the interval excludes 0 iff p <= 0.05."""
+    rng = np.random.default_rng(7)
+    rows = 0
+    for n in (6, 9, 13, 14, 25, 60, 150):
+        base = rng.poisson(3.0, n).astype(float)
+        values = {"domestic_baseline": base}
+        for j, effect in enumerate(np.linspace(-1.5, 1.5, 13)):
+            noise = rng.poisson(1.0, n) - rng.poisson(1.0, n)
+            values[f"p{j}"] = np.maximum(base + np.round(effect) + noise, 0)
+        t = compare(table(values), outcomes=["foreign_killed"])
+        for r in t.itertuples():
+            excludes = r.lo > 0 or r.hi < 0
+            assert excludes == (r.p_value <= 0.05), (n, r.policy, r.lo, r.hi, r.p_value)
+            assert r.lo <= r.diff <= r.hi
+            rows += 1
+        assert set(t.attrs["methods"]) == {"diff", "p_value", "lo, hi", "p_holm"}
+    assert rows == 7 * 13
 
 
 def test_compare_respects_the_direction_of_an_outcome():
@@ -75,7 +127,8 @@ def test_compare_recovers_a_known_true_difference():
     )
     t = compare(df, outcomes=["foreign_killed"]).set_index("policy")
     assert t.loc["joint_escort", "lo"] < -2 < t.loc["joint_escort", "hi"]
-    assert t.loc["joint_escort", "hi"] < 0 and t.loc["joint_escort", "p_holm"] < 1e-6
+    assert t.loc["joint_escort", "hi"] < 0 and t.loc["joint_escort", "p_value"] == 1e-4
+    assert t.loc["joint_escort", "p_holm"] == 2e-4
     assert t.loc["domestic_intel", "lo"] < 0 < t.loc["domestic_intel", "hi"]
     assert t.loc["domestic_intel", "p_holm"] > 0.01
 
