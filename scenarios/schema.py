@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -30,6 +31,10 @@ __all__ = [
     "unknown_field",
     "unknown_value",
 ]
+
+
+#: Largest seed accepted (seeds are stored as 64-bit signed integers).
+MAX_SEED = 2**63 - 1
 
 
 class ScenarioError(ValueError):
@@ -102,11 +107,15 @@ def _allowed(meta: dict) -> str:
         "bool": "true or false",
         "map": "a mapping",
     }[kind]
+
+    def num(v) -> str:
+        return f"{v:,}" if kind in ("count", "int") else f"{v:,g}"
+
     parts = []
     if lo is not None:
-        parts.append(f"{'>' if meta['lo_open'] else '>='} {lo:g}")
+        parts.append(f"{'>' if meta['lo_open'] else '>='} {num(lo)}")
     if hi is not None:
-        parts.append(f"{'<' if meta['hi_open'] else '<='} {hi:g}")
+        parts.append(f"{'<' if meta['hi_open'] else '<='} {num(hi)}")
     if parts:
         what += " " + " and ".join(parts)
     if meta["nullable"]:
@@ -183,8 +192,8 @@ class _Section:
     def from_dict(cls, data: dict | None, path: str | None = None):
         path = cls.section if path is None else path
         data = {} if data is None else data
-        if not isinstance(data, dict):
-            raise ScenarioError(path, f"must be a mapping of fields, got {data!r}")
+        if not isinstance(data, Mapping):
+            raise ScenarioError(path or "scenario", f"must be a mapping of fields, got {data!r}")
         names = [f.name for f in cls.fields()]
         for key in data:
             if key not in names:
@@ -226,12 +235,14 @@ class NetworkSpec(_Section):
         source="package data (scenarios/data/SOURCES.md)",
     )
     path: str | None = P(None, "str", nullable=True, doc="GraphML file (kind=graphml)")
-    length_km: float = positive(100.0, unit="km", doc="length of the straight road (kind=line)")
-    segments: int = P(10, "count", lo=1, doc="road segments of the line (kind=line)")
-    rows: int = P(5, "count", lo=2, doc="grid rows (kind=grid)")
-    cols: int = P(5, "count", lo=2, doc="grid columns (kind=grid)")
-    spacing_km: float = positive(50.0, unit="km", doc="grid spacing (kind=grid)")
-    n_nodes: int = P(40, "count", lo=2, doc="nodes of the random geometric graph")
+    length_km: float = positive(
+        100.0, unit="km", doc="length of the straight road (kind=line)", hi=10_000.0
+    )
+    segments: int = P(10, "count", lo=1, doc="road segments of the line (kind=line)", hi=10_000)
+    rows: int = P(5, "count", lo=2, doc="grid rows (kind=grid)", hi=200)
+    cols: int = P(5, "count", lo=2, doc="grid columns (kind=grid)", hi=200)
+    spacing_km: float = positive(50.0, unit="km", doc="grid spacing (kind=grid)", hi=1_000.0)
+    n_nodes: int = P(40, "count", lo=2, doc="nodes of the random geometric graph", hi=20_000)
     radius: float = P(
         0.25,
         "float",
@@ -240,12 +251,22 @@ class NetworkSpec(_Section):
         hi=1.5,
         doc="connection radius, share of the extent (random_geometric)",
     )
-    extent_km: float = positive(600.0, unit="km", doc="side of the square (random_geometric)")
-    sites: int = P(4, "count", lo=2, doc="project sites among the nodes (grid, random_geometric)")
-    regions: int = P(1, "count", lo=1, doc="regions, as vertical bands (synthetic networks)")
-    speed_kmh: float = positive(60.0, unit="km/h", doc="road speed (synthetic networks)")
+    extent_km: float = positive(
+        600.0, unit="km", doc="side of the square (random_geometric)", hi=10_000.0
+    )
+    sites: int = P(
+        4, "count", lo=2, doc="project sites among the nodes (grid, random_geometric)", hi=10_000
+    )
+    regions: int = P(
+        1, "count", lo=1, doc="regions, as vertical bands (synthetic networks)", hi=100
+    )
+    speed_kmh: float = positive(60.0, unit="km/h", doc="road speed (synthetic networks)", hi=200.0)
     seed: int | None = P(
-        None, "count", nullable=True, doc="generator seed; null derives it from the run seed"
+        None,
+        "count",
+        nullable=True,
+        doc="generator seed; null derives it from the run seed",
+        hi=MAX_SEED,
     )
 
     def check(self) -> None:
@@ -253,6 +274,15 @@ class NetworkSpec(_Section):
         super().check()
         if self.kind == "graphml" and not self.path:
             raise ScenarioError("network.path", "is required when network.kind is 'graphml'")
+        nodes = {"grid": self.rows * self.cols, "random_geometric": self.n_nodes}.get(self.kind)
+        if nodes is not None and self.sites > nodes:
+            raise ScenarioError(
+                "network.sites", f"must be at most the network's {nodes} nodes, got {self.sites}"
+            )
+        if nodes is not None and nodes > 20_000:
+            raise ScenarioError(
+                "network.rows", f"a grid of at most 20,000 nodes, got {self.rows} x {self.cols}"
+            )
 
 
 @dataclass(frozen=True)
@@ -268,24 +298,31 @@ class Policy(_Section):
         doc="who escorts: host forces alone, or host plus foreign personnel",
     )
     escort_units: int = count(
-        24, doc="escort teams available; 0 means convoys move unescorted", source="assumption"
+        24,
+        doc="escort teams available; 0 means convoys move unescorted",
+        source="assumption",
+        hi=10_000,
     )
-    escort_size: int = count(6, unit="persons", doc="host personnel per escort team")
+    escort_size: int = count(6, unit="persons", doc="host personnel per escort team", hi=100)
     foreign_per_escort: int = count(
-        0, unit="persons", doc="foreign personnel per escort team (force=joint)"
+        0, unit="persons", doc="foreign personnel per escort team (force=joint)", hi=100
     )
-    checkpoints: int = count(6, doc="fixed checkpoints at the busiest nodes")
-    checkpoint_size: int = count(10, unit="persons", doc="host personnel per checkpoint")
+    checkpoints: int = count(6, doc="fixed checkpoints at the busiest nodes", hi=1_000)
+    checkpoint_size: int = count(10, unit="persons", doc="host personnel per checkpoint", hi=1_000)
     foreign_at_checkpoints: int = count(
-        0, unit="persons", doc="foreign personnel per checkpoint (force=joint)"
+        0, unit="persons", doc="foreign personnel per checkpoint (force=joint)", hi=1_000
     )
-    patrols: int = count(4, doc="patrol units, allocated to regions by traffic")
-    patrol_size: int = count(12, unit="persons", doc="host personnel per patrol")
-    qrf_units: int = count(2, doc="quick reaction forces at the busiest nodes")
-    qrf_size: int = count(20, unit="persons", doc="personnel per quick reaction force")
+    patrols: int = count(4, doc="patrol units, allocated to regions by traffic", hi=1_000)
+    patrol_size: int = count(12, unit="persons", doc="host personnel per patrol", hi=1_000)
+    qrf_units: int = count(2, doc="quick reaction forces at the busiest nodes", hi=1_000)
+    qrf_size: int = count(20, unit="persons", doc="personnel per quick reaction force", hi=1_000)
     intel_sharing: float = prob(0.0, doc="intelligence sharing and surveillance level, 0-1")
-    route_choices: int = P(1, "count", lo=1, doc="routes drawn from (1 = always the fastest)")
-    detour_limit: float = P(1.5, "float", lo=1.0, doc="longest route allowed, x fastest time")
+    route_choices: int = P(
+        1, "count", lo=1, doc="routes drawn from (1 = always the fastest)", hi=20
+    )
+    detour_limit: float = P(
+        1.5, "float", lo=1.0, doc="longest route allowed, x fastest time", hi=10.0
+    )
     departure_window_h: float = P(
         0.0,
         "float",
@@ -296,7 +333,11 @@ class Policy(_Section):
     )
     armored_share: float = prob(0.3, doc="share of convoys in armored vehicles")
     notification_chain: int = count(
-        10, unit="persons", doc="people told of each itinerary in advance", source="assumption"
+        10,
+        unit="persons",
+        doc="people told of each itinerary in advance",
+        source="assumption",
+        hi=10_000,
     )
 
     def check(self) -> None:
@@ -316,21 +357,30 @@ class Threat(_Section):
 
     section: ClassVar[str] = "threat"
     name: str = P("custom", "str", doc="threat label carried into results")
-    cells: int = count(6, doc="militant cells at the start")
-    cell_strength: int = P(8, "count", lo=1, unit="persons", doc="members of a new cell")
+    cells: int = count(6, doc="militant cells at the start", hi=10_000)
+    cell_strength: int = P(8, "count", lo=1, unit="persons", doc="members of a new cell", hi=10_000)
     max_cell_strength: int = P(
-        14, "count", lo=2, unit="persons", doc="members at which a cell splits in two"
+        14, "count", lo=2, unit="persons", doc="members at which a cell splits in two", hi=100_000
     )
-    capability: float = positive(1.0, doc="attack strength per attacker (contest input)")
-    team_size: int = P(5, "count", lo=1, unit="persons", doc="attackers in one attack, at most")
-    reach_km: float = nonneg(40.0, unit="km", doc="road distance from its node a cell can strike")
+    capability: float = positive(
+        1.0, doc="attack strength per attacker (contest input)", hi=1_000.0
+    )
+    team_size: int = P(
+        5, "count", lo=1, unit="persons", doc="attackers in one attack, at most", hi=1_000
+    )
+    reach_km: float = nonneg(
+        40.0, unit="km", doc="road distance from its node a cell can strike", hi=1.0e6
+    )
     ambush_rate: float = nonneg(
         4.273e-05,
         unit="1/km",
         doc="ambush sites per km of road a ready, fully informed cell sets",
         source="calibrated: attacks on escorted movements, 1.0/yr (incidents.csv)",
+        hi=10.0,
     )
-    plan_days: float = nonneg(106.3, unit="d", doc="mean time to prepare the next attack")
+    plan_days: float = nonneg(
+        106.3, unit="d", doc="mean time to prepare the next attack", hi=36_500.0
+    )
     knowledge0: float = prob(0.3, doc="initial knowledge of convoy patterns, 0-1")
     learn_rate: float = prob(0.05, unit="1/d", doc="daily learning from observed traffic")
     forget_rate: float = prob(0.005, unit="1/d", doc="daily decay of knowledge")
@@ -346,24 +396,28 @@ class Threat(_Section):
         source="calibrated: 1 of 7 attacks aided by itinerary knowledge (incidents.csv)",
     )
     leak_exploit: float = prob(0.5, doc="chance a leaked itinerary is acted on by a cell")
-    leak_surprise: float = nonneg(1.0, doc="added attack strength of a leak-informed attack, x")
+    leak_surprise: float = nonneg(
+        1.0, doc="added attack strength of a leak-informed attack, x", hi=100.0
+    )
     recruitment_rate: float = nonneg(
         0.1,
         unit="persons/d",
         doc="recruits a day in a region at grievance 1",
         source="calibrated: stationary cell stock (Kaplan et al. 2005)",
+        hi=1_000.0,
     )
     interdiction_rate: float = nonneg(
         0.0015,
         unit="1/d",
         doc="daily hazard a cell is rolled up",
         source="calibrated: stationary cell stock (Kaplan et al. 2005)",
+        hi=100.0,
     )
     patrol_interdiction: float = nonneg(
-        0.001, unit="1/d", doc="added daily hazard per patrol in the cell's region"
+        0.001, unit="1/d", doc="added daily hazard per patrol in the cell's region", hi=100.0
     )
     intel_interdiction: float = nonneg(
-        0.004, unit="1/d", doc="added daily hazard at full intelligence sharing"
+        0.004, unit="1/d", doc="added daily hazard at full intelligence sharing", hi=100.0
     )
     intel_detection: float = prob(0.3, doc="added detection and screening at full sharing")
     intel_precision: float = prob(
@@ -377,11 +431,13 @@ class Threat(_Section):
         unit="1/d per 100 persons",
         doc="daily legitimacy loss per 100 visible foreign personnel",
         source="assumption (sovereignty backlash; no public estimate)",
+        hi=100.0,
     )
     collateral_sensitivity: float = nonneg(
         0.01,
         doc="legitimacy loss per civilian killed by ops",
         source="assumption after Kaplan et al. (2005)",
+        hi=1.0,
     )
     detect_domestic: float = prob(0.02, doc="chance one host guard detects an attack in time")
     detect_foreign: float = prob(0.04, doc="chance one foreign guard detects an attack in time")
@@ -390,13 +446,19 @@ class Threat(_Section):
         1.199,
         doc="protection per host guard (contest input)",
         source="calibrated: 4 of 7 attacks lethal to foreign nationals (incidents.csv)",
+        hi=1_000.0,
     )
-    effect_foreign: float = nonneg(0.4, doc="protection per foreign guard (contest input)")
-    armor: float = nonneg(1.0, doc="protection added by armored vehicles (contest input)")
+    effect_foreign: float = nonneg(
+        0.4, doc="protection per foreign guard (contest input)", hi=1_000.0
+    )
+    armor: float = nonneg(
+        1.0, doc="protection added by armored vehicles (contest input)", hi=1_000.0
+    )
     decisiveness: float = positive(
         1.0,
         doc="exponent m of the contest success function",
         source="Tullock (1980); m = 1 is the ratio form (Hirshleifer 1989)",
+        hi=20.0,
     )
     lethality: float = prob(
         0.5385,
@@ -406,11 +468,23 @@ class Threat(_Section):
     injury: float = prob(0.2, doc="chance a surviving foreign passenger is injured")
     armor_protection: float = prob(0.5, doc="cut in lethality inside armored vehicles")
     guard_lethality: float = prob(0.05, doc="chance an escort guard is killed in an attack")
-    bystanders: int = count(10, unit="persons", doc="civilians near an attack or raid")
+    bystanders: int = count(10, unit="persons", doc="civilians near an attack or raid", hi=10_000)
     bystander_lethality: float = prob(0.05, doc="chance a bystander is killed in an attack")
     militant_loss: float = prob(0.3, doc="chance an attacker is killed, at equal strength")
-    qrf_reach_h: float = nonneg(1.0, unit="h", doc="response time within which a QRF helps")
+    qrf_reach_h: float = nonneg(
+        1.0, unit="h", doc="response time within which a QRF helps", hi=168.0
+    )
     qrf_mitigation: float = prob(0.3, doc="cut in lethality when a QRF arrives in time")
+
+    def check(self) -> None:
+        """Validate the fields, then the cross-field rules of this section."""
+        super().check()
+        if self.cell_strength > self.max_cell_strength:
+            raise ScenarioError(
+                "threat.cell_strength",
+                f"must be at most threat.max_cell_strength ({self.max_cell_strength}), "
+                f"got {self.cell_strength}",
+            )
 
 
 @dataclass(frozen=True)
@@ -423,6 +497,7 @@ class Demand(_Section):
         unit="trips/d",
         doc="mean escorted trips a day",
         source="assumption: ~2,700 CPEC staff, weekly rotation",
+        hi=1_000.0,
     )
     passengers_mean: float = P(
         10.0,
@@ -431,12 +506,18 @@ class Demand(_Section):
         unit="persons",
         doc="mean foreign passengers per convoy",
         source="assumption: buses and vans of staff (the Dasu bus carried ~30)",
+        hi=100.0,
     )
     passengers_per_vehicle: int = P(
-        4, "count", lo=1, unit="persons", doc="foreign passengers per vehicle (one driver each)"
+        4,
+        "count",
+        lo=1,
+        unit="persons",
+        doc="foreign passengers per vehicle (one driver each)",
+        hi=100,
     )
     distance_scale_km: float = positive(
-        150.0, unit="km", doc="trip length scale of the gravity model"
+        150.0, unit="km", doc="trip length scale of the gravity model", hi=10_000.0
     )
     departure_hour: float = P(
         8.0, "float", lo=0.0, hi=24.0, hi_open=True, unit="h", doc="scheduled departure time"
@@ -486,8 +567,8 @@ class Scenario(_Section):
     """One fully specified run: sections plus seed, horizon and step length."""
 
     section: ClassVar[str] = ""
-    seed: int = count(0, doc="seed of every random stream of the run")
-    days: int = P(365, "count", lo=1, unit="d", doc="horizon")
+    seed: int = count(0, doc="seed of every random stream of the run", hi=MAX_SEED)
+    days: int = P(365, "count", lo=1, unit="d", doc="horizon", hi=36_500)
     step_hours: float = P(
         1.0, "float", choices=None, lo=0.25, hi=6.0, unit="h", doc="length of one step; divides 24"
     )
@@ -508,6 +589,8 @@ class Scenario(_Section):
     @classmethod
     def from_dict(cls, data: dict | None, path: str | None = None) -> Scenario:
         """Build and validate a scenario from a nested dict."""
+        if data is not None and not isinstance(data, Mapping):
+            raise ScenarioError("scenario", f"must be a mapping of fields, got {data!r}")
         data = dict(data or {})
         sections = {}
         for name, klass in cls.SECTIONS.items():

@@ -31,7 +31,7 @@ from scenarios.compose import (
     group_options,
     overrides_from_kwargs,
 )
-from scenarios.schema import Scenario, ScenarioError, unknown_value
+from scenarios.schema import MAX_SEED, Scenario, ScenarioError, unknown_value
 
 __all__ = [
     "DESIGN_KINDS",
@@ -49,7 +49,6 @@ DESIGN_KINDS = ("factorial", "points", "lhs", "sobol", "morris")
 #: Largest number of replications, design samples and runs a sweep accepts.
 MAX_REPLICATIONS = 1_000_000
 MAX_SAMPLES = 1_000_000
-MAX_SEED = 2**63 - 1
 
 
 class SweepError(ScenarioError):

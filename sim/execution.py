@@ -450,7 +450,7 @@ def run_sweep(
         created = not out.exists()
         out.mkdir(parents=True, exist_ok=True)
         try:
-            stack.enter_context(SweepLock(out))
+            lock = stack.enter_context(SweepLock(out))
             ident = check_or_write_identity(out, plan, __version__)
             store = ResultStore(
                 out,
@@ -459,8 +459,10 @@ def run_sweep(
                 flush_rows=flush_rows,
                 flush_seconds=flush_seconds,
             )
+            lock.keep = True
         except SweepError:
             if created:
+                stack.close()
                 for p in out.iterdir():
                     p.unlink()
                 out.rmdir()

@@ -37,7 +37,7 @@ from mesa.time import Priority, Schedule
 from agents.convoy import Convoy
 from agents.guard_unit import GuardUnit
 from agents.militant_cell import MilitantCell
-from scenarios.schema import Scenario
+from scenarios.schema import Scenario, ScenarioError
 from sim import outcomes as outcome_defs
 from sim.engagement import contest, detection_probability, draw_casualties, foil_probability
 from sim.network import ANCHOR_KINDS, DEMAND_KINDS, RoadNetwork, build_graph
@@ -127,6 +127,10 @@ class CorridorModel(mesa.Model):
     """
 
     def __init__(self, cfg: Scenario, graph: nx.Graph | None = None):
+        if not isinstance(cfg, Scenario):
+            raise ScenarioError(
+                "cfg", f"must be a Scenario (from sim.load_scenario(...)), got {cfg!r}"
+            )
         super().__init__(rng=cfg.seed)
         self.cfg = cfg
         self.streams = make_streams(cfg.seed)

@@ -296,11 +296,26 @@ def validate_graph(G: nx.Graph, field: str = "network") -> nx.Graph:
                 )
         for attr in ("x", "y"):
             try:
-                data[attr] = float(data[attr])
+                value = float(data[attr])
             except (TypeError, ValueError):
+                value = float("nan")
+            if not math.isfinite(value):
                 raise ScenarioError(
-                    field, f"node {n!r} has a non-numeric {attr!r}: {data[attr]!r}"
-                ) from None
+                    field, f"node {n!r} has {attr}={data[attr]!r}; it must be a finite number"
+                )
+            data[attr] = value
+        for attr in ("hardship", "legitimacy0"):
+            if attr in data:
+                try:
+                    value = float(data[attr])
+                except (TypeError, ValueError):
+                    value = float("nan")
+                if not 0.0 <= value <= 1.0:
+                    raise ScenarioError(
+                        field,
+                        f"node {n!r} has {attr}={data[attr]!r}; it must be a number in [0, 1]",
+                    )
+                data[attr] = value
         data["region"], data["kind"] = str(data["region"]), str(data["kind"])
     for u, v, data in G.edges(data=True):
         for attr in EDGE_ATTRS:

@@ -82,11 +82,65 @@ class RunResult:
         return save_atomically(Path(directory), files)
 
 
-def save_atomically(directory: Path, writers: dict) -> Path:
-    """Write files into a temporary sibling folder, then move them into ``directory``."""
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_stale_temporaries(parent: Path) -> None:
+    """Remove temporary run folders in ``parent`` left by processes that are gone (killed)."""
+    for tmp in parent.glob(".*.tmp-*-*"):
+        try:
+            pid = int(tmp.name.rsplit(".tmp-", 1)[1].split("-", 1)[0])
+        except ValueError:
+            continue
+        if tmp.is_dir() and not _pid_alive(pid):
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def check_writable(directory: Path, field: str = "hydra.run.dir") -> None:
+    """Refuse, before any work, a run folder that cannot be created and written."""
     directory = Path(directory)
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+    if directory.exists() and not directory.is_dir():
+        raise ScenarioError(field, f"{str(directory)!r} is a file, not a folder")
+    probe = directory
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir():
+        raise ScenarioError(field, f"{str(directory)!r} lies under {str(probe)!r}, a file")
+    try:
+        fd, name = tempfile.mkstemp(prefix=".probe-", dir=probe)
+        os.close(fd)
+        os.unlink(name)
+    except OSError as exc:
+        raise ScenarioError(
+            field, f"cannot write into {str(probe)!r} ({exc.strerror or exc}); choose another"
+        ) from None
+
+
+def save_atomically(directory: Path, writers: dict, field: str = "hydra.run.dir") -> Path:
+    """Write files into a temporary sibling folder, then move them into ``directory``.
+
+    The temporary folder is named after this process (``.NAME.tmp-PID-XXXX``), so a later
+    save into the same parent removes what a killed process left. A failure to write (a full
+    or read-only disk) raises :class:`ScenarioError` and leaves nothing behind.
+    """
+    directory = Path(directory)
+    try:
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        clean_stale_temporaries(directory.parent)
+        tmp = Path(
+            tempfile.mkdtemp(prefix=f".{directory.name}.tmp-{os.getpid()}-", dir=directory.parent)
+        )
+    except OSError as exc:
+        raise ScenarioError(
+            field, f"cannot write into {str(directory.parent)!r} ({exc.strerror or exc})"
+        ) from None
     try:
         for name, write in writers.items():
             write(tmp / name)
@@ -96,6 +150,10 @@ def save_atomically(directory: Path, writers: dict) -> Path:
             for name in writers:
                 os.replace(tmp / name, directory / name)
             tmp.rmdir()
+    except OSError as exc:
+        raise ScenarioError(
+            field, f"cannot write the results into {str(directory)!r} ({exc.strerror or exc})"
+        ) from None
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
@@ -122,6 +180,11 @@ def load_scenario(
         for k, v in (("network", network), ("policy", policy), ("threat", threat))
         if v is not None
     }
+    for key, value in picks.items():
+        if not isinstance(value, str):
+            raise ScenarioError(key, f"must be the name of a {key} option, got {value!r}")
+    if isinstance(overrides, str) or not isinstance(overrides, (list, tuple)):
+        raise ScenarioError("overrides", f"must be a list of key=value strings, got {overrides!r}")
     return compose_scenario(
         [*overrides_from_kwargs(picks), *overrides, *overrides_from_kwargs(kwargs)]
     )
@@ -130,6 +193,11 @@ def load_scenario(
 def run_scenario(scenario: Scenario, graph=None) -> RunResult:
     """Run one scenario to its horizon."""
     from sim import __version__
+
+    if not isinstance(scenario, Scenario):
+        raise ScenarioError(
+            "scenario", f"must be a Scenario (from load_scenario(...)), got {scenario!r}"
+        )
 
     if graph is None:
         model = build_model(scenario)
@@ -150,6 +218,16 @@ def run(
     **kwargs,
 ) -> RunResult:
     """Compose a scenario (see :func:`load_scenario`) or take ``scenario``, and run it."""
+    if scenario is not None and not isinstance(scenario, Scenario):
+        hint = (
+            f"; to pick a policy write run(policy={scenario!r})"
+            if isinstance(scenario, str)
+            else ""
+        )
+        raise ScenarioError(
+            "scenario",
+            f"must be a Scenario (from load_scenario(...)), got {type(scenario).__name__}{hint}",
+        )
     if scenario is None:
         scenario = load_scenario(policy, threat, network, overrides, **kwargs)
     elif kwargs:
@@ -179,12 +257,14 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     out_dir = None
     overrides = []
-    for arg in argv:
-        if arg.startswith("hydra.run.dir="):
-            out_dir = Path(arg.split("=", 1)[1])
-        else:
-            overrides.append(arg)
     try:
+        for arg in argv:
+            if arg.startswith("hydra.run.dir="):
+                if out_dir is not None or not arg.split("=", 1)[1]:
+                    raise ScenarioError("hydra.run.dir", "give one non-empty folder")
+                out_dir = Path(arg.split("=", 1)[1])
+            else:
+                overrides.append(arg)
         scenario = load_scenario(overrides=overrides)
         if out_dir is None:
             now = datetime.now()
@@ -194,7 +274,9 @@ def main(argv: list[str] | None = None) -> int:
                 "hydra.run.dir",
                 f"{str(out_dir)!r} already holds a run's results; choose another folder",
             )
+        check_writable(out_dir)
         result = run_scenario(scenario)
+        result.save(out_dir)
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -204,7 +286,6 @@ def main(argv: list[str] | None = None) -> int:
             f"network={scenario.network.kind} seed={scenario.seed} days={scenario.days}"
         )
         print(result.table()[["value", "unit"]].to_string(float_format=lambda v: f"{v:,.2f}"))
-    result.save(out_dir)
     print(f"results written to {out_dir}")
     return 0
 

@@ -181,8 +181,12 @@ class SweepLock:
     def __init__(self, out: Path):
         self.path = Path(out) / ".lock"
         self.fd: int | None = None
+        #: keep the lock file when released (set once the folder is known to be this sweep's)
+        self.keep = False
+        self.created = False
 
     def __enter__(self) -> SweepLock:
+        self.created = not self.path.exists()
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -201,6 +205,8 @@ class SweepLock:
 
     def __exit__(self, *exc) -> None:
         if self.fd is not None:
+            if self.created and not self.keep:
+                self.path.unlink(missing_ok=True)  # a refused sweep leaves the folder as it was
             fcntl.flock(self.fd, fcntl.LOCK_UN)
             os.close(self.fd)
             self.fd = None

@@ -160,8 +160,8 @@ def test_attacker_attrition_follows_its_closed_form():
             team_size=team,
             effect_domestic=effect,
             militant_loss=loss,
-            cell_strength=10**7,
-            max_cell_strength=10**8,
+            cell_strength=10_000,  # the cell outlives every loss of the test
+            max_cell_strength=100_000,
         ),
         policy=dict(escort_units=10_000, escort_size=guards),
     )
