@@ -389,6 +389,7 @@ class Threat(_Section):
         unit="h",
         doc="departure window that halves predictability",
         source="assumption (Stackelberg randomization, Paruchuri et al. 2008)",
+        hi=168.0,
     )
     leak_prob: float = prob(
         3.627e-05,
@@ -516,8 +517,8 @@ class Demand(_Section):
         doc="foreign passengers per vehicle (one driver each)",
         hi=100,
     )
-    distance_scale_km: float = positive(
-        150.0, unit="km", doc="trip length scale of the gravity model", hi=10_000.0
+    distance_scale_km: float = P(
+        150.0, "float", lo=1.0, unit="km", doc="trip length scale of the gravity model", hi=10_000.0
     )
     departure_hour: float = P(
         8.0, "float", lo=0.0, hi=24.0, hi_open=True, unit="h", doc="scheduled departure time"

@@ -198,11 +198,13 @@ class CorridorModel(mesa.Model):
                     continue
                 pairs.append((o, d))
                 weights.append(
-                    KIND_WEIGHT.get(net.kind[o], 1.0)
-                    * KIND_WEIGHT.get(net.kind[d], 1.0)
-                    * math.exp(-dist[d] / scale)
+                    math.log(KIND_WEIGHT.get(net.kind[o], 1.0) * KIND_WEIGHT.get(net.kind[d], 1.0))
+                    - dist[d] / scale
                 )
-        w = np.asarray(weights, dtype=float)
+        # gravity weights in log space: exp(-distance / scale) underflows to 0 for every pair
+        # when the scale is short against the distances, which would leave no trip to draw
+        logw = np.asarray(weights, dtype=float)
+        w = np.exp(logw - logw.max())
         self.od_pairs = pairs
         self.od_cdf = np.cumsum(w / w.sum())
         self.od_cdf[-1] = 1.0
@@ -499,6 +501,7 @@ class CorridorModel(mesa.Model):
                         "attacks_attempted",
                         "attacks_foiled",
                         "plots_interdicted",
+                        "trips_started",
                         "trips_completed",
                     )
                 },

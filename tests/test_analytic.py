@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 from helpers import limiting_scenario, parallel_routes_graph
+from scipy import stats
 
 from agents import MilitantCell
 from sim import CorridorModel
@@ -144,10 +145,45 @@ def test_knowledge_follows_its_closed_form():
 
 
 def test_trip_counts_are_poisson():
-    rate, days = 7.0, 400
-    out = CorridorModel(limiting_scenario(trips_per_day=rate, days=days)).run().outcomes()
-    mean = rate * days
-    assert abs(out["trips_started"] - mean) < 4 * math.sqrt(mean)
+    """Daily trips are Poisson(rate): mean, dispersion (variance/mean = 1) and distribution."""
+    rate, days = 7.0, 1500
+    model = CorridorModel(limiting_scenario(trips_per_day=rate, days=days)).run()
+    daily = np.diff(model.timeseries.trips_started.to_numpy(), prepend=0)
+    assert len(daily) == days
+    assert abs(daily.mean() - rate) < 4 * math.sqrt(rate / days)
+    # the dispersion index of a Poisson sample has standard error sqrt(2 / (n - 1))
+    assert abs(daily.var(ddof=1) / daily.mean() - 1.0) < 4 * math.sqrt(2.0 / (days - 1))
+    # chi-square goodness of fit over pooled bins 0-3, 4, ..., 11, 12+
+    edges = [0, 4, 5, 6, 7, 8, 9, 10, 11, 12]
+    observed = [
+        np.sum((daily >= a) & (daily < b)) for a, b in zip(edges[:-1], edges[1:], strict=True)
+    ]
+    observed.append(np.sum(daily >= 12))
+    cdf = stats.poisson.cdf(np.array(edges[1:]) - 1, rate)
+    probs = np.diff(np.concatenate([[0.0], cdf, [1.0]]))
+    assert stats.chisquare(observed, probs * days).pvalue > 1e-4
+
+
+def test_encounters_per_km_are_lambda_by_monte_carlo():
+    """Realised encounters per person-km match lambda (not two counters fed the same number).
+
+    Attacks never break through (overwhelming protection) and cells never tire, so a convoy
+    meets ambushes as a Poisson process of rate lambda per km over its whole trip; one
+    passenger per convoy makes person-km the convoy-km.
+    """
+    lam = 0.004
+    sc = limiting_scenario(
+        days=150,
+        threat=dict(ambush_rate=lam, effect_domestic=1000.0),
+        policy=dict(escort_units=10_000, escort_size=100),
+        demand=dict(passengers_mean=1.0),
+    )
+    out = CorridorModel(sc).run().outcomes()
+    expected = lam * out["foreign_person_km"]
+    assert expected > 2000 and out["trips_completed"] > 0.99 * out["trips_started"]
+    assert abs(out["attacks_attempted"] - expected) < 4 * math.sqrt(expected)
+    # and the exposure outcome is that same expectation
+    np.testing.assert_allclose(out["threat_exposure"], expected, rtol=1e-9)
 
 
 def test_attacker_attrition_follows_its_closed_form():

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from scenarios import Scenario, ScenarioError, build_model
-from scenarios.compose import POLICIES, compose_config, compose_scenario, group_options
+from scenarios.compose import CONF_DIR, POLICIES, compose_config, compose_scenario, group_options
 from sim import load_scenario
 from sim.network import cpec_graph, save_graphml
 
@@ -56,11 +57,20 @@ def test_schema_defaults_are_the_baseline_config():
     assert (composed.seed, composed.days, composed.step_hours) == (0, 365, 1.0)
 
 
-def test_derived_policies_only_override_the_baseline():
-    raw = compose_config(["policy=joint_escort"])["policy"]
-    base = compose_config([])["policy"]
-    changed = {k for k in raw if raw[k] != base[k]}
-    assert changed == {"name", "force", "foreign_per_escort", "notification_chain"}
+@pytest.mark.parametrize("policy", POLICIES)
+def test_each_policy_differs_from_the_baseline_in_exactly_the_fields_its_file_sets(policy):
+    path = CONF_DIR / "policy" / f"{policy}.yaml"
+    own = {k: v for k, v in yaml.safe_load(path.read_text()).items() if k != "defaults"}
+    composed = compose_config([f"policy={policy}"])["policy"]
+    base = compose_config(["policy=domestic_baseline"])["policy"]
+    for key, value in own.items():
+        assert composed[key] == value, key
+    changed = {k for k in composed if composed[k] != base[k]}
+    if policy == "domestic_baseline":
+        assert changed == set() and set(own) == set(composed)
+    else:
+        assert changed == {k for k, v in own.items() if v != base[k]}
+        assert "name" in changed and len(changed) >= 2
 
 
 @pytest.mark.parametrize(

@@ -181,3 +181,132 @@ def test_exposure_grows_with_distance(seed, a, b):
     np.testing.assert_allclose(o2["foreign_person_km"] * short, o1["foreign_person_km"] * long_)
     np.testing.assert_allclose(o2["threat_exposure"] * short, o1["threat_exposure"] * long_)
     assert o2["foreign_person_hours"] >= o1["foreign_person_hours"]
+
+
+# ---- every schema field ------------------------------------------------------------------------
+#: Practical upper ends for a three-day run (the schema allows more; its bounds are tested in
+#: the bad-input catalogue). Fields not listed draw over their whole allowed range.
+CAPS = {
+    "policy.escort_units": 12,
+    "policy.escort_size": 20,
+    "policy.foreign_per_escort": 10,
+    "policy.checkpoints": 6,
+    "policy.checkpoint_size": 20,
+    "policy.foreign_at_checkpoints": 10,
+    "policy.patrols": 5,
+    "policy.patrol_size": 20,
+    "policy.qrf_units": 3,
+    "policy.qrf_size": 30,
+    "policy.route_choices": 4,
+    "policy.detour_limit": 3.0,
+    "policy.notification_chain": 60,
+    "threat.cells": 10,
+    "threat.cell_strength": 30,
+    "threat.max_cell_strength": 60,
+    "threat.capability": 100.0,
+    "threat.team_size": 50,
+    "threat.reach_km": 400.0,
+    "threat.ambush_rate": 0.05,
+    "threat.plan_days": 5.0,
+    "threat.leak_surprise": 5.0,
+    "threat.recruitment_rate": 20.0,
+    "threat.interdiction_rate": 1.0,
+    "threat.patrol_interdiction": 1.0,
+    "threat.intel_interdiction": 1.0,
+    "threat.backlash": 2.0,
+    "threat.effect_domestic": 20.0,
+    "threat.effect_foreign": 20.0,
+    "threat.armor": 20.0,
+    "threat.bystanders": 60,
+    "threat.qrf_reach_h": 12.0,
+    "demand.trips_per_day": 150.0,
+    "demand.passengers_mean": 60.0,
+    "demand.passengers_per_vehicle": 12,
+    "demand.distance_scale_km": 2000.0,
+}
+
+
+def _field_strategy(path: str, meta: dict):
+    kind, lo, hi = meta["kind"], meta["lo"], meta["hi"]
+    hi = CAPS.get(path, hi)
+    if meta["choices"] is not None:
+        return st.sampled_from(meta["choices"])
+    if kind in ("count", "int"):
+        return st.integers(int(lo or 0), int(hi))
+    low = float(lo or 0.0)
+    return st.floats(
+        low, float(hi), exclude_min=meta["lo_open"], exclude_max=meta["hi_open"], allow_nan=False
+    )
+
+
+def _section_strategy(section: str):
+    klass = Scenario.SECTIONS[section]
+    return st.fixed_dictionaries(
+        {
+            f.name: _field_strategy(f"{section}.{f.name}", f.metadata)
+            for f in klass.fields()
+            if f.name != "name"
+        }
+    )
+
+
+def _fix(policy: dict, threat: dict, demand: dict) -> None:
+    """Apply the schema's cross-field rules to drawn values."""
+    if policy["force"] == "domestic":
+        policy["foreign_per_escort"] = policy["foreign_at_checkpoints"] = 0
+    threat["max_cell_strength"] = max(threat["max_cell_strength"], threat["cell_strength"], 2)
+    start, end = sorted((demand["move_start_h"], demand["move_end_h"]))
+    demand["move_start_h"], demand["move_end_h"] = start, max(end, start + 1.0)
+    if demand["move_end_h"] > 24.0:
+        demand["move_start_h"], demand["move_end_h"] = 23.0, 24.0
+
+
+@st.composite
+def any_scenario(draw):
+    policy = draw(_section_strategy("policy"))
+    threat = draw(_section_strategy("threat"))
+    demand = draw(_section_strategy("demand"))
+    _fix(policy, threat, demand)
+    return Scenario.from_dict(
+        dict(
+            seed=draw(st.integers(0, 2**40)),
+            days=3,
+            step_hours=draw(st.sampled_from([0.5, 1.0, 2.0])),
+            network=dict(
+                kind=draw(st.sampled_from(["line", "grid", "random_geometric", "cpec"])),
+                length_km=draw(st.floats(20.0, 600.0)),
+                rows=3,
+                cols=4,
+                n_nodes=15,
+                radius=0.45,
+                regions=draw(st.integers(1, 3)),
+            ),
+            policy=policy,
+            threat=threat,
+            demand=demand,
+            population=draw(_section_strategy("population")),
+        )
+    )
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(any_scenario())
+def test_invariants_hold_over_every_schema_field(sc):
+    """200 scenarios drawn over every field of the schema, both forces, any contest exponent,
+    capability and team size, trip rates up to 150 a day: counts stay whole and non-negative,
+    attacks add up, casualties never exceed the people present."""
+    model = CorridorModel(sc).run()
+    out, ev = model.outcomes(), model.events
+    assert all(out[k] >= 0 and float(out[k]).is_integer() for k in COUNTS)
+    assert out["attacks_executed"] + out["attacks_foiled"] == out["attacks_attempted"]
+    assert out["attacks_lethal"] <= out["attacks_successful"] <= out["attacks_executed"]
+    assert out["trips_completed"] <= out["trips_started"]
+    assert 0.0 <= out["mean_legitimacy"] <= 1.0
+    if sc.policy.force == "domestic":
+        assert out["foreign_security_person_days"] == 0
+    attacks = ev[ev.event.isin(["attack", "foiled"])]
+    assert (attacks.foreign_killed + attacks.foreign_injured <= attacks.passengers).all()
+    assert (attacks.militants_killed <= attacks.attackers).all()
+    assert (attacks.attackers <= sc.threat.team_size).all()
+    assert ((attacks.p_break >= 0) & (attacks.p_break <= 1)).all()
+    assert ((attacks.p_foil >= 0) & (attacks.p_foil <= 1)).all()
