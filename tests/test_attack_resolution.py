@@ -1,0 +1,216 @@
+"""One attack and one leak, resolved with scripted random draws and checked against hand values.
+
+These pin the arithmetic of :meth:`CorridorModel.resolve_attack` and
+:meth:`CorridorModel._exploit_leak` term by term (detection layers, contest inputs, reaction
+force reach, lethality, who is exposed), which the statistical checks of ``test_analytic`` only
+see on average.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from helpers import limiting_scenario
+
+from agents import Convoy, GuardUnit, MilitantCell
+from sim import CorridorModel
+from sim.engagement import contest
+
+
+class ScriptedRng:
+    """``random()`` returns scripted values in turn; ``binomial(n, p)`` records and returns 0."""
+
+    def __init__(self, *uniforms):
+        self.uniforms = list(uniforms)
+        self.calls: list[tuple[int, float]] = []
+
+    def random(self):
+        return self.uniforms.pop(0)
+
+    def integers(self, n):
+        return 0
+
+    def binomial(self, n, p):
+        self.calls.append((n, p))
+        return 0
+
+
+THREAT = dict(
+    detect_domestic=0.1,
+    detect_foreign=0.2,
+    screen_prob=0.3,
+    intel_detection=0.5,
+    capability=1.5,
+    leak_surprise=0.5,
+    team_size=4,
+    effect_domestic=1.2,
+    effect_foreign=0.7,
+    armor=2.0,
+    decisiveness=1.5,
+    lethality=0.8,
+    armor_protection=0.5,
+    qrf_mitigation=0.25,
+    qrf_reach_h=1.0,
+    injury=0.2,
+    guard_lethality=0.05,
+    bystander_lethality=0.1,
+    bystanders=10,
+    militant_loss=0.3,
+)
+
+
+def setup(targeted=False, armored=True, **threat):
+    sc = limiting_scenario(
+        days=1,
+        threat={**THREAT, **threat},
+        policy=dict(force="joint", foreign_at_checkpoints=2, intel_sharing=0.4),
+    )
+    model = CorridorModel(sc)
+    net = model.net
+    e = 1
+    u, v = net.edge_u[e], net.edge_v[e]
+    route = [net.edge_u[0], u, v]
+    convoy = Convoy(
+        model,
+        trip_id=1,
+        origin=route[0],
+        destination=route[-1],
+        routes=[route],
+        passengers=10,
+        drivers=3,
+        armored=armored,
+        leaked=targeted,
+    )
+    convoy.escort = GuardUnit(model, role="escort", force="joint", host=3, foreign=2, node=u)
+    cell = MilitantCell(model, node=u, strength=9, knowledge=1.0)
+    model.checkpoint_count = Counter({u: 2, v: 1})
+    model.qrf_time = {u: 0.5, v: 2.0}
+    return model, convoy, cell, e
+
+
+def hand(targeted, armored=True):
+    p_esc = 1 - 0.9**3 * 0.8**2
+    p_one = 1 - 0.7 * 0.8**2
+    p_cp = 1 - (1 - p_one) ** 3
+    p_foil = 1 - (1 - p_esc) * (1 - p_cp) * (1 - 0.4 * 0.5)
+    attack = 4 * 1.5 * (1.5 if targeted else 1.0)
+    defence = 3 * 1.2 + 2 * 0.7 + (2.0 if armored else 0.0)
+    return p_foil, contest(attack, defence, 1.5)
+
+
+@pytest.mark.parametrize("targeted", [False, True])
+def test_detection_layers_and_contest_inputs_by_hand(targeted):
+    model, convoy, cell, e = setup(targeted)
+    rng = ScriptedRng(0.999, 0.999)  # neither detected nor breaking through
+    model.streams["combat"] = rng
+    model.resolve_attack(convoy, cell, e, 5.0, targeted=targeted)
+    ev = model._events[-1]
+    p_foil, p_break = hand(targeted)
+    assert ev["p_foil"] == pytest.approx(p_foil, rel=1e-12)
+    assert ev["p_break"] == pytest.approx(p_break, rel=1e-12)
+    assert ev["event"] == "attack" and not ev["detected"] and not ev["breakthrough"]
+    assert model.counters["attacks_with_leak"] == int(targeted)
+    assert model.counters["attacks_on_escorted"] == 1
+
+
+def test_a_draw_equal_to_the_probability_is_a_miss():
+    """u ~ U[0, 1) hits with probability p exactly when the rule is u < p."""
+    _, p_break = hand(False)
+    model, convoy, cell, e = setup()
+    p_foil, _ = hand(False)
+    model.streams["combat"] = ScriptedRng(p_foil, p_break)
+    model.resolve_attack(convoy, cell, e, 5.0, targeted=False)
+    ev = model._events[-1]
+    assert not ev["detected"] and not ev["breakthrough"]
+    model, convoy, cell, e = setup()
+    model.streams["combat"] = ScriptedRng(p_foil - 1e-9, 0.0)
+    model.resolve_attack(convoy, cell, e, 5.0, targeted=False)
+    assert model._events[-1]["detected"] and model.counters["attacks_foiled"] == 1
+
+
+def test_who_is_exposed_and_how_lethal_a_breakthrough_is():
+    model, convoy, cell, e = setup()
+    net = model.net
+    length, hours = net.edge_len[e], net.edge_time[e]
+    # QRF reach from either end: 0.5 + x/l t from u, 2.0 + (1 - x/l) t from v
+    x = length * (0.5 / hours) if hours > 0.5 else 0.0
+    reach = min(0.5 + x / length * hours, 2.0 + (1 - x / length) * hours)
+    model.cfg.threat.__dict__["qrf_reach_h"] = reach  # exactly at the limit: it arrives
+    rng = ScriptedRng(0.999, 0.0)  # not detected, breaks through
+    model.streams["combat"] = rng
+    model.resolve_attack(convoy, cell, e, x, targeted=False)
+    ev = model._events[-1]
+    assert ev["breakthrough"] and ev["qrf"]
+    lethal = 0.8 * (1 - 0.5) * (1 - 0.25)
+    assert rng.calls[0] == (10, pytest.approx(lethal))  # passengers
+    assert rng.calls[1] == (10, pytest.approx(0.2))  # injured among survivors
+    assert rng.calls[2] == (3, pytest.approx(lethal))  # drivers
+    assert rng.calls[3] == (5, 0.05)  # the whole escort, host and foreign
+    assert rng.calls[4] == (10, 0.1)  # bystanders
+
+
+def test_reaction_force_out_of_reach_and_no_armor():
+    model, convoy, cell, e = setup(armored=False)
+    model.qrf_time = {model.net.edge_u[e]: 5.0, model.net.edge_v[e]: 5.0}
+    rng = ScriptedRng(0.999, 0.0)
+    model.streams["combat"] = rng
+    model.resolve_attack(convoy, cell, e, 1.0, targeted=False)
+    assert not model._events[-1]["qrf"]
+    assert rng.calls[0] == (10, pytest.approx(0.8))
+
+
+def test_a_foiled_attack_exposes_no_guards_or_bystanders():
+    model, convoy, cell, e = setup()
+    rng = ScriptedRng(0.0, 0.0)
+    model.streams["combat"] = rng
+    model.resolve_attack(convoy, cell, e, 5.0, targeted=False)
+    assert model._events[-1]["event"] == "foiled" and not model._events[-1]["qrf"]
+    assert rng.calls[3] == (0, 0.05) and rng.calls[4] == (0, 0.1)
+    assert rng.calls[0] == (10, 0.0)
+
+
+# ---- leaks -------------------------------------------------------------------------------------
+def leak_setup(reach_km, leak_exploit=1.0):
+    sc = limiting_scenario(days=1, threat=dict(leak_exploit=leak_exploit, reach_km=reach_km))
+    model = CorridorModel(sc)
+    net = model.net
+    route = list(net.fastest_route(net.nodes[0], net.nodes[-1]))
+    for c in list(model.agents_by_type[MilitantCell]):
+        model.remove_cell(c)
+    cell = MilitantCell(model, node=route[1], strength=8, knowledge=1.0)
+    convoy = Convoy(
+        model,
+        trip_id=1,
+        origin=route[0],
+        destination=route[-1],
+        routes=[route],
+        passengers=5,
+        drivers=2,
+        armored=False,
+        leaked=True,
+    )
+    return model, convoy, cell
+
+
+def test_a_leaked_ambush_is_placed_uniformly_on_the_covered_road():
+    model, convoy, cell = leak_setup(reach_km=10.0)  # covers 10 km either side of node 1
+    spans = [
+        (e, a, b) for e in model.net.route_edges(convoy.routes[0]) for a, b in cell.cover.get(e, ())
+    ]
+    assert len(spans) == 2 and sum(b - a for _, a, b in spans) == pytest.approx(20.0)
+    # u = 0.75 of 20 km: 15 km into the covered road, i.e. 5 km into the second span
+    model._exploit_leak(convoy, ScriptedRng(0.0, 0.75), model.cfg.threat)
+    placed_cell, e, x = convoy.ambush
+    second = spans[1]
+    assert placed_cell is cell and e == second[0]
+    assert x == pytest.approx(second[1] + (15.0 - (spans[0][2] - spans[0][1])))
+
+
+def test_a_leak_is_acted_on_with_probability_leak_exploit():
+    model, convoy, _ = leak_setup(reach_km=10.0, leak_exploit=0.0)
+    model._exploit_leak(convoy, ScriptedRng(0.0, 0.5), model.cfg.threat)
+    assert convoy.ambush is None  # u = 0 is not below 0
+    model, convoy, _ = leak_setup(reach_km=10.0, leak_exploit=0.5)
+    model._exploit_leak(convoy, ScriptedRng(0.4999, 0.5), model.cfg.threat)
+    assert convoy.ambush is not None
