@@ -377,25 +377,12 @@ class _Progress:
 # ---- a sweep -----------------------------------------------------------------------------------
 def _check_out(out) -> Path:
     """``out`` as a path that can become a writable folder; refused before anything runs."""
+    from sim.runner import check_writable
+
     if not isinstance(out, (str, os.PathLike)) or not str(out):
         raise SweepError("out", f"must be a folder path, got {out!r}")
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise SweepError("out", f"{str(out)!r} is a file, not a folder")
-    probe = out
-    while not probe.exists():
-        probe = probe.parent
-    if not probe.is_dir():
-        raise SweepError("out", f"{str(out)!r} lies under {str(probe)!r}, which is a file")
-    try:
-        fd, name = tempfile.mkstemp(prefix=".probe-", dir=probe)
-        os.close(fd)
-        os.unlink(name)
-    except OSError as exc:
-        raise SweepError(
-            "out", f"cannot write into {str(probe)!r} ({exc.strerror or exc}); choose another out"
-        ) from None
-    return out
+    check_writable(Path(out), field="out")
+    return Path(out)
 
 
 def _check_settings(workers, backend, flush_rows, flush_seconds, batch_seconds, retry_failed):

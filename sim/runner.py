@@ -112,7 +112,7 @@ def check_writable(directory: Path, field: str = "hydra.run.dir") -> None:
     while not probe.exists():
         probe = probe.parent
     if not probe.is_dir():
-        raise ScenarioError(field, f"{str(directory)!r} lies under {str(probe)!r}, a file")
+        raise ScenarioError(field, f"{str(directory)!r} lies under {str(probe)!r}, which is a file")
     try:
         fd, name = tempfile.mkstemp(prefix=".probe-", dir=probe)
         os.close(fd)

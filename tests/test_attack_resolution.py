@@ -214,3 +214,36 @@ def test_a_leak_is_acted_on_with_probability_leak_exploit():
     model, convoy, _ = leak_setup(reach_km=10.0, leak_exploit=0.5)
     model._exploit_leak(convoy, ScriptedRng(0.4999, 0.5), model.cfg.threat)
     assert convoy.ambush is not None
+
+
+@pytest.mark.parametrize("share", [0.1, 0.5, 0.9])
+def test_the_reaction_force_arrives_exactly_when_its_reach_covers_the_spot(share):
+    for margin, arrives in ((0.0, True), (-1e-9, False)):
+        model, convoy, cell, e = setup()
+        length, hours = model.net.edge_len[e], model.net.edge_time[e]
+        x = share * length
+        reach = min(0.5 + share * hours, 2.0 + (1 - share) * hours)
+        model.cfg.threat.__dict__["qrf_reach_h"] = reach + margin
+        model.streams["combat"] = ScriptedRng(0.999, 0.0)
+        model.resolve_attack(convoy, cell, e, x, targeted=False)
+        assert model._events[-1]["qrf"] is arrives, (share, margin)
+
+
+def test_counted_outcomes_equal_the_event_log():
+    sc = limiting_scenario(
+        days=30,
+        threat=dict(ambush_rate=0.01, lethality=0.3, injury=0.3, leak_prob=0.02, leak_exploit=1.0),
+        policy=dict(escort_units=3, escort_size=2, notification_chain=5),
+    )
+    model = CorridorModel(sc).run()
+    out, ev = model.outcomes(), model.events
+    hits = ev[ev.event == "attack"]
+    assert len(hits) > 20 and hits.escorted.all() and hits.targeted.any()
+    assert out["attacks_executed"] == len(hits)
+    assert out["attacks_on_escorted"] == hits.escorted.sum()
+    assert out["attacks_successful"] == ((hits.foreign_killed + hits.foreign_injured) > 0).sum()
+    assert out["attacks_lethal"] == (hits.foreign_killed > 0).sum()
+    attempts = ev[ev.event.isin(["attack", "foiled"])]
+    assert out["attacks_with_leak"] == attempts.targeted.sum()
+    for group in ("foreign_killed", "foreign_injured", "guards_killed", "militants_killed"):
+        assert out[group] == ev[group].sum(), group
