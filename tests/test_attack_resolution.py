@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from helpers import limiting_scenario
+from helpers import limiting_scenario, parallel_routes_graph
 
 from agents import Convoy, GuardUnit, MilitantCell
 from sim import CorridorModel
@@ -247,3 +247,41 @@ def test_counted_outcomes_equal_the_event_log():
     assert out["attacks_with_leak"] == attempts.targeted.sum()
     for group in ("foreign_killed", "foreign_injured", "guards_killed", "militants_killed"):
         assert out[group] == ev[group].sum(), group
+
+
+def test_a_guess_at_a_road_the_cell_does_not_reach_sets_no_ambush():
+    sc = limiting_scenario(days=1, threat=dict(leak_exploit=1.0, reach_km=10.0))
+    model = CorridorModel(sc, graph=parallel_routes_graph(2))
+    for c in list(model.agents_by_type[MilitantCell]):
+        model.remove_cell(c)
+    MilitantCell(model, node="J0", strength=8, knowledge=1.0)  # reaches route 0 only
+    routes = [["A", "J0", "B"], ["A", "J1", "B"]]
+    convoy = Convoy(
+        model,
+        trip_id=1,
+        origin="A",
+        destination="B",
+        routes=routes,
+        passengers=5,
+        drivers=2,
+        armored=False,
+        leaked=True,
+    )
+    rng = ScriptedRng(0.0, 0.5)
+    rng.integers = lambda n: n - 1  # the cells' only one, then the guess: route 1
+    model._exploit_leak(convoy, rng, model.cfg.threat)
+    assert convoy.ambush is None
+
+
+def test_a_short_reach_still_sets_an_ambush_and_span_ends_belong_to_their_span():
+    model, convoy, cell = leak_setup(reach_km=0.4)  # 0.8 km of road in all
+    model._exploit_leak(convoy, ScriptedRng(0.0, 0.5), model.cfg.threat)
+    assert convoy.ambush is not None
+    model, convoy, cell = leak_setup(reach_km=10.0)
+    spans = [
+        (e, a, b) for e in model.net.route_edges(convoy.routes[0]) for a, b in cell.cover.get(e, ())
+    ]
+    first = spans[0]
+    total = sum(b - a for _, a, b in spans)
+    model._exploit_leak(convoy, ScriptedRng(0.0, (first[2] - first[1]) / total), model.cfg.threat)
+    assert convoy.ambush[1:] == (first[0], pytest.approx(first[2]))
