@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import os
@@ -338,7 +339,7 @@ def drive(backend, batches: Iterator[list], on_rows, tick, tick_seconds: float =
 
 def _batches(specs: Iterator[RunSpec], size: int) -> Iterator[list[RunSpec]]:
     while True:
-        batch = [s for _, s in zip(range(size), specs, strict=False)]
+        batch = list(itertools.islice(specs, size))
         if not batch:
             return
         yield batch
@@ -454,7 +455,7 @@ def run_sweep(
                     p.unlink()
                 out.rmdir()
             raise
-        todo = plan.total - len(store.done & set(range(plan.total)))
+        todo = plan.total - sum(1 for i in store.done if i < plan.total)
         if header:
             print(header, file=sys.stderr)
         bar = _Progress(plan.total, plan.total - todo, progress and todo > 0, exp.name)
@@ -463,7 +464,6 @@ def run_sweep(
         def on_rows(rows, frames):
             store.add(rows, frames)
             bar.update(len(rows), store.failed)
-            store.tick()
 
         try:
             drive(be, _batches(plan.runs(skip=store.done), size), on_rows, store.tick)

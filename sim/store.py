@@ -347,8 +347,7 @@ class ResultStore:
         """Whether the buffer must be written now (enough rows, or a row waited long enough)."""
         if not self.rows:
             return False
-        waited = self.clock() - (self.since if self.since is not None else self.clock())
-        return len(self.rows) >= self.flush_rows or waited >= self.flush_seconds
+        return len(self.rows) >= self.flush_rows or self.clock() - self.since >= self.flush_seconds
 
     def tick(self) -> None:
         """Write the buffer if it is due (called on every finished batch and periodically)."""
