@@ -75,7 +75,7 @@ class Convoy(CellAgent):
     def _try_start(self) -> bool:
         model = self.model
         if model.cfg.policy.escort_units > 0:
-            self.escort = model.acquire_escort(model.net.region[self.origin])
+            self.escort = model.security.acquire_escort(model.net.region[self.origin])
             if self.escort is None:
                 self.delayed = True
                 return False
@@ -89,7 +89,7 @@ class Convoy(CellAgent):
         self.acc = 0.0
         self.state = MOVING
         self.start_hour = model.hours
-        for cell in model.cells_covering(self.edges):
+        for cell in model.threat.cells_covering(self.edges):
             cell.observed += 1
         return True
 
@@ -121,7 +121,7 @@ class Convoy(CellAgent):
                 x = s_hit if forward else length - s_hit
                 if targeted:
                     self.ambush = None
-                model.resolve_attack(self, cell, e, x, targeted=targeted)
+                model.engagement.resolve(self, cell, e, x, targeted=targeted)
                 if self.state == MOVING:
                     self.budget = float(model.streams["encounter"].exponential())
                     self.acc = 0.0
@@ -147,7 +147,7 @@ class Convoy(CellAgent):
         """First encounter on ``[s0, s1]`` of edge ``e`` (positions in the travel direction)."""
         model = self.model
         spans = []
-        for cell, a, b in model.edge_cover.get(e, ()):
+        for cell, a, b in model.threat.edge_cover.get(e, ()):
             rate = cell.ambush_density()
             if rate <= 0.0:
                 continue
@@ -214,6 +214,6 @@ class Convoy(CellAgent):
             model.counters["trips_delayed"] += 1
         model.counters["delay_hours"] += self.wait_hours
         if self.escort is not None:
-            model.release_escort_later(self.escort, max(hours, model.dt))
+            model.security.release_escort_later(self.escort, max(hours, model.dt))
             self.escort = None
         self.remove()

@@ -45,4 +45,4 @@ class GuardUnit(CellAgent):
     def release(self) -> None:
         """Scheduled event: an escort team is back and free for the next convoy."""
         self.busy = False
-        self.model.escort_pool[self.region].append(self)
+        self.model.security.escort_pool[self.region].append(self)

@@ -40,7 +40,7 @@ class MilitantCell(FixedAgent):
         self.observed = 0
         self.cell = model.space[node]
         self.cover = model.net.reach(node, model.cfg.threat.reach_km)
-        model.register_cover(self)
+        model.threat.register_cover(self)
         self.prepare()
 
     def ambush_density(self) -> float:
@@ -71,17 +71,17 @@ class MilitantCell(FixedAgent):
         ``pi = (1 / route_choices) / (1 + departure_window / schedule_scale)``.
         """
         model, threat = self.model, self.model.cfg.threat
-        gain = threat.learn_rate * model.predictability if self.observed else 0.0
+        gain = threat.learn_rate * model.threat.predictability if self.observed else 0.0
         self.knowledge += gain * (1.0 - self.knowledge) - threat.forget_rate * self.knowledge
         self.knowledge = min(1.0, max(0.0, self.knowledge))
         self.observed = 0
-        model.try_interdict(self)
+        model.threat.try_interdict(self)
 
     def after_attack(self, losses: int) -> None:
         """Take losses; a cell left with no members is gone, otherwise it prepares again."""
         self.strength -= losses
         if self.strength <= 0:
-            self.model.remove_cell(self)
+            self.model.threat.remove_cell(self)
             return
         self.prepare()
 
@@ -91,4 +91,4 @@ class MilitantCell(FixedAgent):
         if self.strength > self.model.cfg.threat.max_cell_strength:
             half = self.strength // 2
             self.strength -= half
-            self.model.spawn_cell(self.region, half)
+            self.model.threat.spawn_cell(self.region, half)

@@ -111,7 +111,9 @@ class AppModel(mesa.Model):
             }
             | {
                 "cells_active": lambda m: len(m.sim.agents_by_type.get(MilitantCell, [])),
-                "mean_legitimacy": lambda m: sum(m.sim.L.values()) / len(m.sim.L),
+                "mean_legitimacy": lambda m: (
+                    sum(m.sim.population.L.values()) / len(m.sim.population.L)
+                ),
             }
         )
         self.datacollector.collect(self)

@@ -18,11 +18,22 @@ These are research abstractions, not tactics:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Casualties", "contest", "detection_probability", "draw_casualties", "foil_probability"]
+from sim.outcomes import CASUALTY_GROUPS
+from sim.submodel import Submodel
+
+__all__ = [
+    "Casualties",
+    "Engagement",
+    "contest",
+    "detection_probability",
+    "draw_casualties",
+    "foil_probability",
+]
 
 
 def detection_probability(host: int, foreign: int, d_host: float, d_foreign: float) -> float:
@@ -92,3 +103,107 @@ def draw_casualties(
     p_mil = min(1.0, militant_loss * 2.0 * defence / total) if total > 0 else 0.0
     mk = int(rng.binomial(attackers, p_mil))
     return Casualties(fk, fi, gk, dk + bk, mk)
+
+
+class Engagement(Submodel):
+    """Resolves encounters between convoys and cells: detection, contest, casualties, records."""
+
+    name = "engagement"
+
+    def resolve(self, convoy, cell, e: int, x: float, targeted: bool) -> None:
+        """An encounter: detection may foil it; otherwise a contest decides the breakthrough."""
+        model = self.model
+        th, pol, net = self.cfg.threat, self.cfg.policy, model.net
+        rng = model.streams["combat"]
+        esc = convoy.escort
+        host, foreign = (esc.host, esc.foreign) if esc is not None else (0, 0)
+        u, v = net.edge_u[e], net.edge_v[e]
+        p_esc = detection_probability(host, foreign, th.detect_domestic, th.detect_foreign)
+        security = model.security
+        n_cp = security.checkpoint_count[u] + security.checkpoint_count[v]
+        p_one = (
+            1.0 - (1.0 - th.screen_prob) * (1.0 - th.detect_foreign) ** pol.foreign_at_checkpoints
+        )
+        p_cp = 1.0 - (1.0 - p_one) ** n_cp if n_cp else 0.0
+        p_foil = foil_probability(p_esc, p_cp, pol.intel_sharing * th.intel_detection)
+        attackers = min(cell.strength, th.team_size)
+        attack = attackers * th.capability * ((1.0 + th.leak_surprise) if targeted else 1.0)
+        defence = (
+            host * th.effect_domestic
+            + foreign * th.effect_foreign
+            + (th.armor if convoy.armored else 0.0)
+        )
+        p_break = contest(attack, defence, th.decisiveness)
+        detected = bool(rng.random() < p_foil)
+        breakthrough = (not detected) and bool(rng.random() < p_break)
+        length = net.edge_len[e]
+        reach = min(
+            security.qrf_time.get(u, math.inf) + x / length * net.edge_time[e],
+            security.qrf_time.get(v, math.inf) + (1 - x / length) * net.edge_time[e],
+        )
+        qrf = (not detected) and reach <= th.qrf_reach_h
+        lethality = th.lethality * ((1.0 - th.armor_protection) if convoy.armored else 1.0)
+        lethality *= (1.0 - th.qrf_mitigation) if qrf else 1.0
+        cas = draw_casualties(
+            rng,
+            breakthrough=breakthrough,
+            passengers=convoy.passengers,
+            drivers=convoy.drivers,
+            guards=0 if detected else host + foreign,
+            bystanders=0 if detected else th.bystanders,
+            attackers=attackers,
+            lethality=lethality,
+            injury=th.injury,
+            guard_lethality=th.guard_lethality,
+            bystander_lethality=th.bystander_lethality,
+            militant_loss=th.militant_loss,
+            attack=attack,
+            defence=defence,
+        )
+        c = model.counters
+        c["attacks_attempted"] += 1
+        if detected:
+            c["attacks_foiled"] += 1
+        else:
+            c["attacks_executed"] += 1
+            c["attacks_on_escorted"] += esc is not None
+        c["attacks_successful"] += (cas.foreign_killed + cas.foreign_injured) > 0
+        c["attacks_lethal"] += cas.foreign_killed > 0
+        c["attacks_with_leak"] += targeted
+        for k in CASUALTY_GROUPS:
+            c[k] += getattr(cas, k)
+        px, py = net.point(e, x)
+        node = u if x <= length / 2 else v
+        model.log(
+            event="foiled" if detected else "attack",
+            node=node,
+            edge_u=u,
+            edge_v=v,
+            x_km=x,
+            lon=px,
+            lat=py,
+            region=net.region[node],
+            trip=convoy.trip_id,
+            origin=convoy.origin,
+            destination=convoy.destination,
+            force=esc.force if esc is not None else "none",
+            escorted=esc is not None,
+            leaked=convoy.leaked,
+            targeted=targeted,
+            detected=detected,
+            breakthrough=breakthrough,
+            qrf=qrf,
+            p_foil=p_foil,
+            p_break=p_break,
+            cell=cell.unique_id,
+            attackers=attackers,
+            passengers=convoy.passengers,
+            foreign_killed=cas.foreign_killed,
+            foreign_injured=cas.foreign_injured,
+            guards_killed=cas.guards_killed,
+            civilians_killed=cas.civilians_killed,
+            militants_killed=cas.militants_killed,
+        )
+        cell.after_attack(cas.militants_killed)
+        if breakthrough:
+            convoy.finish(completed=False)

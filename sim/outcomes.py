@@ -8,15 +8,10 @@ record counts), ``attacks_lethal``, ``attacks_on_escorted``, ``itineraries_leake
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from agents.militant_cell import MilitantCell
-
-if TYPE_CHECKING:
-    from sim.model import CorridorModel
-
-__all__ = ["CASUALTY_GROUPS", "OUTCOMES", "Outcome", "compute", "names"]
+__all__ = ["CASUALTY_GROUPS", "DERIVED", "EVENT_COLUMNS", "OUTCOMES", "Outcome", "compute", "names"]
 
 
 @dataclass(frozen=True)
@@ -80,6 +75,42 @@ OUTCOMES: dict[str, Outcome] = {
     ]
 }
 
+#: Columns of the event log (one row per attack, foiled attack and interdiction) and their types.
+EVENT_COLUMNS = {
+    "time_h": "float64",
+    "day": "int64",
+    "event": "string",
+    "node": "string",
+    "edge_u": "string",
+    "edge_v": "string",
+    "x_km": "float64",
+    "lon": "float64",
+    "lat": "float64",
+    "region": "string",
+    "trip": "Int64",
+    "origin": "string",
+    "destination": "string",
+    "policy": "string",
+    "threat": "string",
+    "force": "string",
+    "escorted": "boolean",
+    "leaked": "boolean",
+    "targeted": "boolean",
+    "detected": "boolean",
+    "breakthrough": "boolean",
+    "qrf": "boolean",
+    "p_foil": "float64",
+    "p_break": "float64",
+    "cell": "Int64",
+    "attackers": "Int64",
+    "passengers": "Int64",
+    "foreign_killed": "int64",
+    "foreign_injured": "int64",
+    "guards_killed": "int64",
+    "civilians_killed": "int64",
+    "militants_killed": "int64",
+}
+
 #: Casualty outcomes, by group of people.
 CASUALTY_GROUPS = (
     "foreign_killed",
@@ -89,8 +120,8 @@ CASUALTY_GROUPS = (
     "militants_killed",
 )
 
-#: Outcomes computed from the model's state at the end; every other outcome is a counter.
-_DERIVED = (
+#: Outcomes computed from the submodels' state at the end; every other outcome is a counter.
+DERIVED = (
     "foreign_security_person_days",
     "guard_person_days",
     "mean_legitimacy",
@@ -103,13 +134,13 @@ def names() -> list[str]:
     return list(OUTCOMES)
 
 
-def compute(model: CorridorModel) -> dict[str, float]:
-    """All outcomes of a model that has run (see :meth:`CorridorModel.run`)."""
-    days = model.cfg.days
-    out = {k: float(model.counters[k]) for k in OUTCOMES if k not in _DERIVED}
-    out["foreign_security_person_days"] = float(model.foreign_personnel * days)
-    out["guard_person_days"] = float(model.guard_personnel * days)
-    daily = [row["mean_legitimacy"] for row in model.daily_rows]
-    out["mean_legitimacy"] = sum(daily) / max(len(daily), 1)
-    out["cells_active_end"] = float(len(model.agents_by_type.get(MilitantCell, [])))
+def compute(counters: Mapping[str, float], derived: Mapping[str, float]) -> dict[str, float]:
+    """All outcomes of a run, from its event counters and its derived (end-of-run) outcomes.
+
+    Raises:
+        KeyError: when ``derived`` lacks one of :data:`DERIVED` (a submodel failed to report it).
+
+    """
+    out = {k: float(counters.get(k, 0)) for k in OUTCOMES if k not in DERIVED}
+    out.update({k: float(derived[k]) for k in DERIVED})
     return {k: out[k] for k in OUTCOMES}

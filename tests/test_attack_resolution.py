@@ -1,7 +1,7 @@
 """One attack and one leak, resolved with scripted random draws and checked against hand values.
 
-These pin the arithmetic of :meth:`CorridorModel.resolve_attack` and
-:meth:`CorridorModel._exploit_leak` term by term (detection layers, contest inputs, reaction
+These pin the arithmetic of :meth:`sim.engagement.Engagement.resolve` and
+:meth:`sim.threat.Threat.exploit_leak` term by term (detection layers, contest inputs, reaction
 force reach, lethality, who is exposed), which the statistical checks of ``test_analytic`` only
 see on average.
 """
@@ -84,8 +84,8 @@ def setup(targeted=False, armored=True, **threat):
     )
     convoy.escort = GuardUnit(model, role="escort", force="joint", host=3, foreign=2, node=u)
     cell = MilitantCell(model, node=u, strength=9, knowledge=1.0)
-    model.checkpoint_count = Counter({u: 2, v: 1})
-    model.qrf_time = {u: 0.5, v: 2.0}
+    model.security.checkpoint_count = Counter({u: 2, v: 1})
+    model.security.qrf_time = {u: 0.5, v: 2.0}
     return model, convoy, cell, e
 
 
@@ -104,7 +104,7 @@ def test_detection_layers_and_contest_inputs_by_hand(targeted):
     model, convoy, cell, e = setup(targeted)
     rng = ScriptedRng(0.999, 0.999)  # neither detected nor breaking through
     model.streams["combat"] = rng
-    model.resolve_attack(convoy, cell, e, 5.0, targeted=targeted)
+    model.engagement.resolve(convoy, cell, e, 5.0, targeted=targeted)
     ev = model._events[-1]
     p_foil, p_break = hand(targeted)
     assert ev["p_foil"] == pytest.approx(p_foil, rel=1e-12)
@@ -120,12 +120,12 @@ def test_a_draw_equal_to_the_probability_is_a_miss():
     model, convoy, cell, e = setup()
     p_foil, _ = hand(False)
     model.streams["combat"] = ScriptedRng(p_foil, p_break)
-    model.resolve_attack(convoy, cell, e, 5.0, targeted=False)
+    model.engagement.resolve(convoy, cell, e, 5.0, targeted=False)
     ev = model._events[-1]
     assert not ev["detected"] and not ev["breakthrough"]
     model, convoy, cell, e = setup()
     model.streams["combat"] = ScriptedRng(p_foil - 1e-9, 0.0)
-    model.resolve_attack(convoy, cell, e, 5.0, targeted=False)
+    model.engagement.resolve(convoy, cell, e, 5.0, targeted=False)
     assert model._events[-1]["detected"] and model.counters["attacks_foiled"] == 1
 
 
@@ -139,7 +139,7 @@ def test_who_is_exposed_and_how_lethal_a_breakthrough_is():
     model.cfg.threat.__dict__["qrf_reach_h"] = reach  # exactly at the limit: it arrives
     rng = ScriptedRng(0.999, 0.0)  # not detected, breaks through
     model.streams["combat"] = rng
-    model.resolve_attack(convoy, cell, e, x, targeted=False)
+    model.engagement.resolve(convoy, cell, e, x, targeted=False)
     ev = model._events[-1]
     assert ev["breakthrough"] and ev["qrf"]
     lethal = 0.8 * (1 - 0.5) * (1 - 0.25)
@@ -152,10 +152,10 @@ def test_who_is_exposed_and_how_lethal_a_breakthrough_is():
 
 def test_reaction_force_out_of_reach_and_no_armor():
     model, convoy, cell, e = setup(armored=False)
-    model.qrf_time = {model.net.edge_u[e]: 5.0, model.net.edge_v[e]: 5.0}
+    model.security.qrf_time = {model.net.edge_u[e]: 5.0, model.net.edge_v[e]: 5.0}
     rng = ScriptedRng(0.999, 0.0)
     model.streams["combat"] = rng
-    model.resolve_attack(convoy, cell, e, 1.0, targeted=False)
+    model.engagement.resolve(convoy, cell, e, 1.0, targeted=False)
     assert not model._events[-1]["qrf"]
     assert rng.calls[0] == (10, pytest.approx(0.8))
 
@@ -164,7 +164,7 @@ def test_a_foiled_attack_exposes_no_guards_or_bystanders():
     model, convoy, cell, e = setup()
     rng = ScriptedRng(0.0, 0.0)
     model.streams["combat"] = rng
-    model.resolve_attack(convoy, cell, e, 5.0, targeted=False)
+    model.engagement.resolve(convoy, cell, e, 5.0, targeted=False)
     assert model._events[-1]["event"] == "foiled" and not model._events[-1]["qrf"]
     assert rng.calls[3] == (0, 0.05) and rng.calls[4] == (0, 0.1)
     assert rng.calls[0] == (10, 0.0)
@@ -177,7 +177,7 @@ def leak_setup(reach_km, leak_exploit=1.0):
     net = model.net
     route = list(net.fastest_route(net.nodes[0], net.nodes[-1]))
     for c in list(model.agents_by_type[MilitantCell]):
-        model.remove_cell(c)
+        model.threat.remove_cell(c)
     cell = MilitantCell(model, node=route[1], strength=8, knowledge=1.0)
     convoy = Convoy(
         model,
@@ -200,7 +200,7 @@ def test_a_leaked_ambush_is_placed_uniformly_on_the_covered_road():
     ]
     assert len(spans) == 2 and sum(b - a for _, a, b in spans) == pytest.approx(20.0)
     # u = 0.75 of 20 km: 15 km into the covered road, i.e. 5 km into the second span
-    model._exploit_leak(convoy, ScriptedRng(0.0, 0.75), model.cfg.threat)
+    model.threat.exploit_leak(convoy, ScriptedRng(0.0, 0.75))
     placed_cell, e, x = convoy.ambush
     second = spans[1]
     assert placed_cell is cell and e == second[0]
@@ -209,10 +209,10 @@ def test_a_leaked_ambush_is_placed_uniformly_on_the_covered_road():
 
 def test_a_leak_is_acted_on_with_probability_leak_exploit():
     model, convoy, _ = leak_setup(reach_km=10.0, leak_exploit=0.0)
-    model._exploit_leak(convoy, ScriptedRng(0.0, 0.5), model.cfg.threat)
+    model.threat.exploit_leak(convoy, ScriptedRng(0.0, 0.5))
     assert convoy.ambush is None  # u = 0 is not below 0
     model, convoy, _ = leak_setup(reach_km=10.0, leak_exploit=0.5)
-    model._exploit_leak(convoy, ScriptedRng(0.4999, 0.5), model.cfg.threat)
+    model.threat.exploit_leak(convoy, ScriptedRng(0.4999, 0.5))
     assert convoy.ambush is not None
 
 
@@ -225,7 +225,7 @@ def test_the_reaction_force_arrives_exactly_when_its_reach_covers_the_spot(share
         reach = min(0.5 + share * hours, 2.0 + (1 - share) * hours)
         model.cfg.threat.__dict__["qrf_reach_h"] = reach + margin
         model.streams["combat"] = ScriptedRng(0.999, 0.0)
-        model.resolve_attack(convoy, cell, e, x, targeted=False)
+        model.engagement.resolve(convoy, cell, e, x, targeted=False)
         assert model._events[-1]["qrf"] is arrives, (share, margin)
 
 
@@ -253,7 +253,7 @@ def test_a_guess_at_a_road_the_cell_does_not_reach_sets_no_ambush():
     sc = limiting_scenario(days=1, threat=dict(leak_exploit=1.0, reach_km=10.0))
     model = CorridorModel(sc, graph=parallel_routes_graph(2))
     for c in list(model.agents_by_type[MilitantCell]):
-        model.remove_cell(c)
+        model.threat.remove_cell(c)
     MilitantCell(model, node="J0", strength=8, knowledge=1.0)  # reaches route 0 only
     routes = [["A", "J0", "B"], ["A", "J1", "B"]]
     convoy = Convoy(
@@ -269,13 +269,13 @@ def test_a_guess_at_a_road_the_cell_does_not_reach_sets_no_ambush():
     )
     rng = ScriptedRng(0.0, 0.5)
     rng.integers = lambda n: n - 1  # the cells' only one, then the guess: route 1
-    model._exploit_leak(convoy, rng, model.cfg.threat)
+    model.threat.exploit_leak(convoy, rng)
     assert convoy.ambush is None
 
 
 def test_a_short_reach_still_sets_an_ambush_and_span_ends_belong_to_their_span():
     model, convoy, cell = leak_setup(reach_km=0.4)  # 0.8 km of road in all
-    model._exploit_leak(convoy, ScriptedRng(0.0, 0.5), model.cfg.threat)
+    model.threat.exploit_leak(convoy, ScriptedRng(0.0, 0.5))
     assert convoy.ambush is not None
     model, convoy, cell = leak_setup(reach_km=10.0)
     spans = [
@@ -283,5 +283,5 @@ def test_a_short_reach_still_sets_an_ambush_and_span_ends_belong_to_their_span()
     ]
     first = spans[0]
     total = sum(b - a for _, a, b in spans)
-    model._exploit_leak(convoy, ScriptedRng(0.0, (first[2] - first[1]) / total), model.cfg.threat)
+    model.threat.exploit_leak(convoy, ScriptedRng(0.0, (first[2] - first[1]) / total))
     assert convoy.ambush[1:] == (first[0], pytest.approx(first[2]))

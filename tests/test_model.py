@@ -9,8 +9,9 @@ from helpers import limiting_scenario
 
 from agents import Convoy, GuardUnit, MilitantCell
 from sim import CorridorModel, load_scenario
-from sim.model import EVENT_COLUMNS, _largest_remainder, make_streams
-from sim.outcomes import OUTCOMES
+from sim.model import make_streams
+from sim.outcomes import EVENT_COLUMNS, OUTCOMES
+from sim.security import largest_remainder as _largest_remainder
 
 
 def run(sc, **kw):

@@ -1,0 +1,119 @@
+"""Demand: the day's movements of foreign workers between the nodes of the road network.
+
+Trips are drawn from a gravity model (Wilson 1967): a pair of nodes generates trips in proportion
+to the kind weights of its ends and ``exp(-d / d0)`` of the road distance between them. The
+number of trips a day is Poisson; each trip carries its passengers, its vehicles, whether they are
+armored, its departure time (inside the policy's randomized window) and whether its itinerary
+leaked through the notification chain.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import numpy as np
+
+from agents.convoy import Convoy
+from sim.network import ANCHOR_KINDS, DEMAND_KINDS
+from sim.submodel import Submodel
+
+__all__ = ["KIND_WEIGHT", "Demand"]
+
+#: Relative trip generation of node kinds in the gravity model (assumption).
+KIND_WEIGHT = {"project_site": 3.0, "port": 3.0, "airport": 2.0, "city": 1.0, "border": 0.5}
+
+
+class Demand(Submodel):
+    """Trip generation: origin-destination weights at set-up, the day's trips at its start.
+
+    Attributes:
+        od_pairs: origin-destination pairs that generate trips.
+        busiest: nodes by expected traffic on the fastest routes, busiest first (guards go there).
+        region_traffic: expected traffic through each region (patrols are allocated by it).
+        origin_share: expected trips starting in each region (escort teams are allocated by it).
+
+    """
+
+    name = "demand"
+
+    def setup(self) -> None:
+        """Gravity weights of every origin-destination pair and the expected traffic by node."""
+        net, scale = self.model.net, self.cfg.demand.distance_scale_km
+        nodes = [n for n in net.nodes if net.kind[n] in DEMAND_KINDS]
+        pairs, weights = [], []
+        for o in nodes:
+            dist = net._dist(o)
+            for d in nodes:
+                if d == o or d not in dist:
+                    continue
+                if net.kind[o] not in ANCHOR_KINDS and net.kind[d] not in ANCHOR_KINDS:
+                    continue
+                pairs.append((o, d))
+                weights.append(
+                    math.log(KIND_WEIGHT.get(net.kind[o], 1.0) * KIND_WEIGHT.get(net.kind[d], 1.0))
+                    - dist[d] / scale
+                )
+        # gravity weights in log space: exp(-distance / scale) underflows to 0 for every pair
+        # when the scale is short against the distances, which would leave no trip to draw
+        logw = np.asarray(weights, dtype=float)
+        w = np.exp(logw - logw.max())
+        self.od_pairs = pairs
+        self.od_cdf = np.cumsum(w / w.sum())
+        self.od_cdf[-1] = 1.0
+        traffic: Counter = Counter()
+        origin_region: Counter = Counter()
+        for (o, d), wt in zip(pairs, w, strict=True):
+            for n in net.fastest_route(o, d):
+                traffic[n] += wt
+            origin_region[net.region[o]] += wt
+        order = {n: i for i, n in enumerate(net.nodes)}
+        self.busiest = sorted(net.nodes, key=lambda n: (-traffic[n], order[n]))
+        self.region_traffic = {
+            r: sum(traffic[n] for n in net.nodes if net.region[n] == r) for r in net.regions
+        }
+        self.origin_share = {r: origin_region[r] for r in net.regions}
+        self.trip_count = 0
+
+    def busiest_in(self, region, anchors_first: bool = False):
+        """The busiest node of ``region`` (of its anchor nodes first, if asked)."""
+        nodes = [n for n in self.busiest if self.model.net.region[n] == region]
+        if anchors_first:
+            anchored = [n for n in nodes if self.model.net.kind[n] in ANCHOR_KINDS]
+            nodes = anchored or nodes
+        return nodes[0]
+
+    def start_day(self, day: int) -> None:
+        """Draw the day's trips, their departure times and leaks, and schedule the departures."""
+        model = self.model
+        cfg, net = self.cfg, model.net
+        dem, pol = cfg.demand, cfg.policy
+        streams = model.streams
+        rd, rs, rl = streams["demand"], streams["schedule"], streams["leak"]
+        n_trips = int(rd.poisson(dem.trips_per_day))
+        for _ in range(n_trips):
+            o, d = self.od_pairs[int(np.searchsorted(self.od_cdf, rd.random(), side="right"))]
+            passengers = 1 + int(rd.poisson(dem.passengers_mean - 1.0))
+            armored = bool(rd.random() < pol.armored_share)
+            hour = dem.departure_hour + (rs.random() - 0.5) * pol.departure_window_h
+            hour = min(max(hour, 0.0), 24.0 - model.dt)
+            leaked = bool(rl.random() < model.threat.p_leak)
+            routes = net.routes(o, d, pol.route_choices, pol.detour_limit)
+            self.trip_count += 1
+            convoy = Convoy(
+                model,
+                trip_id=self.trip_count,
+                origin=o,
+                destination=d,
+                routes=routes,
+                passengers=passengers,
+                drivers=math.ceil(passengers / dem.passengers_per_vehicle),
+                armored=armored,
+                leaked=leaked,
+            )
+            model.counters["trips_started"] += 1
+            if leaked:
+                model.counters["itineraries_leaked"] += 1
+                model.threat.exploit_leak(convoy, rl)
+            step_index = day * model.steps_per_day + int(hour // model.dt) + 1
+            model.schedule_event(convoy.depart, at=step_index - 0.5)

@@ -1,0 +1,76 @@
+"""Population: legitimacy, grievance and recruitment in each region.
+
+After Epstein (2002): each region has hardship ``H``, baseline legitimacy ``L0``, legitimacy ``L``
+and grievance ``G = H (1 - L)``. Legitimacy relaxes toward ``L0`` and is lowered by visible
+foreign security personnel (the sovereignty backlash) and by civilians killed in
+counter-militant operations (Kaplan et al. 2005; Kress and Szechtman 2009):
+
+    L <- clip(L + rho (L0 - L) - beta F / 100 - gamma C, 0, 1)
+
+with ``F`` the foreign personnel stationed in the region and ``C`` the civilians killed there by
+security operations that day. Recruits join the militant stock at a Poisson rate ``r G`` a day
+per region (the terror-stock view of Kaplan, Mintz, Mishal and Samban 2005).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.submodel import Submodel
+
+__all__ = ["Population"]
+
+
+class Population(Submodel):
+    """Regional legitimacy ``L`` in [0, 1], grievance ``G`` in [0, 1] and recruitment.
+
+    Attributes:
+        H, L0, L: hardship, baseline legitimacy and legitimacy by region.
+        collateral_today: civilians killed by security operations today, by region.
+
+    """
+
+    name = "population"
+
+    def setup(self) -> None:
+        """Hardship and baseline legitimacy by region, from the network or the defaults."""
+        model, pop = self.model, self.cfg.population
+        table = model.net.G.graph.get("regions", {})
+        regions = model.net.regions
+        self.H = {r: float(table.get(r, {}).get("hardship", pop.hardship)) for r in regions}
+        self.L0 = {r: float(table.get(r, {}).get("legitimacy0", pop.legitimacy0)) for r in regions}
+        self.L = dict(self.L0)
+        self.collateral_today = dict.fromkeys(regions, 0)
+        self._mean_legitimacy: list[float] = []
+
+    def grievance(self, region) -> float:
+        """Grievance ``G = H (1 - L)`` of a region (Epstein 2002)."""
+        return self.H[region] * (1.0 - self.L[region])
+
+    def end_day(self, day: int) -> None:
+        """Update legitimacy, then draw the day's recruits of every region."""
+        model, th, pop = self.model, self.cfg.threat, self.cfg.population
+        foreign_in = model.security.foreign_in
+        for r in model.net.regions:
+            L = self.L[r] + pop.relax_rate * (self.L0[r] - self.L[r])
+            L -= th.backlash * foreign_in[r] / 100.0
+            L -= th.collateral_sensitivity * self.collateral_today[r]
+            self.L[r] = min(1.0, max(0.0, L))
+            self.collateral_today[r] = 0
+        rt = model.streams["threat"]
+        for r in model.net.regions:
+            n = int(rt.poisson(th.recruitment_rate * self.grievance(r)))
+            if n:
+                model.threat.recruit(r, n, rt)
+
+    def record(self, row: dict) -> None:
+        """Mean and lowest legitimacy over regions."""
+        mean_l = float(np.mean(list(self.L.values())))
+        self._mean_legitimacy.append(mean_l)
+        row["mean_legitimacy"] = mean_l
+        row["min_legitimacy"] = min(self.L.values())
+
+    def outcomes(self) -> dict[str, float]:
+        """``mean_legitimacy``: legitimacy averaged over regions and days."""
+        daily = self._mean_legitimacy
+        return {"mean_legitimacy": sum(daily) / max(len(daily), 1)}

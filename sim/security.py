@@ -1,0 +1,139 @@
+"""Security: escort teams, checkpoints, patrols and quick reaction forces, placed by traffic.
+
+Layered protection of movements: escort teams ride with convoys, checkpoints screen attacks on
+the roads next to their node, patrols raise the hazard that cells in their region are
+interdicted, and quick reaction forces (QRF) cut the toll of attacks they reach in time. Units
+are placed where the demand model expects the traffic: escorts by trips starting in each region,
+patrols by traffic through it, checkpoints and QRFs at the busiest nodes. The units themselves are
+:class:`agents.guard_unit.GuardUnit`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, deque
+
+import networkx as nx
+
+from agents.guard_unit import GuardUnit
+from sim.submodel import Submodel
+
+__all__ = ["Security", "largest_remainder"]
+
+
+def largest_remainder(total: int, weights: dict) -> dict:
+    """Split ``total`` whole units in proportion to ``weights`` (Hamilton's method)."""
+    keys = sorted(weights, key=str)
+    wsum = sum(weights[k] for k in keys)
+    if total <= 0 or wsum <= 0:
+        return dict.fromkeys(keys, 0)
+    quotas = {k: total * weights[k] / wsum for k in keys}
+    out = {k: int(math.floor(q)) for k, q in quotas.items()}
+    rest = total - sum(out.values())
+    for k in sorted(keys, key=lambda k: (-(quotas[k] - out[k]), str(k)))[:rest]:
+        out[k] += 1
+    return out
+
+
+class Security(Submodel):
+    """The security units of a policy and the escort pool.
+
+    Attributes:
+        escort_pool: free escort teams by home region.
+        checkpoint_count: checkpoints at each node.
+        patrols_in: patrol units in each region.
+        qrf_time: hours from the nearest QRF to each node.
+        foreign_in: foreign personnel stationed in each region.
+        guard_personnel, foreign_personnel: personnel deployed (persons).
+
+    """
+
+    name = "security"
+
+    def setup(self) -> None:
+        """Place every unit of the policy where the demand model expects the traffic."""
+        model, pol, demand = self.model, self.cfg.policy, self.model.demand
+        net = model.net
+        joint = pol.force == "joint"
+        self.escort_pool: dict = {r: deque() for r in net.regions}
+        alloc = largest_remainder(pol.escort_units, demand.origin_share)
+        for region in sorted(alloc, key=str):
+            for _ in range(alloc[region]):
+                unit = GuardUnit(
+                    model,
+                    role="escort",
+                    force=pol.force,
+                    host=pol.escort_size,
+                    foreign=pol.foreign_per_escort if joint else 0,
+                    node=demand.busiest_in(region, anchors_first=True),
+                )
+                self.escort_pool[region].append(unit)
+        self.escort_regions = {r for r, n in alloc.items() if n > 0}
+        self.checkpoint_count: Counter = Counter()
+        for i in range(pol.checkpoints):
+            node = demand.busiest[i % len(demand.busiest)]
+            GuardUnit(
+                model,
+                role="checkpoint",
+                force=pol.force,
+                host=pol.checkpoint_size,
+                foreign=pol.foreign_at_checkpoints if joint else 0,
+                node=node,
+            )
+            self.checkpoint_count[node] += 1
+        self.patrols_in = largest_remainder(pol.patrols, demand.region_traffic)
+        for region in sorted(self.patrols_in, key=str):
+            for _ in range(self.patrols_in[region]):
+                GuardUnit(
+                    model,
+                    role="patrol",
+                    force="domestic",
+                    host=pol.patrol_size,
+                    foreign=0,
+                    node=demand.busiest_in(region),
+                )
+        qrf_nodes = [demand.busiest[i % len(demand.busiest)] for i in range(pol.qrf_units)]
+        for node in qrf_nodes:
+            GuardUnit(model, role="qrf", force="domestic", host=pol.qrf_size, foreign=0, node=node)
+        self.qrf_time = (
+            nx.multi_source_dijkstra_path_length(net.G, set(qrf_nodes), weight="time_h")
+            if qrf_nodes
+            else {}
+        )
+        guards = model.agents_by_type.get(GuardUnit, [])
+        self.foreign_in = dict.fromkeys(net.regions, 0)
+        for g in guards:
+            self.foreign_in[g.region] += g.foreign
+        self.guard_personnel = sum(g.personnel for g in guards)
+        self.foreign_personnel = sum(g.foreign for g in guards)
+
+    def acquire_escort(self, region) -> GuardUnit | None:
+        """A free escort team of the region (or of any region, where it has none)."""
+        pool = self.escort_pool[region]
+        if not pool and region not in self.escort_regions:
+            pool = next(
+                (
+                    self.escort_pool[r]
+                    for r in sorted(self.escort_pool, key=str)
+                    if self.escort_pool[r]
+                ),
+                pool,
+            )
+        if not pool:
+            return None
+        unit = pool.popleft()
+        unit.busy = True
+        return unit
+
+    def release_escort_later(self, unit: GuardUnit, hours: float) -> None:
+        """The team drives back: it is free again after the trip's duration."""
+        model = self.model
+        model.schedule_event(unit.release, after=max(1, math.ceil(hours / model.dt)))
+
+    def outcomes(self) -> dict[str, float]:
+        """Personnel deployed x days, all and foreign."""
+        days = self.cfg.days
+        return {
+            "foreign_security_person_days": float(self.foreign_personnel * days),
+            "guard_person_days": float(self.guard_personnel * days),
+        }
