@@ -5,58 +5,83 @@ recruited at a rate that grows with regional grievance (Epstein 2002), depleted 
 interdiction (which intelligence makes more frequent and more precise; Kress and Szechtman 2009)
 and by losses in attacks. A cell prepares an attack for an exponentially distributed time; once
 ready it sets ambush sites along the roads it reaches at density ``ambush_rate x knowledge`` per
-km until it strikes. Knowledge of convoy patterns grows with the traffic it observes, the faster
-the more predictable the movements are (the defender's randomization in a Stackelberg security
-game; Paruchuri et al. 2008), and decays without observation.
+km until it strikes, unless it is waiting in a leak-informed ambush for one convoy. Knowledge of
+convoy patterns grows with the traffic it observes, the faster the more predictable the movements
+are (the defender's randomization in a Stackelberg security game; Paruchuri et al. 2008), and
+decays without observation.
+
+A cell's draws are keyed by the event that founded it (``key``): its n-th preparation time and
+its interdiction draw of each day (:mod:`sim.randomness`), never by Mesa's ``unique_id``.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from mesa.discrete_space import FixedAgent
 
+from sim.randomness import name_key
+
+if TYPE_CHECKING:
+    from sim.randomness import Draws
+
 __all__ = ["MilitantCell"]
+
+K_PREPARE = name_key("prepare")
 
 
 class MilitantCell(FixedAgent):
     """A militant cell.
 
     Attributes:
+        key: the founding event, ``(0, i)`` for the i-th initial cell, ``(1, day, region)`` for
+            a cell formed from a region's recruits, ``(2, day, *parent_key)`` for a split.
         strength: members (persons).
         knowledge: knowledge k in [0, 1] of convoy patterns.
         ready: whether an attack has been prepared.
+        committed: the convoy whose leaked itinerary it waits for, or None; until
+            ``committed_until`` (hours).
         cover: ``{edge: [(a, b), ...]}`` stretches of road within reach.
-        observed: convoys seen on its roads since the last daily update.
+        observed, observed_predictability: convoys seen on its roads since the last daily
+            update, and the sum of their predictabilities.
 
     """
 
-    def __init__(self, model, *, node, strength: int, knowledge: float):
+    def __init__(self, model, *, node, strength: int, knowledge: float, key: tuple, draws: Draws):
         super().__init__(model)
+        self.key, self.draws = key, draws
         self.node = node
         self.region = model.net.region[node]
         self.strength = strength
         self.knowledge = knowledge
         self.ready = False
         self.active = True
+        self.committed = None
+        self.committed_until = 0.0
         self.observed = 0
+        self.observed_predictability = 0.0
+        self.preparations = 0
         self.cell = model.space[node]
         self.cover = model.net.reach(node, model.cfg.threat.reach_km)
         model.threat.register_cover(self)
         self.prepare()
 
     def ambush_density(self) -> float:
-        """Ambush sites per km this cell sets now (0 unless ready)."""
-        if not self.ready:
+        """Ambush sites per km this cell sets now (0 unless ready and free)."""
+        if not self.ready or self.committed is not None:
             return 0.0
         return self.model.cfg.threat.ambush_rate * self.knowledge
 
     def prepare(self) -> None:
         """Start preparing the next attack; ready after an exponential time (mean plan_days)."""
         plan = self.model.cfg.threat.plan_days
+        self.committed = None
         if plan <= 0:
             self.ready = True
             return
         self.ready = False
-        days = float(self.model.streams["threat"].exponential(plan))
+        days = self.draws.exponential(plan, K_PREPARE, self.preparations)
+        self.preparations += 1
         self.model.schedule_event(self.become_ready, after=days * self.model.steps_per_day)
 
     def become_ready(self) -> None:
@@ -64,18 +89,31 @@ class MilitantCell(FixedAgent):
         if self.active:
             self.ready = True
 
-    def daily(self) -> None:
+    def observe(self, convoy) -> None:
+        """A convoy sets out on a road this cell reaches."""
+        self.observed += 1
+        self.observed_predictability += convoy.predictability
+
+    def release(self) -> None:
+        """Scheduled event: a wait in ambush is over; the preparation is kept."""
+        if self.committed is not None and self.model.hours >= self.committed_until:
+            self.committed = None
+
+    def daily(self, day: int) -> None:
         """Learn from the traffic observed today, then face the day's interdiction hazard.
 
-        ``k <- k + eta * pi * 1[observed] * (1 - k) - phi * k`` with predictability
-        ``pi = (1 / route_choices) / (1 + departure_window / schedule_scale)``.
+        ``k <- k + eta * pi * 1[observed] * (1 - k) - phi * k`` with ``pi`` the mean
+        predictability of the convoys observed today.
         """
         model, threat = self.model, self.model.cfg.threat
-        gain = threat.learn_rate * model.threat.predictability if self.observed else 0.0
+        gain = 0.0
+        if self.observed:
+            gain = threat.learn_rate * self.observed_predictability / self.observed
         self.knowledge += gain * (1.0 - self.knowledge) - threat.forget_rate * self.knowledge
         self.knowledge = min(1.0, max(0.0, self.knowledge))
         self.observed = 0
-        model.threat.try_interdict(self)
+        self.observed_predictability = 0.0
+        model.threat.try_interdict(self, day)
 
     def after_attack(self, losses: int) -> None:
         """Take losses; a cell left with no members is gone, otherwise it prepares again."""
@@ -85,10 +123,10 @@ class MilitantCell(FixedAgent):
             return
         self.prepare()
 
-    def add_members(self, n: int) -> None:
+    def add_members(self, n: int, day: int) -> None:
         """Take in recruits; a cell past ``max_cell_strength`` splits in two."""
         self.strength += n
         if self.strength > self.model.cfg.threat.max_cell_strength:
             half = self.strength // 2
             self.strength -= half
-            self.model.threat.spawn_cell(self.region, half)
+            self.model.threat.spawn_cell(self.region, half, key=(2, day, *self.key))

@@ -1,6 +1,10 @@
-"""Scenarios: the typed, validated description of a run, its composition from YAML, its model."""
+"""Scenarios: the typed, validated description of a run and its composition from YAML.
+
+This package knows nothing of the model (``sim.build_model`` builds a model from a scenario).
+"""
 
 from scenarios.schema import (
+    Costs,
     Demand,
     NetworkSpec,
     Policy,
@@ -12,6 +16,7 @@ from scenarios.schema import (
 )
 
 __all__ = [
+    "Costs",
     "Demand",
     "NetworkSpec",
     "Policy",
@@ -19,7 +24,6 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "Threat",
-    "build_model",
     "compose_scenario",
     "parameter_table",
 ]
@@ -30,14 +34,3 @@ def compose_scenario(overrides=()):
     from scenarios.compose import compose_scenario as _compose
 
     return _compose(overrides)
-
-
-def build_model(scenario: Scenario):
-    """Build the model a scenario describes (reading its GraphML file, if it names one)."""
-    from sim.model import CorridorModel
-    from sim.network import load_graphml
-
-    graph = None
-    if scenario.network.kind == "graphml":
-        graph = load_graphml(scenario.network.path)
-    return CorridorModel(scenario, graph=graph)

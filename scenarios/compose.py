@@ -76,7 +76,7 @@ def check_override(text: str) -> None:
     top = [f.name for f in Scenario.fields()]
     if len(parts) == 1:
         if parts[0] not in top:
-            raise unknown_field(key, parts[0], top + list(GROUPS) + ["demand", "population"])
+            raise unknown_field(key, parts[0], top + list(GROUPS) + list(Scenario.SECTIONS))
         return
     if parts[0] not in sections or len(parts) != 2:
         raise ScenarioError(key, "unknown field; sections are " + ", ".join(sections))

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 __all__ = [
+    "Costs",
     "Demand",
     "NetworkSpec",
     "Policy",
@@ -54,9 +55,23 @@ def unknown_value(field: str, noun: str, value, allowed, error=ScenarioError) ->
     return error(field, f"unknown {noun} {value!r}{extra}; allowed: " + ", ".join(allowed))
 
 
+#: Fields renamed when their meaning changed, with the new name (refused, never mapped).
+RENAMED = {
+    "screen_prob": "screen_per_guard",
+    "qrf_mitigation": "qrf_mitigation_per_guard",
+    "patrol_interdiction": "patrol_interdiction_per_guard",
+}
+
+
 def unknown_field(field: str, key, allowed) -> ScenarioError:
     """The error for a field name not in ``allowed``, suggesting the closest one."""
     allowed = [str(a) for a in allowed]
+    if RENAMED.get(str(key)) in allowed:
+        return ScenarioError(
+            field,
+            f"unknown field; it became {RENAMED[str(key)]!r}, which counts per guard "
+            "(see CHANGELOG.md and docs/ODD.md)",
+        )
     hint = difflib.get_close_matches(str(key), allowed, n=1)
     extra = f"; did you mean {hint[0]!r}?" if hint else ""
     return ScenarioError(field, f"unknown field{extra} Allowed: " + ", ".join(allowed))
@@ -397,6 +412,13 @@ class Threat(_Section):
         source="calibrated: 1 of 7 attacks aided by itinerary knowledge (incidents.csv)",
     )
     leak_exploit: float = prob(0.5, doc="chance a leaked itinerary is acted on by a cell")
+    ambush_wait_h: float = nonneg(
+        2.0,
+        unit="h",
+        doc="how long a leak-informed ambush stays in place around the leaked passing time",
+        source="assumption",
+        hi=168.0,
+    )
     leak_surprise: float = nonneg(
         1.0, doc="added attack strength of a leak-informed attack, x", hi=100.0
     )
@@ -414,8 +436,12 @@ class Threat(_Section):
         source="calibrated: stationary cell stock (Kaplan et al. 2005)",
         hi=100.0,
     )
-    patrol_interdiction: float = nonneg(
-        0.001, unit="1/d", doc="added daily hazard per patrol in the cell's region", hi=100.0
+    patrol_interdiction_per_guard: float = nonneg(
+        8.333e-05,
+        unit="1/d per person",
+        doc="added daily hazard per patrol member in the cell's region",
+        source="assumption: 0.001/d for a patrol of 12",
+        hi=10.0,
     )
     intel_interdiction: float = nonneg(
         0.004, unit="1/d", doc="added daily hazard at full intelligence sharing", hi=100.0
@@ -442,7 +468,11 @@ class Threat(_Section):
     )
     detect_domestic: float = prob(0.02, doc="chance one host guard detects an attack in time")
     detect_foreign: float = prob(0.04, doc="chance one foreign guard detects an attack in time")
-    screen_prob: float = prob(0.15, doc="chance a checkpoint screens out an attack near it")
+    screen_per_guard: float = prob(
+        0.01612,
+        doc="chance one host checkpoint guard screens out an attack near it",
+        source="assumption: a checkpoint of 10 screens 15%",
+    )
     effect_domestic: float = nonneg(
         1.199,
         doc="protection per host guard (contest input)",
@@ -475,7 +505,11 @@ class Threat(_Section):
     qrf_reach_h: float = nonneg(
         1.0, unit="h", doc="response time within which a QRF helps", hi=168.0
     )
-    qrf_mitigation: float = prob(0.3, doc="cut in lethality when a QRF arrives in time")
+    qrf_mitigation_per_guard: float = prob(
+        0.01767,
+        doc="cut in lethality per member of a QRF that arrives in time (compounded)",
+        source="assumption: a QRF of 20 cuts lethality by 30%",
+    )
 
     def check(self) -> None:
         """Validate the fields, then the cross-field rules of this section."""
@@ -560,6 +594,52 @@ class Population(_Section):
     )
 
 
+@dataclass(frozen=True)
+class Costs(_Section):
+    """Unit costs of security, to price every lever (``cost_usd``); all are uncertainties.
+
+    No public series gives these for the corridor: each rate is an order-of-magnitude assumption
+    with a plausible range in its source, to be explored as an uncertainty.
+    """
+
+    section: ClassVar[str] = "costs"
+    host_guard_day_usd: float = nonneg(
+        30.0,
+        unit="USD/person-day",
+        doc="a host-nation security person on duty for a day (pay, upkeep, equipment)",
+        source="assumption: order of magnitude; plausible 15-60",
+        hi=10_000.0,
+    )
+    foreign_guard_day_usd: float = nonneg(
+        150.0,
+        unit="USD/person-day",
+        doc="a foreign security person deployed for a day (pay, deployment, upkeep)",
+        source="assumption: several times a host guard; plausible 60-500",
+        hi=100_000.0,
+    )
+    armored_vehicle_day_usd: float = nonneg(
+        150.0,
+        unit="USD/vehicle-day",
+        doc="an armored vehicle in use for a day",
+        source="assumption; plausible 50-400",
+        hi=100_000.0,
+    )
+    intel_usd_per_year: float = nonneg(
+        5.0e6,
+        unit="USD/yr",
+        doc="the intelligence sharing and surveillance programme at full sharing (pro rata)",
+        source="assumption; plausible 1-20 million",
+        hi=1.0e10,
+    )
+    staff_hour_usd: float = nonneg(
+        50.0,
+        unit="USD/person-h",
+        doc="an hour of a foreign staff member lost to waiting, detours or a moved departure",
+        source="assumption; plausible 20-150",
+        hi=10_000.0,
+    )
+
+
 STEP_HOURS = (0.25, 0.5, 1.0, 2.0, 3.0, 4.0, 6.0)
 
 
@@ -578,6 +658,7 @@ class Scenario(_Section):
     threat: Threat = field(default_factory=Threat)
     demand: Demand = field(default_factory=Demand)
     population: Population = field(default_factory=Population)
+    costs: Costs = field(default_factory=Costs)
 
     SECTIONS: ClassVar[dict] = {
         "network": NetworkSpec,
@@ -585,6 +666,7 @@ class Scenario(_Section):
         "threat": Threat,
         "demand": Demand,
         "population": Population,
+        "costs": Costs,
     }
 
     @classmethod
@@ -626,11 +708,18 @@ class Scenario(_Section):
         return out
 
     def replace(self, **changes) -> Scenario:
-        """Return a validated copy; nested fields as ``policy__escort_size=4`` or a section."""
+        """Return a validated copy with some fields changed.
+
+        Nested fields as ``policy__escort_size=4``, or a section: a section object replaces the
+        whole section, a mapping changes only the fields it names
+        (``replace(threat={"leak_prob": 0.002})`` keeps the rest of the threat).
+        """
         data = self.to_dict()
         for key, value in changes.items():
             parts = key.replace("__", ".").split(".")
-            if len(parts) == 1:
+            if len(parts) == 1 and parts[0] in self.SECTIONS and isinstance(value, Mapping):
+                data[parts[0]] = {**data[parts[0]], **value}
+            elif len(parts) == 1:
                 data[parts[0]] = value.to_dict() if isinstance(value, _Section) else value
             elif len(parts) == 2 and parts[0] in self.SECTIONS:
                 data[parts[0]] = dict(data[parts[0]], **{parts[1]: value})

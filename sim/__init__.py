@@ -22,11 +22,35 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0+unknown"
 
 from scenarios import Scenario, ScenarioError  # noqa: E402
-from sim.designs import Experiment  # noqa: E402
-from sim.execution import sweep  # noqa: E402
-from sim.model import CorridorModel  # noqa: E402
-from sim.outcomes import OUTCOMES  # noqa: E402
-from sim.runner import RunResult, load_scenario, run, run_scenario  # noqa: E402
+
+#: Public names and the modules that define them, imported on first use (PEP 562), so that
+#: importing one submodule (``sim.randomness``, say) does not import the whole model.
+_LAZY = {
+    "OUTCOMES": "sim.outcomes",
+    "CorridorModel": "sim.model",
+    "Experiment": "sim.designs",
+    "RunResult": "sim.runner",
+    "build_model": "sim.runner",
+    "load_scenario": "sim.runner",
+    "run": "sim.runner",
+    "run_scenario": "sim.runner",
+    "sweep": "sim.execution",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])
+
 
 __all__ = [
     "OUTCOMES",
@@ -36,6 +60,7 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "__version__",
+    "build_model",
     "load_scenario",
     "run",
     "run_scenario",

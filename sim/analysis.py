@@ -35,7 +35,7 @@ MAIN_OUTCOMES = (
     "attacks_foiled",
     "threat_exposure",
     "foreign_security_person_days",
-    "guard_person_days",
+    "cost_usd",
     "mean_legitimacy",
 )
 
@@ -202,7 +202,7 @@ def compare(
         "attacks_executed",
         "threat_exposure",
         "foreign_security_person_days",
-        "guard_person_days",
+        "cost_usd",
         "mean_legitimacy",
     ),
     by: str | list[str] | None = None,
@@ -464,7 +464,7 @@ def prim_boxes(
 TRADEOFF = {
     "foreign_killed": "lower",
     "foreign_security_person_days": "lower",
-    "guard_person_days": "lower",
+    "cost_usd": "lower",
 }
 
 

@@ -5,6 +5,12 @@ to the kind weights of its ends and ``exp(-d / d0)`` of the road distance betwee
 number of trips a day is Poisson; each trip carries its passengers, its vehicles, whether they are
 armored, its departure time (inside the policy's randomized window) and whether its itinerary
 leaked through the notification chain.
+
+Predictability of a trip, ``pi = (1 / n_eff) / (1 + W / s)``, follows the defender's randomization
+in a Stackelberg security game (Paruchuri et al. 2008): ``n_eff = exp(H)`` is the effective number
+of routes, from the entropy ``H`` of the trip's own route choice among its real candidates (``ln n``
+for a uniform choice among ``n``), and ``W`` the width of its departure window against the
+schedule scale ``s``.
 """
 
 from __future__ import annotations
@@ -13,12 +19,30 @@ import math
 from collections import Counter
 
 import numpy as np
+import pandas as pd
 
 from agents.convoy import Convoy
 from sim.network import ANCHOR_KINDS, DEMAND_KINDS
+from sim.randomness import name_key
 from sim.submodel import Submodel
 
-__all__ = ["KIND_WEIGHT", "Demand"]
+__all__ = ["KIND_WEIGHT", "TRIP_COLUMNS", "Demand"]
+
+K_TRIPS, K_COUNT, K_OD, K_PASSENGERS, K_ARMORED, K_DEPART, K_LEAK = map(
+    name_key, ("trips", "count", "od", "passengers", "armored", "depart", "leak")
+)
+TRIP_COLUMNS = (
+    "day",
+    "index",
+    "origin",
+    "destination",
+    "passengers",
+    "armored",
+    "departure_h",
+    "leaked",
+    "routes",
+    "predictability",
+)
 
 #: Relative trip generation of node kinds in the gravity model (assumption).
 KIND_WEIGHT = {"project_site": 3.0, "port": 3.0, "airport": 2.0, "city": 1.0, "border": 0.5}
@@ -74,6 +98,7 @@ class Demand(Submodel):
         }
         self.origin_share = {r: origin_region[r] for r in net.regions}
         self.trip_count = 0
+        self.trips: list[tuple] = []
 
     def busiest_in(self, region, anchors_first: bool = False):
         """The busiest node of ``region`` (of its anchor nodes first, if asked)."""
@@ -84,25 +109,32 @@ class Demand(Submodel):
         return nodes[0]
 
     def start_day(self, day: int) -> None:
-        """Draw the day's trips, their departure times and leaks, and schedule the departures."""
+        """Draw the day's trips, their departure times and leaks, and schedule the departures.
+
+        Every draw of a trip is keyed by its day and its index within the day, so the same
+        trips (ends, passengers, vehicles, departure time, leak) are drawn under every policy.
+        """
         model = self.model
         cfg, net = self.cfg, model.net
-        dem, pol = cfg.demand, cfg.policy
-        streams = model.streams
-        rd, rs, rl = streams["demand"], streams["schedule"], streams["leak"]
-        n_trips = int(rd.poisson(dem.trips_per_day))
-        for _ in range(n_trips):
-            o, d = self.od_pairs[int(np.searchsorted(self.od_cdf, rd.random(), side="right"))]
-            passengers = 1 + int(rd.poisson(dem.passengers_mean - 1.0))
-            armored = bool(rd.random() < pol.armored_share)
-            hour = dem.departure_hour + (rs.random() - 0.5) * pol.departure_window_h
+        dem, pol, th = cfg.demand, cfg.policy, cfg.threat
+        window = pol.departure_window_h
+        spread = 1.0 + window / th.schedule_scale_h
+        today = model.draws.child(K_TRIPS, day)
+        for j in range(today.poisson(dem.trips_per_day, K_COUNT)):
+            draws = today.child(j)
+            o, d = self.od_pairs[draws.pick(self.od_cdf, K_OD)]
+            passengers = 1 + draws.poisson(dem.passengers_mean - 1.0, K_PASSENGERS)
+            armored = draws.random(K_ARMORED) < pol.armored_share
+            hour = dem.departure_hour + (draws.random(K_DEPART) - 0.5) * window
             hour = min(max(hour, 0.0), 24.0 - model.dt)
-            leaked = bool(rl.random() < model.threat.p_leak)
+            leaked = draws.random(K_LEAK) < model.threat.p_leak
             routes = net.routes(o, d, pol.route_choices, pol.detour_limit)
             self.trip_count += 1
             convoy = Convoy(
                 model,
                 trip_id=self.trip_count,
+                key=(day, j),
+                draws=draws,
                 origin=o,
                 destination=d,
                 routes=routes,
@@ -110,10 +142,26 @@ class Demand(Submodel):
                 drivers=math.ceil(passengers / dem.passengers_per_vehicle),
                 armored=armored,
                 leaked=leaked,
+                depart_h=day * 24.0 + hour,
+                # a uniform choice among n routes has entropy ln n: exp(entropy) = n
+                predictability=1.0 / (len(routes) * spread),
             )
             model.counters["trips_started"] += 1
             if leaked:
                 model.counters["itineraries_leaked"] += 1
-                model.threat.exploit_leak(convoy, rl)
+                model.threat.exploit_leak(convoy)
             step_index = day * model.steps_per_day + int(hour // model.dt) + 1
             model.schedule_event(convoy.depart, at=step_index - 0.5)
+            self.trips.append(
+                (day, j, o, d, passengers, armored, round(hour, 9), leaked, len(routes))
+                + (convoy.predictability,)
+            )
+
+    def trip_table(self) -> pd.DataFrame:
+        """Every trip drawn so far: its key (day, index), ends, people, vehicles and leak."""
+        name = self.model.net.G.nodes
+        rows = [
+            (day, j, str(name[o].get("name", o)), str(name[d].get("name", d)), *rest)
+            for day, j, o, d, *rest in self.trips
+        ]
+        return pd.DataFrame(rows, columns=list(TRIP_COLUMNS))

@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     front = pareto_front(results)
     print(
         "\nPareto-efficient policies on foreign deaths, foreign security person-days and "
-        "guard person-days: " + ", ".join(front.index[front.pareto])
+        "cost (USD): " + ", ".join(front.index[front.pareto])
     )
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

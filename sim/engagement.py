@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.outcomes import CASUALTY_GROUPS
+from sim.randomness import name_key
 from sim.submodel import Submodel
 
 __all__ = [
@@ -34,6 +35,8 @@ __all__ = [
     "draw_casualties",
     "foil_probability",
 ]
+
+K_COMBAT = name_key("combat")
 
 
 def detection_probability(host: int, foreign: int, d_host: float, d_foreign: float) -> float:
@@ -114,15 +117,16 @@ class Engagement(Submodel):
         """An encounter: detection may foil it; otherwise a contest decides the breakthrough."""
         model = self.model
         th, pol, net = self.cfg.threat, self.cfg.policy, model.net
-        rng = model.streams["combat"]
+        rng = convoy.draws.generator(K_COMBAT, convoy.attacks)  # the convoy's n-th attack
+        convoy.attacks += 1
         esc = convoy.escort
         host, foreign = (esc.host, esc.foreign) if esc is not None else (0, 0)
         u, v = net.edge_u[e], net.edge_v[e]
         p_esc = detection_probability(host, foreign, th.detect_domestic, th.detect_foreign)
         security = model.security
         n_cp = security.checkpoint_count[u] + security.checkpoint_count[v]
-        p_one = (
-            1.0 - (1.0 - th.screen_prob) * (1.0 - th.detect_foreign) ** pol.foreign_at_checkpoints
+        p_one = detection_probability(
+            pol.checkpoint_size, pol.foreign_at_checkpoints, th.screen_per_guard, th.detect_foreign
         )
         p_cp = 1.0 - (1.0 - p_one) ** n_cp if n_cp else 0.0
         p_foil = foil_probability(p_esc, p_cp, pol.intel_sharing * th.intel_detection)
@@ -141,9 +145,10 @@ class Engagement(Submodel):
             security.qrf_time.get(u, math.inf) + x / length * net.edge_time[e],
             security.qrf_time.get(v, math.inf) + (1 - x / length) * net.edge_time[e],
         )
-        qrf = (not detected) and reach <= th.qrf_reach_h
+        qrf = (not detected) and pol.qrf_size > 0 and reach <= th.qrf_reach_h
         lethality = th.lethality * ((1.0 - th.armor_protection) if convoy.armored else 1.0)
-        lethality *= (1.0 - th.qrf_mitigation) if qrf else 1.0
+        if qrf:
+            lethality *= (1.0 - th.qrf_mitigation_per_guard) ** pol.qrf_size
         cas = draw_casualties(
             rng,
             breakthrough=breakthrough,

@@ -15,10 +15,11 @@ The submodels, each readable alone (see :class:`sim.submodel.Submodel` for their
 * :class:`sim.threat.Threat`: cells, leaked itineraries, interdiction (Kaplan et al. 2005);
 * :class:`sim.engagement.Engagement`: detection, contest and casualties of an attack.
 
-Randomness: the model owns one seed. Mesa's ``rng`` and ``random`` come from it, and so do the
-named streams in ``self.streams`` (``numpy.random.SeedSequence.spawn`` in a fixed order), one per
-process, so that changing a policy does not shift the draws of trip demand or cell placement
-(common random numbers for paired policy comparisons).
+Randomness: the model owns one seed. Every draw is keyed by its process and the entity it belongs
+to (:mod:`sim.randomness`): a trip by its day and index, a cell by the event that founded it. A
+policy change therefore never shifts another trip's or cell's numbers (common random numbers for
+paired policy comparisons). Nothing is drawn from Mesa's ``rng``: convoys act in the order their
+trips were drawn, cells in the order of their keys.
 """
 
 from __future__ import annotations
@@ -42,23 +43,11 @@ from sim.engagement import Engagement
 from sim.network import RoadNetwork, build_graph
 from sim.outcomes import CASUALTY_GROUPS, EVENT_COLUMNS
 from sim.population import Population
+from sim.randomness import Draws
 from sim.security import Security
 from sim.threat import Threat
 
-__all__ = ["DAY_PLAN", "STREAMS", "SUBMODELS", "CorridorModel", "make_streams"]
-
-#: Named random streams, spawned in this order from the run seed.
-STREAMS = (
-    "network",
-    "demand",
-    "schedule",
-    "movement",
-    "leak",
-    "encounter",
-    "combat",
-    "threat",
-    "ops",
-)
+__all__ = ["DAY_PLAN", "SUBMODELS", "CorridorModel"]
 
 #: The submodels, in the order they are set up (each may read those before it).
 SUBMODELS = (Population, Demand, Security, Threat, Engagement)
@@ -82,12 +71,6 @@ SERIES_COUNTS = (
     "trips_started",
     "trips_completed",
 )
-
-
-def make_streams(seed: int) -> dict[str, np.random.Generator]:
-    """Independent generators, one per named process, all derived from ``seed``."""
-    children = np.random.SeedSequence(seed).spawn(len(STREAMS))
-    return {name: np.random.default_rng(ss) for name, ss in zip(STREAMS, children, strict=True)}
 
 
 class CorridorModel(mesa.Model):
@@ -118,11 +101,12 @@ class CorridorModel(mesa.Model):
             )
         super().__init__(rng=cfg.seed)
         self.cfg = cfg
-        self.streams = make_streams(cfg.seed)
+        self.draws = Draws.root(cfg.seed)
         if graph is None:
             seed = cfg.network.seed
-            rng = self.streams["network"] if seed is None else np.random.default_rng(seed)
-            graph = build_graph(cfg.network, rng)
+            if seed is None:  # the network's own stream of the run seed
+                seed = np.random.SeedSequence(cfg.seed, spawn_key=(0,))
+            graph = build_graph(cfg.network, np.random.default_rng(seed))
         self.net = RoadNetwork(graph)
         self.space = Network(graph, layout=self.net.layout(), random=self.random)
         self.dt = cfg.step_hours
@@ -159,7 +143,7 @@ class CorridorModel(mesa.Model):
         convoys = self.agents_by_type.get(Convoy)
         if convoys:
             t0 = time.perf_counter()
-            convoys.shuffle_do("step")
+            convoys.do("step")  # in the order the trips were drawn: first come, first served
             self.timings["movement"] += time.perf_counter() - t0
 
     def _turn_of_day(self) -> None:

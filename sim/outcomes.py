@@ -69,7 +69,19 @@ OUTCOMES: dict[str, Outcome] = {
             "person-days",
             "foreign security personnel deployed x days (the sovereignty footprint)",
         ),
-        Outcome("guard_person_days", "person-days", "all security personnel x days (cost)"),
+        Outcome("guard_person_days", "person-days", "all security personnel x days"),
+        Outcome("armored_vehicle_days", "vehicle-days", "armored vehicles x days they were in use"),
+        Outcome(
+            "staff_hours_lost",
+            "person-h",
+            "foreign staff hours lost waiting for escorts, on detours and to moved departures",
+        ),
+        Outcome(
+            "cost_usd",
+            "USD",
+            "cost of the security configuration over the horizon (personnel, armored vehicles, "
+            "intelligence programme, staff hours lost)",
+        ),
         Outcome("mean_legitimacy", "1", "legitimacy averaged over regions and days", "higher"),
         Outcome("cells_active_end", "cells", "militant cells active at the end"),
     ]
@@ -124,6 +136,7 @@ CASUALTY_GROUPS = (
 DERIVED = (
     "foreign_security_person_days",
     "guard_person_days",
+    "cost_usd",
     "mean_legitimacy",
     "cells_active_end",
 )

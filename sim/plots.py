@@ -191,7 +191,7 @@ def tradeoff(
     front: pd.DataFrame,
     x: str = "foreign_security_person_days",
     y: str = "foreign_killed",
-    size: str | None = "guard_person_days",
+    size: str | None = "cost_usd",
 ) -> Figure:
     """Policies on two objectives (a third as marker size); Pareto-efficient ones highlighted.
 

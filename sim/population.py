@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.randomness import name_key
 from sim.submodel import Submodel
 
 __all__ = ["Population"]
+
+K_RECRUIT = name_key("recruit")
 
 
 class Population(Submodel):
@@ -57,11 +60,11 @@ class Population(Submodel):
             L -= th.collateral_sensitivity * self.collateral_today[r]
             self.L[r] = min(1.0, max(0.0, L))
             self.collateral_today[r] = 0
-        rt = model.streams["threat"]
-        for r in model.net.regions:
-            n = int(rt.poisson(th.recruitment_rate * self.grievance(r)))
+        for index, r in enumerate(model.net.regions):
+            draws = model.draws.child(K_RECRUIT, day, index)  # the region's draws of the day
+            n = draws.poisson(th.recruitment_rate * self.grievance(r), K_RECRUIT)
             if n:
-                model.threat.recruit(r, n, rt)
+                model.threat.recruit(r, n, draws, day)
 
     def record(self, row: dict) -> None:
         """Mean and lowest legitimacy over regions."""

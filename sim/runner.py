@@ -29,10 +29,20 @@ from pathlib import Path
 
 import pandas as pd
 
-from scenarios import Scenario, ScenarioError, build_model
+from scenarios import Scenario, ScenarioError
+from sim.model import CorridorModel
+from sim.network import load_graphml
 from sim.outcomes import OUTCOMES
 
-__all__ = ["RunResult", "load_scenario", "main", "run", "run_scenario", "save_atomically"]
+__all__ = [
+    "RunResult",
+    "build_model",
+    "load_scenario",
+    "main",
+    "run",
+    "run_scenario",
+    "save_atomically",
+]
 
 
 @dataclass
@@ -80,6 +90,14 @@ class RunResult:
             ),
         }
         return save_atomically(Path(directory), files)
+
+
+def build_model(scenario: Scenario):
+    """Build the model a scenario describes (reading its GraphML file, if it names one)."""
+    graph = None
+    if scenario.network.kind == "graphml":
+        graph = load_graphml(scenario.network.path)
+    return CorridorModel(scenario, graph=graph)
 
 
 def _pid_alive(pid: int) -> bool:
@@ -199,12 +217,7 @@ def run_scenario(scenario: Scenario, graph=None) -> RunResult:
             "scenario", f"must be a Scenario (from load_scenario(...)), got {scenario!r}"
         )
 
-    if graph is None:
-        model = build_model(scenario)
-    else:
-        from sim.model import CorridorModel
-
-        model = CorridorModel(scenario, graph=graph)
+    model = build_model(scenario) if graph is None else CorridorModel(scenario, graph=graph)
     model.run()
     return RunResult(scenario, model.outcomes(), model.events, model.timeseries, __version__)
 

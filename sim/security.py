@@ -2,7 +2,10 @@
 
 Layered protection of movements: escort teams ride with convoys, checkpoints screen attacks on
 the roads next to their node, patrols raise the hazard that cells in their region are
-interdicted, and quick reaction forces (QRF) cut the toll of attacks they reach in time. Units
+interdicted, and quick reaction forces (QRF) cut the toll of attacks they reach in time. Every
+effect grows with the unit's personnel, and a unit with nobody in it does nothing: detection and
+screening compound per person (``1 - (1 - p)^n``), as does a QRF's cut in lethality, and patrol
+interdiction adds a hazard per patrol member. Units
 are placed where the demand model expects the traffic: escorts by trips starting in each region,
 patrols by traffic through it, checkpoints and QRFs at the busiest nodes. The units themselves are
 :class:`agents.guard_unit.GuardUnit`.
@@ -41,7 +44,8 @@ class Security(Submodel):
     Attributes:
         escort_pool: free escort teams by home region.
         checkpoint_count: checkpoints at each node.
-        patrols_in: patrol units in each region.
+        escorting: whether convoys wait for an escort (teams exist and have personnel).
+        patrols_in, patrol_personnel: patrol units and their personnel in each region.
         qrf_time: hours from the nearest QRF to each node.
         foreign_in: foreign personnel stationed in each region.
         guard_personnel, foreign_personnel: personnel deployed (persons).
@@ -56,7 +60,10 @@ class Security(Submodel):
         net = model.net
         joint = pol.force == "joint"
         self.escort_pool: dict = {r: deque() for r in net.regions}
-        alloc = largest_remainder(pol.escort_units, demand.origin_share)
+        team = pol.escort_size + (pol.foreign_per_escort if joint else 0)
+        # an escort team with nobody in it does nothing: convoys then move unescorted
+        self.escorting = pol.escort_units > 0 and team > 0
+        alloc = largest_remainder(pol.escort_units if self.escorting else 0, demand.origin_share)
         for region in sorted(alloc, key=str):
             for _ in range(alloc[region]):
                 unit = GuardUnit(
@@ -82,6 +89,7 @@ class Security(Submodel):
             )
             self.checkpoint_count[node] += 1
         self.patrols_in = largest_remainder(pol.patrols, demand.region_traffic)
+        self.patrol_personnel = {r: n * pol.patrol_size for r, n in self.patrols_in.items()}
         for region in sorted(self.patrols_in, key=str):
             for _ in range(self.patrols_in[region]):
                 GuardUnit(
@@ -131,9 +139,25 @@ class Security(Submodel):
         model.schedule_event(unit.release, after=max(1, math.ceil(hours / model.dt)))
 
     def outcomes(self) -> dict[str, float]:
-        """Personnel deployed x days, all and foreign."""
-        days = self.cfg.days
+        """Personnel deployed x days, all and foreign, and the cost of the configuration.
+
+        ``cost_usd = c_h P_h + c_f P_f + c_v V + c_i s d / 365 + c_s S`` with ``P_h``, ``P_f``
+        host and foreign person-days, ``V`` armored vehicle-days, ``s`` the intelligence
+        sharing level over ``d`` days and ``S`` the staff hours lost to waits, detours and
+        moved departures (rates in the ``costs`` section).
+        """
+        days, c, counters = self.cfg.days, self.cfg.costs, self.model.counters
+        host = (self.guard_personnel - self.foreign_personnel) * days
+        foreign = self.foreign_personnel * days
+        cost = (
+            c.host_guard_day_usd * host
+            + c.foreign_guard_day_usd * foreign
+            + c.armored_vehicle_day_usd * counters["armored_vehicle_days"]
+            + c.intel_usd_per_year * self.cfg.policy.intel_sharing * days / 365.0
+            + c.staff_hour_usd * counters["staff_hours_lost"]
+        )
         return {
-            "foreign_security_person_days": float(self.foreign_personnel * days),
+            "foreign_security_person_days": float(foreign),
             "guard_person_days": float(self.guard_personnel * days),
+            "cost_usd": float(cost),
         }

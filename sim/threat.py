@@ -6,8 +6,14 @@ patrols and intelligence make more frequent and intelligence more precise (Kress
 2009), and by losses in attacks. The cells themselves (preparation, ambush density, learning) are
 :class:`agents.militant_cell.MilitantCell`.
 
-A leaked itinerary reaches a cell whose reach covers one of the trip's candidate routes; the cell
-may act on it by setting a targeted ambush on one of those routes.
+A leaked itinerary reaches the ready cells whose reach covers one of the trip's candidate routes;
+one of them may act on it. The itinerary names the candidate routes and the planned departure
+time, not what the convoy will do: the cell sets its ambush on one candidate, at the time the
+convoy would pass there had it left as planned, and waits ``ambush_wait_h`` hours around that
+time. The ambush uses up the cell's preparation when it strikes; while it waits, the cell sets no
+other ambush. A convoy that takes another route, or passes outside the wait (a randomized
+departure, a wait for an escort), is not met. This is the value of unpredictability in a
+Stackelberg security game (Paruchuri et al. 2008) made concrete.
 """
 
 from __future__ import annotations
@@ -17,9 +23,38 @@ import math
 import numpy as np
 
 from agents.militant_cell import MilitantCell
+from sim.randomness import name_key
 from sim.submodel import Submodel
 
-__all__ = ["Threat"]
+__all__ = ["INITIAL", "RECRUITED", "SPLIT", "Threat", "clock_after"]
+
+#: First element of a cell's key: how it was founded.
+INITIAL, RECRUITED, SPLIT = 0, 1, 2
+K_CELL, K_PLACE, K_INTERDICT, K_RAID = map(name_key, ("cell", "place", "interdict", "raid"))
+K_LEAK_CELL, K_LEAK_ACT, K_LEAK_ROUTE, K_LEAK_SITE = map(
+    name_key, ("leak cell", "leak act", "leak route", "leak site")
+)
+
+
+def clock_after(start_h: float, travel_h: float, move_start: float, move_end: float) -> float:
+    """The time (hours) at which ``travel_h`` hours of driving end, moving only in daylight.
+
+    Driving starts at ``start_h`` and happens only between ``move_start`` and ``move_end`` of
+    each day (hours of the day), as convoys do.
+    """
+    if not math.isfinite(travel_h):
+        return math.inf
+    day0 = math.floor(start_h / 24.0) * 24.0
+    hour = start_h - day0
+    if hour >= move_end:  # after today's window: start at tomorrow's
+        day0, hour = day0 + 24.0, move_start
+    hour = max(hour, move_start)
+    if travel_h <= move_end - hour:
+        return day0 + hour + travel_h
+    left = travel_h - (move_end - hour)
+    window = move_end - move_start
+    days = math.ceil(left / window)  # further days on the road, the last one partly
+    return day0 + 24.0 * days + move_start + (left - (days - 1) * window)
 
 
 class Threat(Submodel):
@@ -28,8 +63,9 @@ class Threat(Submodel):
     Attributes:
         edge_cover: ``{edge: [(cell, a, b), ...]}`` stretches of road each active cell reaches.
         recruit_pool: recruits of each region not yet in a cell.
-        predictability: how predictable the policy's movements are, in (0, 1].
         p_leak: chance an itinerary leaks through the notification chain.
+        founded: ``(day, key, node, strength)`` of every cell founded, in order.
+        ambushes: ``(hour, trip key, cell key, edge, x)`` of every leak-informed ambush set.
 
     """
 
@@ -38,26 +74,26 @@ class Threat(Submodel):
     def setup(self) -> None:
         """Predictability and leak chance of the policy; the initial cells, placed by grievance."""
         model, th, pol = self.model, self.cfg.threat, self.cfg.policy
-        self.predictability = (1.0 / pol.route_choices) / (
-            1.0 + pol.departure_window_h / th.schedule_scale_h
-        )
         self.p_leak = 1.0 - (1.0 - th.leak_prob) ** pol.notification_chain
         self.edge_cover: dict[int, list] = {}
         self.recruit_pool = dict.fromkeys(model.net.regions, 0)
+        self.founded: list[tuple] = []
+        self.ambushes: list[tuple] = []
         nodes = model.net.nodes
         grievance = model.population.grievance
         w = np.array([grievance(model.net.region[n]) for n in nodes], dtype=float)
         w = w / w.sum() if w.sum() > 0 else np.full(len(nodes), 1.0 / len(nodes))
-        picks = model.streams["threat"].choice(len(nodes), size=th.cells, p=w)
-        for i in picks:
-            MilitantCell(
-                model, node=nodes[int(i)], strength=th.cell_strength, knowledge=th.knowledge0
-            )
+        cdf = np.cumsum(w)
+        cdf[-1] = 1.0
+        for i in range(th.cells):
+            key = (INITIAL, i)
+            draws = model.draws.child(K_CELL, *key)
+            self._found(nodes[draws.pick(cdf, K_PLACE)], th.cell_strength, key, draws, day=0)
 
     @property
     def cells(self) -> list[MilitantCell]:
-        """The active cells."""
-        return list(self.model.agents_by_type.get(MilitantCell, []))
+        """The active cells, in the order of their keys."""
+        return sorted(self.model.agents_by_type.get(MilitantCell, []), key=lambda c: c.key)
 
     # ---- the roads cells reach ----------------------------------------------------------------
     def register_cover(self, cell: MilitantCell) -> None:
@@ -69,7 +105,7 @@ class Threat(Submodel):
     def cells_covering(self, edges) -> list[MilitantCell]:
         """Active cells whose reach covers any of ``edges``, in a fixed order."""
         found = {c for e in edges for c, _, _ in self.edge_cover.get(e, ()) if c.active}
-        return sorted(found, key=lambda c: c.unique_id)
+        return sorted(found, key=lambda c: c.key)
 
     # ---- founding and removal -----------------------------------------------------------------
     def remove_cell(self, cell: MilitantCell) -> None:
@@ -80,48 +116,64 @@ class Threat(Submodel):
             self.edge_cover[e] = [t for t in self.edge_cover[e] if t[0] is not cell]
         cell.remove()
 
-    def spawn_cell(self, region, strength: int) -> MilitantCell:
-        """A new cell at a node of ``region`` drawn uniformly."""
-        model = self.model
-        nodes = [n for n in model.net.nodes if model.net.region[n] == region]
-        node = nodes[int(model.streams["threat"].integers(len(nodes)))]
+    def _found(self, node, strength: int, key: tuple, draws, day: int) -> MilitantCell:
+        self.founded.append((day, key, node, strength))
         return MilitantCell(
-            model, node=node, strength=strength, knowledge=self.cfg.threat.knowledge0
+            self.model,
+            node=node,
+            strength=strength,
+            knowledge=self.cfg.threat.knowledge0,
+            key=key,
+            draws=draws,
         )
 
-    def recruit(self, region, n: int, rng: np.random.Generator) -> None:
-        """``n`` recruits of ``region`` join one of its cells, or its pool until a cell forms."""
+    def spawn_cell(self, region, strength: int, key: tuple) -> MilitantCell:
+        """A new cell founded by the event ``key``, at a node of ``region`` drawn uniformly."""
+        model = self.model
+        nodes = [n for n in model.net.nodes if model.net.region[n] == region]
+        draws = model.draws.child(K_CELL, *key)
+        node = nodes[draws.integers(len(nodes), K_PLACE)]
+        return self._found(node, strength, key, draws, day=key[1])
+
+    def recruit(self, region, n: int, draws, day: int) -> None:
+        """``n`` recruits of ``region`` join one of its cells, or its pool until a cell forms.
+
+        ``draws`` are the region's draws of the day (the cell that takes them in).
+        """
         local = [c for c in self.cells if c.region == region]
         if local:
-            local.sort(key=lambda c: c.unique_id)
-            local[int(rng.integers(len(local)))].add_members(n)
+            local[draws.integers(len(local), K_CELL)].add_members(n, day)
             return
         self.recruit_pool[region] += n
         if self.recruit_pool[region] >= self.cfg.threat.cell_strength:
-            self.spawn_cell(region, self.recruit_pool[region])
+            index = self.model.net.regions.index(region)
+            self.spawn_cell(region, self.recruit_pool[region], key=(RECRUITED, day, index))
             self.recruit_pool[region] = 0
 
     # ---- the day ------------------------------------------------------------------------------
     def end_day(self, day: int) -> None:
         """Cells learn from the day's traffic, then face the day's interdiction hazard."""
-        cells = self.model.agents_by_type.get(MilitantCell)
-        if cells:
-            cells.shuffle_do("daily")
+        for cell in self.cells:
+            if cell.active:
+                cell.daily(day)
 
-    def try_interdict(self, cell: MilitantCell) -> None:
-        """Daily interdiction hazard ``h = h0 + h_patrol n_patrols + h_intel s`` of one cell."""
+    def try_interdict(self, cell: MilitantCell, day: int) -> None:
+        """Daily interdiction hazard ``h = h0 + h_p P + h_intel s`` of one cell.
+
+        ``P`` is the patrol personnel in the cell's region and ``s`` the intelligence sharing
+        level; the draws are the cell's own of that day.
+        """
         model = self.model
         th, pol = self.cfg.threat, self.cfg.policy
         hazard = (
             th.interdiction_rate
-            + th.patrol_interdiction * model.security.patrols_in[cell.region]
+            + th.patrol_interdiction_per_guard * model.security.patrol_personnel[cell.region]
             + th.intel_interdiction * pol.intel_sharing
         )
-        ops = model.streams["ops"]
-        if ops.random() >= 1.0 - math.exp(-hazard):
+        if cell.draws.random(K_INTERDICT, day) >= 1.0 - math.exp(-hazard):
             return
         p_coll = th.collateral * (1.0 - th.intel_precision * pol.intel_sharing)
-        killed = int(ops.binomial(th.bystanders, p_coll))
+        killed = int(cell.draws.generator(K_RAID, day).binomial(th.bystanders, p_coll))
         model.counters["plots_interdicted"] += 1
         model.counters["civilians_killed"] += killed
         model.population.collateral_today[cell.region] += killed
@@ -138,34 +190,69 @@ class Threat(Submodel):
         self.remove_cell(cell)
 
     # ---- leaked itineraries -------------------------------------------------------------------
-    def exploit_leak(self, convoy, rl: np.random.Generator) -> None:
-        """A leaked itinerary reaches a cell covering one of its routes, which may act on it.
+    def exploit_leak(self, convoy) -> None:
+        """A leaked itinerary reaches the ready cells covering its routes; one may act on it.
 
         The itinerary names the candidate routes, not the draw made at departure, so the cell
-        sets its ambush on one of them chosen uniformly: with ``n`` disjoint candidates it is on
-        the convoy's road with probability ``1/n``.
+        sets its ambush on one of them chosen uniformly (with ``n`` disjoint candidates it is on
+        the convoy's road with probability ``1/n``), at a point of its reach drawn uniformly,
+        and waits there ``ambush_wait_h`` hours centred on the time the convoy would pass had
+        it left at the planned hour (:func:`expected_passing`).
         """
-        net = self.model.net
+        model, th = self.model, self.cfg.threat
+        net, draws = model.net, convoy.draws
         routes = [net.route_edges(r) for r in convoy.routes]
-        cells = self.cells_covering({e for r in routes for e in r})
+        cells = [
+            c
+            for c in self.cells_covering({e for r in routes for e in r})
+            if c.ready and c.committed is None
+        ]
         if not cells:
             return
-        cell = cells[int(rl.integers(len(cells)))]
-        if rl.random() >= self.cfg.threat.leak_exploit:
+        cell = cells[draws.integers(len(cells), K_LEAK_CELL)]
+        if draws.random(K_LEAK_ACT) >= th.leak_exploit:
             return
-        guess = routes[int(rl.integers(len(routes)))]
-        spans = [(e, a, b) for e in guess for a, b in cell.cover.get(e, ())]
-        total = sum(b - a for _, a, b in spans)
+        which = draws.integers(len(routes), K_LEAK_ROUTE)
+        guess = routes[which]
+        spans = [(i, e, a, b) for i, e in enumerate(guess) for a, b in cell.cover.get(e, ())]
+        total = sum(b - a for _, _, a, b in spans)
         if total <= 0:
             return
-        u = rl.random() * total
-        for e, a, b in spans:
-            if u <= b - a:
-                convoy.ambush = (cell, e, a + u)
-                return
-            u -= b - a
-        e, a, b = spans[-1]
-        convoy.ambush = (cell, e, b)
+        u = draws.random(K_LEAK_SITE) * total
+        i, e, a, b = spans[-1]
+        x = b
+        for span in spans:
+            if u <= span[3] - span[2]:
+                i, e, a, _ = span
+                x = a + u
+                break
+            u -= span[3] - span[2]
+        t = self.expected_passing(convoy, convoy.routes[which], i, x)
+        if not math.isfinite(t):  # the convoy would take forever to get there
+            return
+        half = th.ambush_wait_h / 2.0
+        convoy.ambush = (cell, e, x, t - half, t + half)
+        cell.committed, cell.committed_until = convoy, t + half
+        self.ambushes.append((model.hours, convoy.key, cell.key, e, round(x, 9)))
+        release_step = math.floor((t + half) / model.dt) + 1.5
+        model.schedule_event(cell.release, at=max(release_step, model.time + 0.5))
+
+    def expected_passing(self, convoy, route: list, leg: int, x: float) -> float:
+        """When ``convoy`` would pass point ``x`` of the ``leg``-th edge of ``route`` (hours).
+
+        The convoy leaves at the planned departure hour of its day (the leaked plan), drives
+        at the network's speed and halts outside the daylight window.
+        """
+        dem, net, dt = self.cfg.demand, self.model.net, self.model.dt
+        edges = net.route_edges(route)
+        e = edges[leg]
+        into = x if net.edge_u[e] == route[leg] else net.edge_len[e] - x
+        travel = (
+            sum(net.edge_time[f] for f in edges[:leg]) + into / net.edge_len[e] * (net.edge_time[e])
+        )
+        planned = min(max(dem.departure_hour, 0.0), 24.0 - dt)
+        start = math.floor(convoy.depart_h / 24.0) * 24.0 + planned
+        return clock_after(start, travel / dem.speed_factor, dem.move_start_h, dem.move_end_h)
 
     def record(self, row: dict) -> None:
         """Active cells and their members."""

@@ -235,7 +235,7 @@ def test_pareto_front_by_hand():
             "status": "ok",
             "foreign_killed": [5, 3, 3, 6],
             "foreign_security_person_days": [0, 10, 12, 0],
-            "guard_person_days": [100, 150, 150, 100],
+            "cost_usd": [100, 150, 150, 100],
         }
     )
     front = pareto_front(df)

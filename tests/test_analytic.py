@@ -85,7 +85,8 @@ def test_leak_with_n_randomized_routes_hits_one_in_n():
     sc = limiting_scenario(
         days=150,
         trips_per_day=30,
-        threat=dict(leak_prob=leak_prob, leak_exploit=exploit),
+        # enough always-ready cells that every leaked itinerary finds one free to wait for it
+        threat=dict(leak_prob=leak_prob, leak_exploit=exploit, cells=60),
         policy=dict(route_choices=n_routes, detour_limit=1.0, notification_chain=chain),
     )
     out = CorridorModel(sc, graph=parallel_routes_graph(n_routes)).run().outcomes()
@@ -100,7 +101,7 @@ def test_leak_with_n_randomized_routes_hits_one_in_n():
 def test_leak_without_randomization_always_finds_the_convoy():
     sc = limiting_scenario(
         days=30,
-        threat=dict(leak_prob=1.0, leak_exploit=1.0),
+        threat=dict(leak_prob=1.0, leak_exploit=1.0, cells=60),
         policy=dict(route_choices=1, notification_chain=1),
     )
     out = CorridorModel(sc, graph=parallel_routes_graph(3)).run().outcomes()

@@ -36,10 +36,50 @@ class ScriptedRng:
         return 0
 
 
+class ScriptedDraws(ScriptedRng):
+    """Stands in for an entity's :class:`sim.randomness.Draws`: keys are ignored, values scripted.
+
+    ``generator()`` hands out ``rng`` (the attack's own generator).
+    """
+
+    def __init__(self, *uniforms, rng=None):
+        super().__init__(*uniforms)
+        self.rng = rng
+
+    def random(self, *key):
+        return self.uniforms.pop(0)
+
+    def integers(self, n, *key):
+        return 0
+
+    def generator(self, *key):
+        return self.rng
+
+
+def make_convoy(model, **kw):
+    """A convoy of trip (0, 0) leaving at hour 8 of day 0, with keyed draws of its own."""
+    base = dict(trip_id=1, key=(0, 0), draws=model.draws.child(0, 0), depart_h=8.0)
+    return Convoy(model, **{**base, "predictability": 1.0, **kw})
+
+
+def make_cell(model, node, strength, knowledge=1.0, ready=True):
+    key = (9, len(model.threat.founded))
+    cell = MilitantCell(
+        model,
+        node=node,
+        strength=strength,
+        knowledge=knowledge,
+        key=key,
+        draws=model.draws.child(*key),
+    )
+    cell.ready = ready
+    return cell
+
+
 THREAT = dict(
     detect_domestic=0.1,
     detect_foreign=0.2,
-    screen_prob=0.3,
+    screen_per_guard=0.3,
     intel_detection=0.5,
     capability=1.5,
     leak_surprise=0.5,
@@ -50,7 +90,7 @@ THREAT = dict(
     decisiveness=1.5,
     lethality=0.8,
     armor_protection=0.5,
-    qrf_mitigation=0.25,
+    qrf_mitigation_per_guard=0.25,
     qrf_reach_h=1.0,
     injury=0.2,
     guard_lethality=0.05,
@@ -64,16 +104,21 @@ def setup(targeted=False, armored=True, **threat):
     sc = limiting_scenario(
         days=1,
         threat={**THREAT, **threat},
-        policy=dict(force="joint", foreign_at_checkpoints=2, intel_sharing=0.4),
+        policy=dict(
+            force="joint",
+            foreign_at_checkpoints=2,
+            intel_sharing=0.4,
+            checkpoint_size=1,
+            qrf_size=1,
+        ),
     )
     model = CorridorModel(sc)
     net = model.net
     e = 1
     u, v = net.edge_u[e], net.edge_v[e]
     route = [net.edge_u[0], u, v]
-    convoy = Convoy(
+    convoy = make_convoy(
         model,
-        trip_id=1,
         origin=route[0],
         destination=route[-1],
         routes=[route],
@@ -83,7 +128,7 @@ def setup(targeted=False, armored=True, **threat):
         leaked=targeted,
     )
     convoy.escort = GuardUnit(model, role="escort", force="joint", host=3, foreign=2, node=u)
-    cell = MilitantCell(model, node=u, strength=9, knowledge=1.0)
+    cell = make_cell(model, node=u, strength=9)
     model.security.checkpoint_count = Counter({u: 2, v: 1})
     model.security.qrf_time = {u: 0.5, v: 2.0}
     return model, convoy, cell, e
@@ -103,7 +148,7 @@ def hand(targeted, armored=True):
 def test_detection_layers_and_contest_inputs_by_hand(targeted):
     model, convoy, cell, e = setup(targeted)
     rng = ScriptedRng(0.999, 0.999)  # neither detected nor breaking through
-    model.streams["combat"] = rng
+    convoy.draws = ScriptedDraws(rng=rng)
     model.engagement.resolve(convoy, cell, e, 5.0, targeted=targeted)
     ev = model._events[-1]
     p_foil, p_break = hand(targeted)
@@ -119,12 +164,12 @@ def test_a_draw_equal_to_the_probability_is_a_miss():
     _, p_break = hand(False)
     model, convoy, cell, e = setup()
     p_foil, _ = hand(False)
-    model.streams["combat"] = ScriptedRng(p_foil, p_break)
+    convoy.draws = ScriptedDraws(rng=ScriptedRng(p_foil, p_break))
     model.engagement.resolve(convoy, cell, e, 5.0, targeted=False)
     ev = model._events[-1]
     assert not ev["detected"] and not ev["breakthrough"]
     model, convoy, cell, e = setup()
-    model.streams["combat"] = ScriptedRng(p_foil - 1e-9, 0.0)
+    convoy.draws = ScriptedDraws(rng=ScriptedRng(p_foil - 1e-9, 0.0))
     model.engagement.resolve(convoy, cell, e, 5.0, targeted=False)
     assert model._events[-1]["detected"] and model.counters["attacks_foiled"] == 1
 
@@ -138,7 +183,7 @@ def test_who_is_exposed_and_how_lethal_a_breakthrough_is():
     reach = min(0.5 + x / length * hours, 2.0 + (1 - x / length) * hours)
     model.cfg.threat.__dict__["qrf_reach_h"] = reach  # exactly at the limit: it arrives
     rng = ScriptedRng(0.999, 0.0)  # not detected, breaks through
-    model.streams["combat"] = rng
+    convoy.draws = ScriptedDraws(rng=rng)
     model.engagement.resolve(convoy, cell, e, x, targeted=False)
     ev = model._events[-1]
     assert ev["breakthrough"] and ev["qrf"]
@@ -154,7 +199,7 @@ def test_reaction_force_out_of_reach_and_no_armor():
     model, convoy, cell, e = setup(armored=False)
     model.security.qrf_time = {model.net.edge_u[e]: 5.0, model.net.edge_v[e]: 5.0}
     rng = ScriptedRng(0.999, 0.0)
-    model.streams["combat"] = rng
+    convoy.draws = ScriptedDraws(rng=rng)
     model.engagement.resolve(convoy, cell, e, 1.0, targeted=False)
     assert not model._events[-1]["qrf"]
     assert rng.calls[0] == (10, pytest.approx(0.8))
@@ -163,7 +208,7 @@ def test_reaction_force_out_of_reach_and_no_armor():
 def test_a_foiled_attack_exposes_no_guards_or_bystanders():
     model, convoy, cell, e = setup()
     rng = ScriptedRng(0.0, 0.0)
-    model.streams["combat"] = rng
+    convoy.draws = ScriptedDraws(rng=rng)
     model.engagement.resolve(convoy, cell, e, 5.0, targeted=False)
     assert model._events[-1]["event"] == "foiled" and not model._events[-1]["qrf"]
     assert rng.calls[3] == (0, 0.05) and rng.calls[4] == (0, 0.1)
@@ -178,10 +223,9 @@ def leak_setup(reach_km, leak_exploit=1.0):
     route = list(net.fastest_route(net.nodes[0], net.nodes[-1]))
     for c in list(model.agents_by_type[MilitantCell]):
         model.threat.remove_cell(c)
-    cell = MilitantCell(model, node=route[1], strength=8, knowledge=1.0)
-    convoy = Convoy(
+    cell = make_cell(model, node=route[1], strength=8)
+    convoy = make_convoy(
         model,
-        trip_id=1,
         origin=route[0],
         destination=route[-1],
         routes=[route],
@@ -200,8 +244,9 @@ def test_a_leaked_ambush_is_placed_uniformly_on_the_covered_road():
     ]
     assert len(spans) == 2 and sum(b - a for _, a, b in spans) == pytest.approx(20.0)
     # u = 0.75 of 20 km: 15 km into the covered road, i.e. 5 km into the second span
-    model.threat.exploit_leak(convoy, ScriptedRng(0.0, 0.75))
-    placed_cell, e, x = convoy.ambush
+    convoy.draws = ScriptedDraws(0.0, 0.75)
+    model.threat.exploit_leak(convoy)
+    placed_cell, e, x, *_ = convoy.ambush
     second = spans[1]
     assert placed_cell is cell and e == second[0]
     assert x == pytest.approx(second[1] + (15.0 - (spans[0][2] - spans[0][1])))
@@ -209,10 +254,12 @@ def test_a_leaked_ambush_is_placed_uniformly_on_the_covered_road():
 
 def test_a_leak_is_acted_on_with_probability_leak_exploit():
     model, convoy, _ = leak_setup(reach_km=10.0, leak_exploit=0.0)
-    model.threat.exploit_leak(convoy, ScriptedRng(0.0, 0.5))
+    convoy.draws = ScriptedDraws(0.0, 0.5)
+    model.threat.exploit_leak(convoy)
     assert convoy.ambush is None  # u = 0 is not below 0
     model, convoy, _ = leak_setup(reach_km=10.0, leak_exploit=0.5)
-    model.threat.exploit_leak(convoy, ScriptedRng(0.4999, 0.5))
+    convoy.draws = ScriptedDraws(0.4999, 0.5)
+    model.threat.exploit_leak(convoy)
     assert convoy.ambush is not None
 
 
@@ -224,7 +271,7 @@ def test_the_reaction_force_arrives_exactly_when_its_reach_covers_the_spot(share
         x = share * length
         reach = min(0.5 + share * hours, 2.0 + (1 - share) * hours)
         model.cfg.threat.__dict__["qrf_reach_h"] = reach + margin
-        model.streams["combat"] = ScriptedRng(0.999, 0.0)
+        convoy.draws = ScriptedDraws(rng=ScriptedRng(0.999, 0.0))
         model.engagement.resolve(convoy, cell, e, x, targeted=False)
         assert model._events[-1]["qrf"] is arrives, (share, margin)
 
@@ -233,7 +280,7 @@ def test_counted_outcomes_equal_the_event_log():
     sc = limiting_scenario(
         days=30,
         threat=dict(ambush_rate=0.01, lethality=0.3, injury=0.3, leak_prob=0.02, leak_exploit=1.0),
-        policy=dict(escort_units=3, escort_size=2, notification_chain=5),
+        policy=dict(escort_units=60, escort_size=2, notification_chain=5),
     )
     model = CorridorModel(sc).run()
     out, ev = model.outcomes(), model.events
@@ -254,11 +301,10 @@ def test_a_guess_at_a_road_the_cell_does_not_reach_sets_no_ambush():
     model = CorridorModel(sc, graph=parallel_routes_graph(2))
     for c in list(model.agents_by_type[MilitantCell]):
         model.threat.remove_cell(c)
-    MilitantCell(model, node="J0", strength=8, knowledge=1.0)  # reaches route 0 only
+    make_cell(model, node="J0", strength=8)  # reaches route 0 only
     routes = [["A", "J0", "B"], ["A", "J1", "B"]]
-    convoy = Convoy(
+    convoy = make_convoy(
         model,
-        trip_id=1,
         origin="A",
         destination="B",
         routes=routes,
@@ -267,15 +313,16 @@ def test_a_guess_at_a_road_the_cell_does_not_reach_sets_no_ambush():
         armored=False,
         leaked=True,
     )
-    rng = ScriptedRng(0.0, 0.5)
-    rng.integers = lambda n: n - 1  # the cells' only one, then the guess: route 1
-    model.threat.exploit_leak(convoy, rng)
+    convoy.draws = ScriptedDraws(0.0, 0.5)
+    convoy.draws.integers = lambda n, *key: n - 1  # the cells' only one, then the guess: route 1
+    model.threat.exploit_leak(convoy)
     assert convoy.ambush is None
 
 
 def test_a_short_reach_still_sets_an_ambush_and_span_ends_belong_to_their_span():
     model, convoy, cell = leak_setup(reach_km=0.4)  # 0.8 km of road in all
-    model.threat.exploit_leak(convoy, ScriptedRng(0.0, 0.5))
+    convoy.draws = ScriptedDraws(0.0, 0.5)
+    model.threat.exploit_leak(convoy)
     assert convoy.ambush is not None
     model, convoy, cell = leak_setup(reach_km=10.0)
     spans = [
@@ -283,5 +330,6 @@ def test_a_short_reach_still_sets_an_ambush_and_span_ends_belong_to_their_span()
     ]
     first = spans[0]
     total = sum(b - a for _, a, b in spans)
-    model.threat.exploit_leak(convoy, ScriptedRng(0.0, (first[2] - first[1]) / total))
-    assert convoy.ambush[1:] == (first[0], pytest.approx(first[2]))
+    convoy.draws = ScriptedDraws(0.0, (first[2] - first[1]) / total)
+    model.threat.exploit_leak(convoy)
+    assert convoy.ambush[1:3] == (first[0], pytest.approx(first[2]))

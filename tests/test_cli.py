@@ -60,8 +60,9 @@ def test_cli_bad_input_exits_2_as_a_process(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
         "error: policy: unknown option 'joint_escrt' (did you mean 'joint_escort'?); allowed: "
-        "domestic_baseline, domestic_intel, domestic_surge, joint_command, joint_escort, "
-        "randomized_movement"
+        "domestic_baseline, domestic_intel, domestic_surge, joint_command, "
+        "joint_command_equal_cost, joint_command_equal_personnel, joint_escort, "
+        "joint_escort_equal_cost, joint_escort_equal_personnel, randomized_movement"
     ]
     assert not out.exists() and proc.stdout == ""
 

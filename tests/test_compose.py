@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from scenarios import Scenario, ScenarioError, build_model
+from scenarios import Scenario, ScenarioError
 from scenarios.compose import CONF_DIR, POLICIES, compose_config, compose_scenario, group_options
-from sim import load_scenario
+from sim import build_model, load_scenario
 from sim.network import cpec_graph, save_graphml
 
 

@@ -33,7 +33,7 @@ def render(fig) -> bytes:
 def test_network_map_marks_every_event():
     r = run(threat="high", seed=3, days=200)
     assert len(r.events) > 0
-    from scenarios import build_model
+    from sim import build_model
 
     fig = plots.network_map(build_model(r.scenario), r.events)
     render(fig)

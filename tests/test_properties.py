@@ -66,7 +66,7 @@ scenarios = st.builds(
             bystander_lethality=probs,
             detect_domestic=probs,
             detect_foreign=probs,
-            screen_prob=probs,
+            screen_per_guard=probs,
             militant_loss=probs,
             recruitment_rate=st.floats(0.0, 2.0),
             interdiction_rate=st.floats(0.0, 0.5),
@@ -169,6 +169,7 @@ def test_exposure_grows_with_distance(seed, a, b):
                     militant_loss=0.0,
                     interdiction_rate=0.0,
                     recruitment_rate=0.0,
+                    leak_prob=0.0,  # a cell waiting in a leak ambush sets no other ambush
                 ),
             )
         )
@@ -211,7 +212,7 @@ CAPS = {
     "threat.leak_surprise": 5.0,
     "threat.recruitment_rate": 20.0,
     "threat.interdiction_rate": 1.0,
-    "threat.patrol_interdiction": 1.0,
+    "threat.patrol_interdiction_per_guard": 1.0,
     "threat.intel_interdiction": 1.0,
     "threat.backlash": 2.0,
     "threat.effect_domestic": 20.0,

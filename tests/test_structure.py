@@ -39,11 +39,15 @@ def import_graph() -> nx.DiGraph:
         ".".join(p.relative_to(ROOT).with_suffix("").parts): p
         for pkg in PACKAGES
         for p in (ROOT / pkg).glob("*.py")
-        if p.name != "__init__.py"
     }
+    modules = {name.removesuffix(".__init__"): path for name, path in modules.items()}
     for name, path in modules.items():
         g.add_node(name)
-        for target in _imports(path):
+        targets = _imports(path)
+        # importing a submodule of another package runs that package's __init__ first
+        package = name.split(".")[0]
+        targets |= {t.split(".")[0] for t in targets if t.split(".")[0] != package}
+        for target in targets:
             if target in modules and target != name:
                 g.add_edge(name, target)
     return g

@@ -1,0 +1,80 @@
+"""Strength of common random numbers: variance of paired differences against the sum of variances.
+
+    python benchmarks/bench_crn.py [--replications 100] [--no-record]
+
+Runs ``domestic_baseline`` and ``domestic_surge`` (baseline threat, CPEC, 365 days) on the same
+seeds and reports, for key outcomes, ``r = var(a - b) / (var(a) + var(b))``: 1 for independent
+runs, 0 for perfectly coupled ones. Targets: r <= 0.25 for ``attacks_attempted`` and r <= 0.4
+for ``foreign_killed``. Records the table in benchmarks/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import machine, record  # noqa: E402
+
+from sim import sweep  # noqa: E402
+
+OUTCOMES = ("attacks_attempted", "attacks_executed", "foreign_killed", "plots_interdicted")
+TARGETS = {"attacks_attempted": 0.25, "foreign_killed": 0.4}
+
+
+def paired_ratios(replications: int, workers: int = 2, seed: int = 20261129) -> dict:
+    """``var(a - b) / (var(a) + var(b))`` of each outcome over paired replications."""
+    frame = sweep(
+        policies=["domestic_baseline", "domestic_surge"],
+        threats=["baseline"],
+        replications=replications,
+        seed=seed,
+        workers=workers,
+        progress=False,
+    )
+    wide = {p: g.sort_values("replication") for p, g in frame.groupby("policy")}
+    a, b = wide["domestic_baseline"], wide["domestic_surge"]
+    out = {}
+    for k in OUTCOMES:
+        x, y = a[k].to_numpy(float), b[k].to_numpy(float)
+        out[k] = float(np.var(x - y, ddof=1) / (np.var(x, ddof=1) + np.var(y, ddof=1)))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--replications", type=int, default=100)
+    parser.add_argument("--no-record", action="store_true")
+    args = parser.parse_args()
+    t0 = time.perf_counter()
+    ratios = paired_ratios(args.replications)
+    lines = [
+        f"Machine: {machine()}",
+        "",
+        f"domestic_baseline vs domestic_surge, baseline threat, CPEC, 365 days, "
+        f"{args.replications} paired replications ({time.perf_counter() - t0:.0f} s). "
+        "r = var(paired difference) / sum of variances (1: independent, 0: fully coupled).",
+        "",
+        "| outcome | r | target |",
+        "|---|---|---|",
+    ]
+    for k, r in ratios.items():
+        target = TARGETS.get(k)
+        verdict = "" if target is None else f"<= {target} ({'met' if r <= target else 'NOT met'})"
+        lines.append(f"| {k} | {r:.3f} | {verdict} |")
+    text = "\n".join(lines)
+    print(text)
+    if not args.no_record:
+        record(
+            "bench_crn",
+            "## Common random numbers\n\nCommand: `python benchmarks/bench_crn.py`\n\n" + text,
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,81 @@
+"""Common random numbers by entity: a lever change moves only what it touches.
+
+Every draw is keyed by its process and entity (``sim.randomness``), so two runs on one seed that
+differ in one lever share their trips, leaks and cells until the lever first makes a difference
+(here, the first attack), and paired differences of outcomes vary much less than unpaired ones.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim import CorridorModel, load_scenario, sweep
+from sim.threat import INITIAL
+
+
+def _first_attack_h(model) -> float:
+    ev = model.events
+    hits = ev[ev.event.isin(["attack", "foiled"])]
+    return float(hits.time_h.min()) if len(hits) else float("inf")
+
+
+def _interdictions(model, before_h):
+    ev = model.events
+    ev = ev[(ev.event == "interdiction") & (ev.time_h < before_h)]
+    return list(zip(ev.day, ev.node, ev.civilians_killed, strict=True))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_changing_only_escort_units_leaves_trips_leaks_and_cells_alone(seed):
+    base = load_scenario(policy="domestic_baseline", threat="high", seed=seed, days=365)
+    base = base.replace(threat={"leak_prob": 0.005})  # leaks often enough to compare them
+    a = CorridorModel(base).run()
+    b = CorridorModel(base.replace(policy={"escort_units": 9})).run()
+    # the trips, their departure times and leaks never depend on the policy's escorts
+    trips_a, trips_b = a.demand.trip_table(), b.demand.trip_table()
+    assert len(trips_a) > 2000
+    assert trips_a.equals(trips_b)
+    first = min(_first_attack_h(a), _first_attack_h(b))
+    assert first < float("inf")  # an attack to stop at
+    day = int(first // 24)
+    # cells founded before the first attack (the initial ones, and those of earlier days)
+    founded_a = [f for f in a.threat.founded if f[0] < day or f[1][0] == INITIAL]
+    founded_b = [f for f in b.threat.founded if f[0] < day or f[1][0] == INITIAL]
+    assert founded_a == founded_b and len(founded_a) >= 12
+    assert _interdictions(a, first) == _interdictions(b, first)
+    ambush_a = [x for x in a.threat.ambushes if x[0] < first]
+    ambush_b = [x for x in b.threat.ambushes if x[0] < first]
+    assert ambush_a == ambush_b and len(ambush_a) >= 1
+
+
+def test_the_comparison_sees_a_difference_where_there_is_one():
+    """The checks above can fail: another threat changes cells and trips alike."""
+    base = load_scenario(policy="domestic_baseline", threat="high", seed=0, days=60)
+    a = CorridorModel(base).run()
+    b = CorridorModel(base.replace(threat={"cells": 11})).run()
+    assert a.threat.founded != b.threat.founded
+    c = CorridorModel(base.replace(seed=1)).run()
+    assert not a.demand.trip_table().equals(c.demand.trip_table())
+
+
+def test_paired_differences_vary_far_less_than_independent_runs():
+    """100 paired years of domestic_baseline and domestic_surge (benchmarks/bench_crn.py)."""
+    frame = sweep(
+        policies=["domestic_baseline", "domestic_surge"],
+        threats=["baseline"],
+        replications=100,
+        seed=20261129,
+        workers=1,
+        progress=False,
+    )
+    by = {p: g.sort_values("replication") for p, g in frame.groupby("policy")}
+    a, b = by["domestic_baseline"], by["domestic_surge"]
+    assert (a.seed.to_numpy() == b.seed.to_numpy()).all()
+
+    def ratio(k):
+        x, y = a[k].to_numpy(float), b[k].to_numpy(float)
+        return np.var(x - y, ddof=1) / (np.var(x, ddof=1) + np.var(y, ddof=1))
+
+    assert ratio("attacks_attempted") <= 0.25
+    assert ratio("foreign_killed") <= 0.4
