@@ -1,0 +1,94 @@
+"""Shapley decomposition of a policy's effect among lever groups, against known shares."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from scenarios.schema import ScenarioError
+from sim import load_scenario
+from sim.analysis import decompose
+from sim.levers import LeverGroup, apply_groups, lever_groups, shapley
+
+
+def _values(players, v):
+    return {
+        frozenset(c): v(frozenset(c))
+        for k in range(len(players) + 1)
+        for c in itertools.combinations(players, k)
+    }
+
+
+def test_shapley_of_an_additive_game_is_each_players_part():
+    a = {"x": 1.0, "y": -2.0, "z": 5.0}
+    phi = shapley(_values(list(a), lambda s: sum(a[p] for p in s)), list(a))
+    assert phi == pytest.approx(a)
+
+
+def test_shapley_splits_interactions_evenly_among_those_who_interact():
+    # v = x + 2y + 3 [x and y] + 6 [x and y and z]: phi_x = 1 + 1.5 + 2, phi_y = 2 + 1.5 + 2
+    def v(s):
+        return ("x" in s) + 2 * ("y" in s) + 3 * ({"x", "y"} <= s) + 6 * ({"x", "y", "z"} <= s)
+
+    phi = shapley(_values(["x", "y", "z"], v), ["x", "y", "z"])
+    assert phi == pytest.approx({"x": 4.5, "y": 5.5, "z": 2.0})
+    assert sum(phi.values()) == pytest.approx(v({"x", "y", "z"}) - v(set()))
+
+
+def test_the_default_groups_rebuild_the_policy_and_separate_swap_from_size():
+    base = load_scenario(policy="domestic_baseline").policy
+    for name in ("joint_escort", "joint_command", "joint_escort_equal_cost", "domestic_surge"):
+        target = load_scenario(policy=name).policy
+        groups = lever_groups(target, base)
+        assert 1 <= len(groups) <= 6
+        rebuilt = apply_groups(base, groups, name)
+        assert rebuilt.to_dict() == target.to_dict()
+    groups = {g.name: g for g in lever_groups(load_scenario(policy="joint_escort").policy, base)}
+    swap = apply_groups(base, [groups["swap host for foreign guards"]], "swap")
+    assert (swap.escort_size, swap.foreign_per_escort) == (2, 4)  # 6 people, 4 foreign
+    size = apply_groups(base, [groups["team size"]], "size")
+    assert (size.escort_size, size.foreign_per_escort, size.force) == (10, 0, "domestic")
+
+
+def test_decompose_recovers_known_shares_with_interactions():
+    """A synthetic outcome of the levers, with an interaction, and noise shared within a seed."""
+
+    def outcome(policy, seed):
+        rng = np.random.default_rng(seed)
+        foreign = policy.foreign_per_escort > 0
+        larger = policy.escort_size + policy.foreign_per_escort > 6
+        armor = policy.armored_share > 0.3
+        chain = policy.notification_chain != 10
+        value = 10.0 - 3.0 * foreign - 1.0 * larger - 2.0 * armor + 0.5 * chain
+        value -= 4.0 * (foreign and armor)  # interaction: split 2 / 2
+        return value + rng.normal(0.0, 1.0)  # common to every combination of a seed
+
+    table = decompose("joint_command", replications=12, evaluate=outcome)
+    expected = {
+        "swap host for foreign guards": -5.0,
+        "team size": -1.0,
+        "armor": -4.0,
+        "notification chain": 0.5,
+    }
+    assert list(table.index) == [*expected, "total"]
+    for name, share in expected.items():
+        assert table.loc[name, "share"] == pytest.approx(share, abs=1e-9), name
+        assert table.loc[name, "lo"] <= share <= table.loc[name, "hi"]
+    assert table.loc["total", "share"] == pytest.approx(sum(expected.values()))
+    assert table.attrs["policy"] == "joint_command"
+
+
+def test_decompose_runs_the_model_and_its_shares_add_up():
+    table = decompose("joint_escort", outcome="foreign_killed", replications=3, days=60)
+    shares = table.drop(index="total").share
+    assert shares.sum() == pytest.approx(table.loc["total", "share"])
+    assert set(shares.index) == {"swap host for foreign guards", "team size", "notification chain"}
+
+
+def test_groups_that_do_not_rebuild_the_policy_are_refused():
+    with pytest.raises(ScenarioError, match="must give"):
+        decompose("joint_escort", groups=[LeverGroup("chain", set={"notification_chain": 12})])
+    with pytest.raises(ScenarioError, match="1 to 6"):
+        decompose("joint_escort", groups=[])
