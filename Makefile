@@ -5,7 +5,7 @@ VPY       := $(VENV)/bin/python
 STAMP     := $(VENV)/.installed
 EXTRAS    ?= dev
 
-.PHONY: demo test app lint format bench clean
+.PHONY: demo test app lint format bench clean robustness
 
 $(STAMP): pyproject.toml
 	@PY=$$(sh tools/find-python.sh) || exit 1; \
@@ -16,6 +16,11 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(VPY) -m sim.demo
+
+# The stored sweep notebook 03 reads: 200 design points x 5 policies, five years each (about a
+# quarter of an hour on 2 cores). Resumable: run it again to finish an interrupted sweep.
+robustness: $(STAMP)
+	$(VPY) -m sim.sweep experiment=robustness workers=$${WORKERS:-2} out=results/robustness
 
 app: $(STAMP)
 	$(VENV)/bin/solara run sim/app.py --host $${HOST:-127.0.0.1} --port $${PORT:-8765} --production

@@ -403,7 +403,7 @@ class Threat(_Section):
         2.0,
         unit="h",
         doc="departure window that halves predictability",
-        source="assumption (Stackelberg randomization, Paruchuri et al. 2008)",
+        source="assumption (Stackelberg randomization, Paruchuri et al. 2008); explored 0.5-8",
         hi=168.0,
     )
     leak_prob: float = prob(
@@ -426,14 +426,16 @@ class Threat(_Section):
         0.1,
         unit="persons/d",
         doc="recruits a day in a region at grievance 1",
-        source="calibrated: stationary cell stock (Kaplan et al. 2005)",
+        source="assumption, set by hand for a roughly stationary cell stock (Kaplan et al. 2005), "
+        "not by calibration; explored 0.03-0.3",
         hi=1_000.0,
     )
     interdiction_rate: float = nonneg(
         0.0015,
         unit="1/d",
         doc="daily hazard a cell is rolled up",
-        source="calibrated: stationary cell stock (Kaplan et al. 2005)",
+        source="assumption, set by hand for a roughly stationary cell stock (Kaplan et al. 2005), "
+        "not by calibration",
         hi=100.0,
     )
     patrol_interdiction_per_guard: float = nonneg(
@@ -444,9 +446,17 @@ class Threat(_Section):
         hi=10.0,
     )
     intel_interdiction: float = nonneg(
-        0.004, unit="1/d", doc="added daily hazard at full intelligence sharing", hi=100.0
+        0.004,
+        unit="1/d",
+        doc="added daily hazard at full intelligence sharing",
+        source="assumption, no public estimate; explored 0-0.02 (none to 13x the base hazard)",
+        hi=100.0,
     )
-    intel_detection: float = prob(0.3, doc="added detection and screening at full sharing")
+    intel_detection: float = prob(
+        0.3,
+        doc="added detection and screening at full sharing",
+        source="assumption; explored 0-0.6",
+    )
     intel_precision: float = prob(
         0.7,
         doc="cut in collateral harm at full intelligence sharing",
@@ -457,7 +467,7 @@ class Threat(_Section):
         0.004,
         unit="1/d per 100 persons",
         doc="daily legitimacy loss per 100 visible foreign personnel",
-        source="assumption (sovereignty backlash; no public estimate)",
+        source="assumption (sovereignty backlash; no public estimate); explored 0-0.02",
         hi=100.0,
     )
     collateral_sensitivity: float = nonneg(
@@ -467,7 +477,11 @@ class Threat(_Section):
         hi=1.0,
     )
     detect_domestic: float = prob(0.02, doc="chance one host guard detects an attack in time")
-    detect_foreign: float = prob(0.04, doc="chance one foreign guard detects an attack in time")
+    detect_foreign: float = prob(
+        0.04,
+        doc="chance one foreign guard detects an attack in time",
+        source="assumption; explored 0.01-0.1 (half to 5x a host guard)",
+    )
     screen_per_guard: float = prob(
         0.01612,
         doc="chance one host checkpoint guard screens out an attack near it",
@@ -480,7 +494,11 @@ class Threat(_Section):
         hi=1_000.0,
     )
     effect_foreign: float = nonneg(
-        0.4, doc="protection per foreign guard (contest input)", hi=1_000.0
+        0.4,
+        doc="protection per foreign guard (contest input)",
+        source="assumption; explored 0.2-2.4: the record has no foreign forces, so the range "
+        "spans parity with a host guard (1.2) and twice it",
+        hi=1_000.0,
     )
     armor: float = nonneg(
         1.0, doc="protection added by armored vehicles (contest input)", hi=1_000.0

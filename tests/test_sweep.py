@@ -239,7 +239,7 @@ def test_experiment_files_load_and_plan():
     assert jvd.n_points == 3 and jvd.n_policies == 6
     lhs = Plan(load_experiment("uncertainty_lhs"))
     assert lhs.n_points == 64 and lhs.n_policies == 6
-    assert Plan(load_experiment("sobol_threat")).n_points == 64 * (6 + 2)
+    assert Plan(load_experiment("sobol_threat")).n_points == 64 * (16 + 2)
     for name in ("joint_vs_domestic", "uncertainty_lhs", "sobol_threat"):
         first = (ROOT / "conf" / "experiment" / f"{name}.yaml").read_text().splitlines()[:2]
         assert first[0] == "# @package _global_"
