@@ -136,3 +136,40 @@ def test_break_even_says_when_there_is_no_trend_or_no_tie():
     assert flat.verdict == "no clear trend" and np.isnan(flat.value)
     far = break_even(_synthetic_sweep(-3.0, tie=5.0), "threat.effect_foreign", "joint_escort")
     assert far.verdict == "no tie inside the explored range" and far.value > far.range_hi
+
+
+# ---- year by year ----------------------------------------------------------------------------
+def test_year_by_year_outcomes_add_up_to_the_totals():
+    from sim import run
+    from sim.analysis import YEARLY, by_year
+
+    r = run(policy="domestic_baseline", threat="high", seed=3, days=800)
+    years = by_year(r.events, 800, by=None)
+    assert list(years.year) == [1, 2, 3] and list(years.days_in_year) == [365, 365, 70]
+    for k in YEARLY:
+        assert years[k].sum() == r.outcomes[k], k
+    assert years.foreign_killed.iloc[:2].min() >= 0 and years.attacks_attempted.sum() > 0
+
+
+def test_year_by_year_from_a_sweeps_event_log(tmp_path):
+    import pandas as pd
+
+    from sim import sweep
+    from sim.analysis import YEARLY, by_year
+
+    results = sweep(
+        policies=["domestic_baseline", "joint_escort"],
+        threats=["high"],
+        replications=2,
+        days=400,
+        seed=5,
+        events=True,
+        out=tmp_path / "s",
+        progress=False,
+    )
+    events = pd.read_parquet(tmp_path / "s" / "_events")
+    years = by_year(events, 400, runs=results.run_id)
+    assert len(years) == 2 * len(results)
+    totals = years.groupby("run_id")[list(YEARLY)].sum()
+    for k in YEARLY:
+        assert (totals[k] == results.set_index("run_id")[k].astype(int)).all(), k
