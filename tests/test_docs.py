@@ -26,3 +26,15 @@ def test_readme_commands_exist_in_the_makefile():
     assert "make demo" in readme and "make test" in readme
     assert "\ndemo:" in makefile and "\ntest:" in makefile
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_the_odd_pattern_table_states_the_calibration_targets():
+    from sim.record import targets
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "ODD.md").read_text()
+    section = text[text.index("**Patterns**") : text.index("## 2.")]
+    for t in targets():
+        assert f"{t.observed:.2f}".rstrip("0").rstrip(".") in section, t.name
+        assert f"{t.lo:.2f}".rstrip("0").rstrip(".") in section, t.name
+        assert f"{t.hi:.2f}".rstrip("0").rstrip(".") in section, t.name
+    assert "2018-2024" in section and "2021" not in section
