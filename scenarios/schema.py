@@ -394,7 +394,12 @@ class Threat(_Section):
         hi=10.0,
     )
     plan_days: float = nonneg(
-        106.3, unit="d", doc="mean time to prepare the next attack", hi=36_500.0
+        106.3,
+        unit="d",
+        doc="mean time to prepare the next attack",
+        source="calibrated jointly by ABC to the four targets of sim.record (conf/calibration/"
+        "abc.yaml)",
+        hi=36_500.0,
     )
     knowledge0: float = prob(0.3, doc="initial knowledge of convoy patterns, 0-1")
     learn_rate: float = prob(0.05, unit="1/d", doc="daily learning from observed traffic")
@@ -409,7 +414,8 @@ class Threat(_Section):
     leak_prob: float = prob(
         3.627e-05,
         doc="chance that one person in the chain leaks an itinerary",
-        source="calibrated: 1 of 7 attacks aided by itinerary knowledge (incidents.csv)",
+        source="calibrated jointly by ABC to the four targets of sim.record (conf/calibration/"
+        "abc.yaml); the record's 1 leak-aided attack of 7 is not one of them",
     )
     leak_exploit: float = prob(0.5, doc="chance a leaked itinerary is acted on by a cell")
     ambush_wait_h: float = nonneg(
