@@ -200,7 +200,14 @@ def sign_flip(
     interval_lo = float(np.sort(lo_b)[k - 1])
     interval_hi = float(np.sort(hi_b)[::-1][k - 1])
     p_value = float(np.count_nonzero((lo_b <= 0.0) & (hi_b >= 0.0)) / total)
-    return interval_lo, interval_hi, p_value, method
+    if p_value > alpha:
+        # 0 is accepted, so it lies in the interval. With many zero differences an end of the
+        # interval is exactly 0 in exact arithmetic: rounding must neither move it past 0 nor
+        # leave it at -2e-17 (printed "-0.00")
+        tol = 1e-12 * float(np.max(np.abs(d)))
+        interval_lo = 0.0 if abs(interval_lo) <= tol else min(interval_lo, 0.0)
+        interval_hi = 0.0 if abs(interval_hi) <= tol else max(interval_hi, 0.0)
+    return interval_lo + 0.0, interval_hi + 0.0, p_value, method  # + 0.0: no negative zero
 
 
 def compare(

@@ -261,3 +261,20 @@ def test_summarize_t_interval():
     s = summarize(df, outcomes=["foreign_killed"]).loc["a"]
     half = stats.t.ppf(0.975, 3) * np.std([1, 2, 3, 4], ddof=1) / 2
     assert s.foreign_killed == 2.5 and s.foreign_killed_hi == pytest.approx(2.5 + half)
+
+
+def test_interval_and_test_agree_when_many_differences_are_zero():
+    """Ties at zero (common with rare events and Shapley shares) put an interval's end at 0
+    exactly; rounding must not exclude 0 from an interval whose test does not reject it."""
+    rng = np.random.default_rng(4)
+    checked = 0
+    for _ in range(60):
+        n = int(rng.integers(14, 40))
+        d = np.where(rng.random(n) < 0.8, 0.0, rng.choice([-2.0, -1.2, 0.01, 1.2], size=n))
+        lo, hi, p, _ = sign_flip(d, n_resamples=999)
+        assert (lo <= 0.0 <= hi) == (p > 0.05), (d.tolist(), lo, hi, p)
+        assert not (lo == 0.0 and np.signbit(lo)) and not (hi == 0.0 and np.signbit(hi))
+        checked += lo == 0.0 or hi == 0.0
+    assert checked > 0  # the boundary case occurred
+    lo, hi, p, _ = sign_flip([0.0] * 27 + [1.2, 1.2, 0.01])
+    assert p > 0.05 and lo == 0.0 < hi
