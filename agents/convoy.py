@@ -41,7 +41,8 @@ class Convoy(CellAgent):
         drivers: host-national drivers (persons), one per vehicle.
         armored: whether the vehicles are armored.
         routes: candidate routes (node lists); one is drawn at departure.
-        depart_h: planned departure time (hours since the start of the run).
+        depart_h: departure time drawn in the policy's window (hours since the start of the run).
+        planned_h: the planned (nominal) departure time, the one an itinerary names.
         predictability: how predictable this trip is to a cell that observes it, in (0, 1].
         leaked: whether the itinerary leaked through the notification chain.
         ambush: ``(cell, edge, x, t_from, t_to)`` of a targeted ambush set on a leaked
@@ -65,6 +66,7 @@ class Convoy(CellAgent):
         armored: bool,
         leaked: bool,
         depart_h: float,
+        planned_h: float,
         predictability: float,
     ):
         super().__init__(model)
@@ -73,7 +75,7 @@ class Convoy(CellAgent):
         self.routes = routes
         self.passengers, self.drivers, self.armored = passengers, drivers, armored
         self.leaked = leaked
-        self.depart_h = depart_h
+        self.depart_h, self.planned_h = depart_h, planned_h
         self.predictability = predictability
         self.ambush: tuple | None = None
         self.escort: GuardUnit | None = None
@@ -111,8 +113,7 @@ class Convoy(CellAgent):
         self.start_hour = max(model.hours, self.depart_h)
         net, dem = model.net, model.cfg.demand
         detour = (net.route_time(self.route) - net.route_time(self.routes[0])) / dem.speed_factor
-        planned = math.floor(self.depart_h / 24.0) * 24.0 + dem.departure_hour
-        shift = abs(self.depart_h - planned)  # staff held ready for a moved departure
+        shift = abs(self.depart_h - self.planned_h)  # staff held ready for a moved departure
         model.counters["staff_hours_lost"] += self.passengers * (max(detour, 0.0) + shift)
         self.clock = self.start_hour
         for cell in model.threat.cells_covering(self.edges):

@@ -119,6 +119,7 @@ class Demand(Submodel):
         dem, pol, th = cfg.demand, cfg.policy, cfg.threat
         window = pol.departure_window_h
         spread = 1.0 + window / th.schedule_scale_h
+        planned = min(max(dem.departure_hour, 0.0), 24.0 - model.dt)  # the leaked, nominal hour
         today = model.draws.child(K_TRIPS, day)
         for j in range(today.poisson(dem.trips_per_day, K_COUNT)):
             draws = today.child(j)
@@ -143,6 +144,7 @@ class Demand(Submodel):
                 armored=armored,
                 leaked=leaked,
                 depart_h=day * 24.0 + hour,
+                planned_h=day * 24.0 + planned,
                 # a uniform choice among n routes has entropy ln n: exp(entropy) = n
                 predictability=1.0 / (len(routes) * spread),
             )

@@ -243,16 +243,16 @@ class Threat(Submodel):
         The convoy leaves at the planned departure hour of its day (the leaked plan), drives
         at the network's speed and halts outside the daylight window.
         """
-        dem, net, dt = self.cfg.demand, self.model.net, self.model.dt
+        dem, net = self.cfg.demand, self.model.net
         edges = net.route_edges(route)
         e = edges[leg]
         into = x if net.edge_u[e] == route[leg] else net.edge_len[e] - x
         travel = (
             sum(net.edge_time[f] for f in edges[:leg]) + into / net.edge_len[e] * (net.edge_time[e])
         )
-        planned = min(max(dem.departure_hour, 0.0), 24.0 - dt)
-        start = math.floor(convoy.depart_h / 24.0) * 24.0 + planned
-        return clock_after(start, travel / dem.speed_factor, dem.move_start_h, dem.move_end_h)
+        return clock_after(
+            convoy.planned_h, travel / dem.speed_factor, dem.move_start_h, dem.move_end_h
+        )
 
     def record(self, row: dict) -> None:
         """Active cells and their members."""
