@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import networkx as nx
 
 from scenarios import Scenario
@@ -84,3 +86,8 @@ def parallel_routes_graph(n: int, leg_km: float = 50.0) -> nx.Graph:
         for end in ("A", "B"):
             G.add_edge(end, j, length_km=leg_km, speed_kmh=60.0, road="highway", region="R0")
     return G
+
+
+def tolerance(p: float, n: int) -> float:
+    """Four binomial standard errors of a share ``p`` estimated from ``n`` trials."""
+    return 4.0 * math.sqrt(p * (1.0 - p) / n)

@@ -10,16 +10,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from helpers import limiting_scenario, parallel_routes_graph
+from helpers import limiting_scenario, parallel_routes_graph, tolerance
 from scipy import stats
 
 from agents import MilitantCell
 from sim import CorridorModel
 from sim.engagement import contest
-
-
-def _tolerance(p: float, n: int) -> float:
-    return 4.0 * math.sqrt(p * (1.0 - p) / n)
 
 
 def test_unattacked_share_is_exp_minus_lambda_L():
@@ -31,7 +27,7 @@ def test_unattacked_share_is_exp_minus_lambda_L():
     unattacked = 1.0 - out["attacks_attempted"] / n
     expected = math.exp(-lam * length)
     assert n > 4000
-    assert abs(unattacked - expected) < _tolerance(expected, n)
+    assert abs(unattacked - expected) < tolerance(expected, n)
     assert out["attacks_foiled"] == 0 and out["attacks_executed"] == out["attacks_attempted"]
 
 
@@ -56,10 +52,10 @@ def test_detection_thins_encounters():
     n = out["trips_started"]
     p_foil = 1.0 - (1.0 - d) ** n_guards
     expected = math.exp(-lam * (1.0 - p_foil) * length)
-    assert abs(1.0 - out["attacks_executed"] / n - expected) < _tolerance(expected, n)
+    assert abs(1.0 - out["attacks_executed"] / n - expected) < tolerance(expected, n)
     # foiled share of attempts is p_foil
     share = out["attacks_foiled"] / out["attacks_attempted"]
-    assert abs(share - p_foil) < _tolerance(p_foil, int(out["attacks_attempted"]))
+    assert abs(share - p_foil) < tolerance(p_foil, int(out["attacks_attempted"]))
 
 
 def test_breakthrough_share_follows_contest_function():
@@ -76,7 +72,7 @@ def test_breakthrough_share_follows_contest_function():
     np.testing.assert_allclose(attacks.p_break, expected)
     n = len(attacks)
     assert n > 1000
-    assert abs(attacks.breakthrough.mean() - expected) < _tolerance(expected, n)
+    assert abs(attacks.breakthrough.mean() - expected) < tolerance(expected, n)
 
 
 def test_leak_with_n_randomized_routes_hits_one_in_n():
@@ -92,10 +88,10 @@ def test_leak_with_n_randomized_routes_hits_one_in_n():
     out = CorridorModel(sc, graph=parallel_routes_graph(n_routes)).run().outcomes()
     n = out["trips_started"]
     p_leak = 1.0 - (1.0 - leak_prob) ** chain
-    assert abs(out["itineraries_leaked"] / n - p_leak) < _tolerance(p_leak, n)
+    assert abs(out["itineraries_leaked"] / n - p_leak) < tolerance(p_leak, n)
     expected = p_leak * exploit / n_routes
     assert out["attacks_with_leak"] == out["attacks_attempted"]
-    assert abs(out["attacks_attempted"] / n - expected) < _tolerance(expected, n)
+    assert abs(out["attacks_attempted"] / n - expected) < tolerance(expected, n)
 
 
 def test_leak_without_randomization_always_finds_the_convoy():
@@ -209,7 +205,7 @@ def test_attacker_attrition_follows_its_closed_form():
     n = int(attacks.attackers.sum())
     share = attacks.militants_killed.sum() / n
     assert n > 2000 and (attacks.attackers == team).all()
-    assert abs(share - p) < _tolerance(p, n)
+    assert abs(share - p) < tolerance(p, n)
 
 
 def test_foreign_deaths_in_a_breakthrough_are_binomial():
@@ -220,4 +216,4 @@ def test_foreign_deaths_in_a_breakthrough_are_binomial():
     hit = ev[(ev.event == "attack") & ev.breakthrough.astype(bool)]
     n = int(hit.passengers.sum())
     assert n > 2000
-    assert abs(hit.foreign_killed.sum() / n - lethality) < _tolerance(lethality, n)
+    assert abs(hit.foreign_killed.sum() / n - lethality) < tolerance(lethality, n)

@@ -4,20 +4,14 @@ predictability comes from a trip's real routes, personnel counts act, and every 
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
-from helpers import limiting_scenario, parallel_routes_graph
+from helpers import limiting_scenario, parallel_routes_graph, tolerance
 
 from scenarios.schema import RENAMED, ScenarioError
 from sim import CorridorModel, load_scenario, run
 
 LEAKY = dict(leak_prob=1.0, leak_exploit=1.0, cells=60)  # every itinerary leaks to a free cell
-
-
-def _tolerance(p, n):
-    return 4.0 * math.sqrt(p * (1 - p) / n) + 1e-9
 
 
 def test_a_leak_needs_a_prepared_cell():
@@ -43,7 +37,7 @@ def test_a_randomized_departure_misses_the_ambush_in_proportion(window, wait):
     n = out["trips_started"]
     expected = 1.0 if window == 0 else min(wait, window) / window
     assert out["itineraries_leaked"] == n > 1000
-    assert abs(out["attacks_with_leak"] / n - expected) < _tolerance(expected, n)
+    assert abs(out["attacks_with_leak"] / n - expected) < tolerance(expected, n) + 1e-9  # p = 1
 
 
 def test_predictability_comes_from_a_trips_real_routes():
