@@ -1,4 +1,8 @@
-"""Convoy: one escorted movement of foreign workers between two nodes of the road network.
+"""Convoy: one movement of foreign workers between two nodes of the road network.
+
+A movement is an escorted convoy or, for the share ``1 - escort_coverage`` of movements, a
+low-profile unescorted car (its ``kind``); cells that target one kind set no ambush for the other
+(:mod:`sim.targets`).
 
 A convoy is created by the daily trip demand, departs at its scheduled (or randomized) time,
 waits for a free escort team when the policy requires one, then moves along its route in the
@@ -21,6 +25,7 @@ from typing import TYPE_CHECKING
 from mesa.discrete_space import CellAgent
 
 from sim.randomness import name_key
+from sim.targets import CONVOY, UNESCORTED
 
 if TYPE_CHECKING:
     from agents.guard_unit import GuardUnit
@@ -40,6 +45,8 @@ class Convoy(CellAgent):
         passengers: foreign passengers on board (persons).
         drivers: host-national drivers (persons), one per vehicle.
         armored: whether the vehicles are armored.
+        escorted: whether the movement is planned as an escorted convoy; a low-profile,
+            unescorted movement (``kind`` "unescorted") never waits for an escort.
         routes: candidate routes (node lists); one is drawn at departure.
         depart_h: departure time drawn in the policy's window (hours since the start of the run).
         planned_h: the planned (nominal) departure time, the one an itinerary names.
@@ -65,6 +72,7 @@ class Convoy(CellAgent):
         drivers: int,
         armored: bool,
         leaked: bool,
+        escorted: bool = True,
         depart_h: float,
         planned_h: float,
         predictability: float,
@@ -74,6 +82,8 @@ class Convoy(CellAgent):
         self.origin, self.destination = origin, destination
         self.routes = routes
         self.passengers, self.drivers, self.armored = passengers, drivers, armored
+        self.escorted = escorted
+        self.kind = CONVOY if escorted else UNESCORTED
         self.leaked = leaked
         self.depart_h, self.planned_h = depart_h, planned_h
         self.predictability = predictability
@@ -98,7 +108,7 @@ class Convoy(CellAgent):
 
     def _try_start(self) -> bool:
         model = self.model
-        if model.security.escorting:
+        if self.escorted and model.security.escorting:
             self.escort = model.security.acquire_escort(model.net.region[self.origin])
             if self.escort is None:
                 self.delayed = True
@@ -201,7 +211,7 @@ class Convoy(CellAgent):
         model = self.model
         spans = []
         for cell, a, b in model.threat.edge_cover.get(e, ()):
-            rate = cell.ambush_density()
+            rate = cell.ambush_density(self.kind)
             if rate <= 0.0:
                 continue
             if not forward:

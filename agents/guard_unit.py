@@ -2,7 +2,7 @@
 
 Roles follow the design of layered protection: ``escort`` teams ride with convoys (detection and
 protection in the engagement contest), ``checkpoint`` teams screen attacks on the roads next to
-their node, ``patrol`` teams raise the daily hazard that cells in their region are interdicted,
+their node, ``site`` guards protect a fixed site (camp, office, hotel), ``patrol`` teams raise the daily hazard that cells in their region are interdicted,
 and a ``qrf`` (quick reaction force) cuts the toll of attacks it can reach in time.
 """
 
@@ -12,7 +12,7 @@ from mesa.discrete_space import CellAgent
 
 __all__ = ["ROLES", "GuardUnit"]
 
-ROLES = ("escort", "checkpoint", "patrol", "qrf")
+ROLES = ("escort", "site", "checkpoint", "patrol", "qrf")
 
 
 class GuardUnit(CellAgent):

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from mesa.discrete_space import FixedAgent
 
 from sim.randomness import name_key
+from sim.targets import SITE, believed_success
 
 if TYPE_CHECKING:
     from sim.randomness import Draws
@@ -47,7 +48,17 @@ class MilitantCell(FixedAgent):
 
     """
 
-    def __init__(self, model, *, node, strength: int, knowledge: float, key: tuple, draws: Draws):
+    def __init__(
+        self,
+        model,
+        *,
+        node,
+        strength: int,
+        knowledge: float,
+        key: tuple,
+        draws: Draws,
+        beliefs: dict | None = None,
+    ):
         super().__init__(model)
         self.key, self.draws = key, draws
         self.node = node
@@ -63,21 +74,57 @@ class MilitantCell(FixedAgent):
         self.preparations = 0
         self.cell = model.space[node]
         self.cover = model.net.reach(node, model.cfg.threat.reach_km)
+        self.target = None
+        self.choices = 0
+        self.strike_token = -1
+        self.beliefs = model.targets.prior(self) if beliefs is None else dict(beliefs)
+        self.seen: dict = {}
         model.threat.register_cover(self)
         self.prepare()
 
-    def ambush_density(self) -> float:
-        """Ambush sites per km this cell sets now (0 unless ready and free)."""
-        if not self.ready or self.committed is not None:
+    @property
+    def attackers(self) -> int:
+        """Members it sends into one attack."""
+        return min(self.strength, self.model.cfg.threat.team_size)
+
+    def ambush_density(self, kind: str) -> float:
+        """Ambush sites per km this cell sets now for movements of ``kind``.
+
+        0 unless the cell is ready, free and targets that kind of movement.
+        """
+        if not self.ready or self.committed is not None or self.target != kind:
             return 0.0
         return self.model.cfg.threat.ambush_rate * self.knowledge
+
+    def belief(self, target) -> float:
+        """Believed success chance of an attack on ``target`` (a site index or a kind)."""
+        return self.beliefs[SITE if isinstance(target, int) else target]
+
+    def learn(self, kind: str, observation: float) -> None:
+        """Move the belief about ``kind`` toward an observation: ``pi += alpha (o - pi)``."""
+        alpha = self.model.cfg.threat.belief_rate
+        self.beliefs[kind] += alpha * (observation - self.beliefs[kind])
+
+    def strike_site(self) -> None:
+        """Scheduled event: strike the site chosen, if the choice still holds."""
+        if (
+            self.active
+            and self.ready
+            and self.committed is None
+            and self.strike_token == self.choices
+            and isinstance(self.target, int)
+        ):
+            self.model.engagement.resolve_site(self.model.targets.sites[self.target], self)
 
     def prepare(self) -> None:
         """Start preparing the next attack; ready after an exponential time (mean plan_days)."""
         plan = self.model.cfg.threat.plan_days
         self.committed = None
+        self.target = None
         if plan <= 0:
             self.ready = True
+            self.model.targets.choose(self, 0, self.preparations)
+            self.preparations += 1
             return
         self.ready = False
         days = self.draws.exponential(plan, K_PREPARE, self.preparations)
@@ -88,11 +135,22 @@ class MilitantCell(FixedAgent):
         """Scheduled event: preparation is over."""
         if self.active:
             self.ready = True
+            self.model.targets.choose(self, 0, self.preparations)
 
     def observe(self, convoy) -> None:
         """A convoy sets out on a road this cell reaches."""
         self.observed += 1
         self.observed_predictability += convoy.predictability
+        esc = convoy.escort
+        seen = believed_success(
+            self.model.cfg.threat,
+            self.attackers,
+            esc.host if esc is not None else 0,
+            esc.foreign if esc is not None else 0,
+            self.model.cfg.threat.armor if convoy.armored else 0.0,
+        )
+        total, n = self.seen.get(convoy.kind, (0.0, 0))
+        self.seen[convoy.kind] = (total + seen, n + 1)
 
     def release(self) -> None:
         """Scheduled event: a wait in ambush is over; the preparation is kept."""
@@ -113,10 +171,23 @@ class MilitantCell(FixedAgent):
         self.knowledge = min(1.0, max(0.0, self.knowledge))
         self.observed = 0
         self.observed_predictability = 0.0
+        if model.targets.sites and any(
+            isinstance(t, int) for t in model.targets.within_reach(self)
+        ):
+            self.seen[SITE] = (model.targets.seen_on_site(self), 1)
+        for kind, (total, n) in sorted(self.seen.items()):
+            self.learn(kind, total / n)
+        self.seen = {}
         model.threat.try_interdict(self, day)
+        if self.active and self.ready and self.committed is None:
+            model.targets.choose(self, 1, day)
 
-    def after_attack(self, losses: int) -> None:
-        """Take losses; a cell left with no members is gone, otherwise it prepares again."""
+    def after_attack(self, losses: int, kind: str, success: bool) -> None:
+        """Learn from the attack's outcome and take losses.
+
+        A cell left with no members is gone; otherwise it prepares again.
+        """
+        self.learn(kind, 1.0 if success else 0.0)
         self.strength -= losses
         if self.strength <= 0:
             self.model.threat.remove_cell(self)
@@ -129,4 +200,6 @@ class MilitantCell(FixedAgent):
         if self.strength > self.model.cfg.threat.max_cell_strength:
             half = self.strength // 2
             self.strength -= half
-            self.model.threat.spawn_cell(self.region, half, key=(2, day, *self.key))
+            self.model.threat.spawn_cell(
+                self.region, half, key=(2, day, *self.key), beliefs=self.beliefs
+            )

@@ -25,17 +25,19 @@ from agents.convoy import Convoy
 from sim.network import ANCHOR_KINDS, DEMAND_KINDS
 from sim.randomness import name_key
 from sim.submodel import Submodel
+from sim.targets import CONVOY, UNESCORTED
 
 __all__ = ["KIND_WEIGHT", "TRIP_COLUMNS", "Demand"]
 
-K_TRIPS, K_COUNT, K_OD, K_PASSENGERS, K_ARMORED, K_DEPART, K_LEAK = map(
-    name_key, ("trips", "count", "od", "passengers", "armored", "depart", "leak")
+K_TRIPS, K_COUNT, K_OD, K_PASSENGERS, K_ARMORED, K_DEPART, K_LEAK, K_ESCORTED = map(
+    name_key, ("trips", "count", "od", "passengers", "armored", "depart", "leak", "escorted")
 )
 TRIP_COLUMNS = (
     "day",
     "index",
     "origin",
     "destination",
+    "escorted",
     "passengers",
     "armored",
     "departure_h",
@@ -56,14 +58,15 @@ class Demand(Submodel):
         busiest: nodes by expected traffic on the fastest routes, busiest first (guards go there).
         region_traffic: expected traffic through each region (patrols are allocated by it).
         origin_share: expected trips starting in each region (escort teams are allocated by it).
+        node_share: share of escorted trips that start or end at each node.
 
     """
 
     name = "demand"
 
-    def setup(self) -> None:
-        """Gravity weights of every origin-destination pair and the expected traffic by node."""
-        net, scale = self.model.net, self.cfg.demand.distance_scale_km
+    def _gravity(self, scale: float) -> tuple[list, np.ndarray]:
+        """Origin-destination pairs and their normalized gravity weights at length ``scale``."""
+        net = self.model.net
         nodes = [n for n in net.nodes if net.kind[n] in DEMAND_KINDS]
         pairs, weights = [], []
         for o in nodes:
@@ -82,23 +85,52 @@ class Demand(Submodel):
         # when the scale is short against the distances, which would leave no trip to draw
         logw = np.asarray(weights, dtype=float)
         w = np.exp(logw - logw.max())
+        return pairs, w / w.sum()
+
+    def setup(self) -> None:
+        """Gravity weights of every origin-destination pair and the expected traffic by node."""
+        net, dem = self.model.net, self.cfg.demand
+        pairs, w = self._gravity(dem.distance_scale_km)
         self.od_pairs = pairs
-        self.od_cdf = np.cumsum(w / w.sum())
+        self.od_cdf = np.cumsum(w)
         self.od_cdf[-1] = 1.0
+        local, wl = self._gravity(dem.unescorted_distance_scale_km)
+        self.local_pairs = local
+        self.local_cdf = np.cumsum(wl)
+        self.local_cdf[-1] = 1.0
         traffic: Counter = Counter()
         origin_region: Counter = Counter()
+        self.node_share: Counter = Counter()
         for (o, d), wt in zip(pairs, w, strict=True):
             for n in net.fastest_route(o, d):
                 traffic[n] += wt
             origin_region[net.region[o]] += wt
+            self.node_share[o] += wt / 2.0
+            self.node_share[d] += wt / 2.0
         order = {n: i for i, n in enumerate(net.nodes)}
         self.busiest = sorted(net.nodes, key=lambda n: (-traffic[n], order[n]))
         self.region_traffic = {
             r: sum(traffic[n] for n in net.nodes if net.region[n] == r) for r in net.regions
         }
         self.origin_share = {r: origin_region[r] for r in net.regions}
+        coverage = self.cfg.policy.escort_coverage
+        self.edge_traffic = {
+            CONVOY: self._edge_traffic(pairs, w, dem.trips_per_day * coverage),
+            UNESCORTED: self._edge_traffic(local, wl, dem.trips_per_day * (1.0 - coverage)),
+        }
         self.trip_count = 0
         self.trips: list[tuple] = []
+
+    def _edge_traffic(self, pairs, w, per_day: float) -> Counter:
+        """Expected movements a day on each edge, on the fastest routes of ``pairs``."""
+        net = self.model.net
+        out: Counter = Counter()
+        if per_day <= 0:
+            return out
+        for (o, d), wt in zip(pairs, w, strict=True):
+            for e in net.route_edges(net.fastest_route(o, d)):
+                out[e] += per_day * wt
+        return out
 
     def busiest_in(self, region, anchors_first: bool = False):
         """The busiest node of ``region`` (of its anchor nodes first, if asked)."""
@@ -123,12 +155,18 @@ class Demand(Submodel):
         today = model.draws.child(K_TRIPS, day)
         for j in range(today.poisson(dem.trips_per_day, K_COUNT)):
             draws = today.child(j)
-            o, d = self.od_pairs[draws.pick(self.od_cdf, K_OD)]
-            passengers = 1 + draws.poisson(dem.passengers_mean - 1.0, K_PASSENGERS)
-            armored = draws.random(K_ARMORED) < pol.armored_share
+            escorted = draws.random(K_ESCORTED) < pol.escort_coverage
+            if escorted:
+                o, d = self.od_pairs[draws.pick(self.od_cdf, K_OD)]
+                passengers = 1 + draws.poisson(dem.passengers_mean - 1.0, K_PASSENGERS)
+                armored = draws.random(K_ARMORED) < pol.armored_share
+                leaked = draws.random(K_LEAK) < model.threat.p_leak
+            else:  # low-profile: one unarmored car, told to nobody, on the fastest road
+                o, d = self.local_pairs[draws.pick(self.local_cdf, K_OD)]
+                passengers = 1 + draws.poisson(dem.unescorted_passengers_mean - 1.0, K_PASSENGERS)
+                armored = leaked = False
             hour = dem.departure_hour + (draws.random(K_DEPART) - 0.5) * window
             hour = min(max(hour, 0.0), 24.0 - model.dt)
-            leaked = draws.random(K_LEAK) < model.threat.p_leak
             routes = net.routes(o, d, pol.route_choices, pol.detour_limit)
             self.trip_count += 1
             convoy = Convoy(
@@ -142,6 +180,7 @@ class Demand(Submodel):
                 passengers=passengers,
                 drivers=math.ceil(passengers / dem.passengers_per_vehicle),
                 armored=armored,
+                escorted=escorted,
                 leaked=leaked,
                 depart_h=day * 24.0 + hour,
                 planned_h=day * 24.0 + planned,
@@ -149,13 +188,14 @@ class Demand(Submodel):
                 predictability=1.0 / (len(routes) * spread),
             )
             model.counters["trips_started"] += 1
+            model.counters["trips_unescorted"] += not escorted
             if leaked:
                 model.counters["itineraries_leaked"] += 1
                 model.threat.exploit_leak(convoy)
             step_index = day * model.steps_per_day + int(hour // model.dt) + 1
             model.schedule_event(convoy.depart, at=step_index - 0.5)
             self.trips.append(
-                (day, j, o, d, passengers, armored, round(hour, 9), leaked, len(routes))
+                (day, j, o, d, escorted, passengers, armored, round(hour, 9), leaked, len(routes))
                 + (convoy.predictability,)
             )
 

@@ -23,13 +23,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.outcomes import CASUALTY_GROUPS
+from sim.outcomes import ATTACKS_ON, CASUALTY_GROUPS, KILLED_ON
 from sim.randomness import name_key
 from sim.submodel import Submodel
 
 __all__ = [
     "Casualties",
     "Engagement",
+    "Exposure",
     "contest",
     "detection_probability",
     "draw_casualties",
@@ -59,8 +60,11 @@ def contest(attack: float, defence: float, m: float = 1.0) -> float:
         return 0.0
     if defence <= 0.0:
         return 1.0
-    a, d = attack**m, defence**m
-    return a / (a + d)
+    # 1 / (1 + (D/A)^m), in logs: A^m and D^m alone under- or overflow for extreme m
+    log_ratio = m * (math.log(defence) - math.log(attack))
+    if log_ratio > 700.0:
+        return 0.0
+    return 1.0 / (1.0 + math.exp(log_ratio))
 
 
 @dataclass(frozen=True)
@@ -108,52 +112,137 @@ def draw_casualties(
     return Casualties(fk, fi, gk, dk + bk, mk)
 
 
+@dataclass(frozen=True)
+class Exposure:
+    """What an attack meets: the people and protection of its target, and where it is.
+
+    ``shield`` is the contest term of armor or hardening and ``cut`` the share of lethality it
+    takes off; ``checkpoints`` the checkpoints that can screen the attack; ``reach_h`` the
+    hours a quick reaction force needs to get there.
+    """
+
+    kind: str
+    people: int
+    drivers: int
+    host: int
+    foreign: int
+    shield: float
+    cut: float
+    checkpoints: int
+    reach_h: float
+
+
 class Engagement(Submodel):
-    """Resolves encounters between convoys and cells: detection, contest, casualties, records."""
+    """Resolves attacks: detection, contest, casualties, records.
+
+    Attacks on convoys, unescorted movements and sites all go through the same :meth:`strike`.
+    """
 
     name = "engagement"
 
     def resolve(self, convoy, cell, e: int, x: float, targeted: bool) -> None:
-        """An encounter: detection may foil it; otherwise a contest decides the breakthrough."""
-        model = self.model
-        th, pol, net = self.cfg.threat, self.cfg.policy, model.net
+        """An encounter on the road, at ``x`` km of edge ``e`` from its ``edge_u`` end."""
+        model, th, net = self.model, self.cfg.threat, self.model.net
+        security = model.security
         rng = convoy.draws.generator(K_COMBAT, convoy.attacks)  # the convoy's n-th attack
         convoy.attacks += 1
         esc = convoy.escort
-        host, foreign = (esc.host, esc.foreign) if esc is not None else (0, 0)
         u, v = net.edge_u[e], net.edge_v[e]
+        length = net.edge_len[e]
+        exposure = Exposure(
+            kind=convoy.kind,
+            people=convoy.passengers,
+            drivers=convoy.drivers,
+            host=esc.host if esc is not None else 0,
+            foreign=esc.foreign if esc is not None else 0,
+            shield=th.armor if convoy.armored else 0.0,
+            cut=th.armor_protection if convoy.armored else 0.0,
+            checkpoints=security.checkpoint_count[u] + security.checkpoint_count[v],
+            reach_h=min(
+                security.qrf_time.get(u, math.inf) + x / length * net.edge_time[e],
+                security.qrf_time.get(v, math.inf) + (1 - x / length) * net.edge_time[e],
+            ),
+        )
+        px, py = net.point(e, x)
+        node = u if x <= length / 2 else v
+        where = dict(
+            node=node,
+            edge_u=u,
+            edge_v=v,
+            x_km=x,
+            lon=px,
+            lat=py,
+            trip=convoy.trip_id,
+            origin=convoy.origin,
+            destination=convoy.destination,
+            force=esc.force if esc is not None else "none",
+            escorted=esc is not None,
+            leaked=convoy.leaked,
+        )
+        breakthrough = self.strike(exposure, cell, rng, targeted, where)
+        model.counters["attacks_on_escorted"] += (esc is not None) and where["executed"]
+        if breakthrough:
+            convoy.finish(completed=False)
+
+    def resolve_site(self, site, cell) -> None:
+        """An attack on a fixed site by the cell that chose it."""
+        model, th = self.model, self.cfg.threat
+        security, targets = model.security, model.targets
+        rng = site.draws.generator(K_COMBAT, site.attacks)  # the site's n-th attack
+        site.attacks += 1
+        hardening = self.cfg.policy.site_hardening
+        exposure = Exposure(
+            kind="site",
+            people=site.staff,
+            drivers=0,
+            host=targets.site_host,
+            foreign=targets.site_foreign,
+            shield=targets.site_shield,
+            cut=hardening * th.hardening_protection,
+            checkpoints=security.checkpoint_count[site.node],
+            reach_h=security.qrf_time.get(site.node, math.inf),
+        )
+        x, y = model.net.pos[site.node]
+        force = "joint" if targets.site_foreign else "domestic"
+        where = dict(
+            node=site.node,
+            lon=x,
+            lat=y,
+            force=force if exposure.host + exposure.foreign else "none",
+        )
+        self.strike(exposure, cell, rng, False, where)
+
+    def strike(self, target: Exposure, cell, rng, targeted: bool, where: dict) -> bool:
+        """Detection may foil the attack; otherwise a contest decides the breakthrough.
+
+        Counts and logs the attack (``where`` gains ``executed``) and returns whether it broke
+        through.
+        """
+        model = self.model
+        th, pol = self.cfg.threat, self.cfg.policy
+        host, foreign = target.host, target.foreign
         p_esc = detection_probability(host, foreign, th.detect_domestic, th.detect_foreign)
-        security = model.security
-        n_cp = security.checkpoint_count[u] + security.checkpoint_count[v]
         p_one = detection_probability(
             pol.checkpoint_size, pol.foreign_at_checkpoints, th.screen_per_guard, th.detect_foreign
         )
+        n_cp = target.checkpoints
         p_cp = 1.0 - (1.0 - p_one) ** n_cp if n_cp else 0.0
         p_foil = foil_probability(p_esc, p_cp, pol.intel_sharing * th.intel_detection)
-        attackers = min(cell.strength, th.team_size)
+        attackers = cell.attackers
         attack = attackers * th.capability * ((1.0 + th.leak_surprise) if targeted else 1.0)
-        defence = (
-            host * th.effect_domestic
-            + foreign * th.effect_foreign
-            + (th.armor if convoy.armored else 0.0)
-        )
+        defence = host * th.effect_domestic + foreign * th.effect_foreign + target.shield
         p_break = contest(attack, defence, th.decisiveness)
         detected = bool(rng.random() < p_foil)
         breakthrough = (not detected) and bool(rng.random() < p_break)
-        length = net.edge_len[e]
-        reach = min(
-            security.qrf_time.get(u, math.inf) + x / length * net.edge_time[e],
-            security.qrf_time.get(v, math.inf) + (1 - x / length) * net.edge_time[e],
-        )
-        qrf = (not detected) and pol.qrf_size > 0 and reach <= th.qrf_reach_h
-        lethality = th.lethality * ((1.0 - th.armor_protection) if convoy.armored else 1.0)
+        qrf = (not detected) and pol.qrf_size > 0 and target.reach_h <= th.qrf_reach_h
+        lethality = th.lethality * (1.0 - target.cut)
         if qrf:
             lethality *= (1.0 - th.qrf_mitigation_per_guard) ** pol.qrf_size
         cas = draw_casualties(
             rng,
             breakthrough=breakthrough,
-            passengers=convoy.passengers,
-            drivers=convoy.drivers,
+            passengers=target.people,
+            drivers=target.drivers,
             guards=0 if detected else host + foreign,
             bystanders=0 if detected else th.bystanders,
             attackers=attackers,
@@ -167,33 +256,24 @@ class Engagement(Submodel):
         )
         c = model.counters
         c["attacks_attempted"] += 1
+        c[ATTACKS_ON[target.kind]] += 1
         if detected:
             c["attacks_foiled"] += 1
         else:
             c["attacks_executed"] += 1
-            c["attacks_on_escorted"] += esc is not None
         c["attacks_successful"] += (cas.foreign_killed + cas.foreign_injured) > 0
         c["attacks_lethal"] += cas.foreign_killed > 0
         c["attacks_with_leak"] += targeted
         for k in CASUALTY_GROUPS:
             c[k] += getattr(cas, k)
-        px, py = net.point(e, x)
-        node = u if x <= length / 2 else v
+        c[KILLED_ON[target.kind]] += cas.foreign_killed
+        if target.kind == "convoy":
+            c["attacks_lethal_on_convoys"] += cas.foreign_killed > 0
+        where["executed"] = not detected
         model.log(
             event="foiled" if detected else "attack",
-            node=node,
-            edge_u=u,
-            edge_v=v,
-            x_km=x,
-            lon=px,
-            lat=py,
-            region=net.region[node],
-            trip=convoy.trip_id,
-            origin=convoy.origin,
-            destination=convoy.destination,
-            force=esc.force if esc is not None else "none",
-            escorted=esc is not None,
-            leaked=convoy.leaked,
+            target=target.kind,
+            region=model.net.region[where["node"]],
             targeted=targeted,
             detected=detected,
             breakthrough=breakthrough,
@@ -202,13 +282,13 @@ class Engagement(Submodel):
             p_break=p_break,
             cell=cell.unique_id,
             attackers=attackers,
-            passengers=convoy.passengers,
+            passengers=target.people,
             foreign_killed=cas.foreign_killed,
             foreign_injured=cas.foreign_injured,
             guards_killed=cas.guards_killed,
             civilians_killed=cas.civilians_killed,
             militants_killed=cas.militants_killed,
+            **{k: v for k, v in where.items() if k != "executed"},
         )
-        cell.after_attack(cas.militants_killed)
-        if breakthrough:
-            convoy.finish(completed=False)
+        cell.after_attack(cas.militants_killed, target.kind, breakthrough)
+        return breakthrough

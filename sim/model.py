@@ -11,7 +11,8 @@ The submodels, each readable alone (see :class:`sim.submodel.Submodel` for their
 
 * :class:`sim.demand.Demand`: trips (gravity model), departures, leaks;
 * :class:`sim.population.Population`: legitimacy, grievance, recruitment (Epstein 2002);
-* :class:`sim.security.Security`: escorts, checkpoints, patrols, quick reaction forces;
+* :class:`sim.targets.Targets`: sites, the targets within each cell's reach, target choice;
+* :class:`sim.security.Security`: escorts, site guards, checkpoints, patrols, reaction forces;
 * :class:`sim.threat.Threat`: cells, leaked itineraries, interdiction (Kaplan et al. 2005);
 * :class:`sim.engagement.Engagement`: detection, contest and casualties of an attack.
 
@@ -45,12 +46,13 @@ from sim.outcomes import CASUALTY_GROUPS, EVENT_COLUMNS
 from sim.population import Population
 from sim.randomness import Draws
 from sim.security import Security
+from sim.targets import Targets
 from sim.threat import Threat
 
 __all__ = ["DAY_PLAN", "SUBMODELS", "CorridorModel"]
 
 #: The submodels, in the order they are set up (each may read those before it).
-SUBMODELS = (Population, Demand, Security, Threat, Engagement)
+SUBMODELS = (Population, Demand, Targets, Security, Threat, Engagement)
 
 #: What happens at the turn of a day, in order: (hook, submodel). ``record`` rows are assembled
 #: from every submodel's ``record`` hook, then the day's event counts.
@@ -82,7 +84,7 @@ class CorridorModel(mesa.Model):
             must be passed in, as the model reads no files).
 
     Attributes:
-        population, demand, security, threat, engagement: the submodels.
+        population, demand, targets, security, threat, engagement: the submodels.
         counters: event counts of the run so far.
         timings: seconds spent in each ``(hook, submodel)`` of the plan, and in ``movement``.
 
@@ -90,6 +92,7 @@ class CorridorModel(mesa.Model):
 
     population: Population
     demand: Demand
+    targets: Targets
     security: Security
     threat: Threat
     engagement: Engagement

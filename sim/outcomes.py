@@ -11,7 +11,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-__all__ = ["CASUALTY_GROUPS", "DERIVED", "EVENT_COLUMNS", "OUTCOMES", "Outcome", "compute", "names"]
+__all__ = [
+    "ATTACKS_ON",
+    "KILLED_ON",
+    "CASUALTY_GROUPS",
+    "DERIVED",
+    "EVENT_COLUMNS",
+    "OUTCOMES",
+    "Outcome",
+    "compute",
+    "names",
+]
 
 
 @dataclass(frozen=True)
@@ -50,10 +60,30 @@ OUTCOMES: dict[str, Outcome] = {
             "attacks_foiled", "attacks", "attacks detected and stopped before they struck", "higher"
         ),
         Outcome("attacks_on_escorted", "attacks", "executed attacks on escorted convoys"),
+        Outcome(
+            "attacks_on_convoys",
+            "attacks",
+            "attempted attacks on movements planned as escorted convoys",
+            None,
+        ),
+        Outcome("attacks_on_sites", "attacks", "attempted attacks on fixed sites", None),
+        Outcome(
+            "attacks_on_unescorted",
+            "attacks",
+            "attempted attacks on low-profile, unescorted movements",
+            None,
+        ),
+        Outcome("attacks_lethal_on_convoys", "attacks", "attacks on convoys with a foreign death"),
+        Outcome("foreign_killed_on_convoys", "persons", "foreign staff killed in convoys"),
+        Outcome("foreign_killed_at_sites", "persons", "foreign staff killed at sites"),
+        Outcome(
+            "foreign_killed_unescorted", "persons", "foreign staff killed in unescorted movements"
+        ),
         Outcome("attacks_with_leak", "attacks", "attacks set up from a leaked itinerary"),
         Outcome("plots_interdicted", "cells", "cells rolled up before they struck", "higher"),
         Outcome("itineraries_leaked", "trips", "trips whose itinerary leaked"),
         Outcome("trips_started", "trips", "trips drawn by the demand process", None),
+        Outcome("trips_unescorted", "trips", "trips made low-profile, without an escort", None),
         Outcome("trips_completed", "trips", "trips that reached their destination", "higher"),
         Outcome("trips_delayed", "trips", "finished trips that waited for a free escort"),
         Outcome("delay_hours", "h", "hours convoys waited for a free escort"),
@@ -92,6 +122,7 @@ EVENT_COLUMNS = {
     "time_h": "float64",
     "day": "int64",
     "event": "string",
+    "target": "string",
     "node": "string",
     "edge_u": "string",
     "edge_v": "string",
@@ -121,6 +152,18 @@ EVENT_COLUMNS = {
     "guards_killed": "int64",
     "civilians_killed": "int64",
     "militants_killed": "int64",
+}
+
+#: The counter of attempted attacks, and of foreign deaths, on each target kind.
+ATTACKS_ON = {
+    "convoy": "attacks_on_convoys",
+    "site": "attacks_on_sites",
+    "unescorted": "attacks_on_unescorted",
+}
+KILLED_ON = {
+    "convoy": "foreign_killed_on_convoys",
+    "site": "foreign_killed_at_sites",
+    "unescorted": "foreign_killed_unescorted",
 }
 
 #: Casualty outcomes, by group of people.

@@ -1,6 +1,7 @@
 """Security: escort teams, checkpoints, patrols and quick reaction forces, placed by traffic.
 
-Layered protection of movements: escort teams ride with convoys, checkpoints screen attacks on
+Layered protection of movements and sites: escort teams ride with convoys, site guards
+protect the fixed sites (:mod:`sim.targets`), checkpoints screen attacks on
 the roads next to their node, patrols raise the hazard that cells in their region are
 interdicted, and quick reaction forces (QRF) cut the toll of attacks they reach in time. Every
 effect grows with the unit's personnel, and a unit with nobody in it does nothing: detection and
@@ -76,6 +77,17 @@ class Security(Submodel):
                 )
                 self.escort_pool[region].append(unit)
         self.escort_regions = {r for r, n in alloc.items() if n > 0}
+        targets = model.targets
+        if targets.site_host + targets.site_foreign > 0:
+            for site in targets.sites:
+                GuardUnit(
+                    model,
+                    role="site",
+                    force=pol.force,
+                    host=targets.site_host,
+                    foreign=targets.site_foreign,
+                    node=site.node,
+                )
         self.checkpoint_count: Counter = Counter()
         for i in range(pol.checkpoints):
             node = demand.busiest[i % len(demand.busiest)]
@@ -141,20 +153,23 @@ class Security(Submodel):
     def outcomes(self) -> dict[str, float]:
         """Personnel deployed x days, all and foreign, and the cost of the configuration.
 
-        ``cost_usd = c_h P_h + c_f P_f + c_v V + c_i s d / 365 + c_s S`` with ``P_h``, ``P_f``
-        host and foreign person-days, ``V`` armored vehicle-days, ``s`` the intelligence
-        sharing level over ``d`` days and ``S`` the staff hours lost to waits, detours and
-        moved departures (rates in the ``costs`` section).
+        ``cost_usd = c_h P_h + c_f P_f + c_v V + c_i s d / 365 + c_s S + c_w h n d / 365`` with
+        ``P_h``, ``P_f`` host and foreign person-days (site guards included), ``V`` armored
+        vehicle-days, ``s`` the intelligence sharing level over ``d`` days, ``S`` the staff
+        hours lost to waits, detours and moved departures, and ``h`` the hardening level of the
+        ``n`` sites (rates in the ``costs`` section).
         """
         days, c, counters = self.cfg.days, self.cfg.costs, self.model.counters
+        pol, sites = self.cfg.policy, len(self.model.targets.sites)
         host = (self.guard_personnel - self.foreign_personnel) * days
         foreign = self.foreign_personnel * days
         cost = (
             c.host_guard_day_usd * host
             + c.foreign_guard_day_usd * foreign
             + c.armored_vehicle_day_usd * counters["armored_vehicle_days"]
-            + c.intel_usd_per_year * self.cfg.policy.intel_sharing * days / 365.0
+            + c.intel_usd_per_year * pol.intel_sharing * days / 365.0
             + c.staff_hour_usd * counters["staff_hours_lost"]
+            + c.site_hardening_usd_per_year * pol.site_hardening * sites * days / 365.0
         )
         return {
             "foreign_security_person_days": float(foreign),

@@ -116,7 +116,9 @@ class Threat(Submodel):
             self.edge_cover[e] = [t for t in self.edge_cover[e] if t[0] is not cell]
         cell.remove()
 
-    def _found(self, node, strength: int, key: tuple, draws, day: int) -> MilitantCell:
+    def _found(
+        self, node, strength: int, key: tuple, draws, day: int, beliefs=None
+    ) -> MilitantCell:
         self.founded.append((day, key, node, strength))
         return MilitantCell(
             self.model,
@@ -125,15 +127,16 @@ class Threat(Submodel):
             knowledge=self.cfg.threat.knowledge0,
             key=key,
             draws=draws,
+            beliefs=beliefs,
         )
 
-    def spawn_cell(self, region, strength: int, key: tuple) -> MilitantCell:
+    def spawn_cell(self, region, strength: int, key: tuple, beliefs=None) -> MilitantCell:
         """A new cell founded by the event ``key``, at a node of ``region`` drawn uniformly."""
         model = self.model
         nodes = [n for n in model.net.nodes if model.net.region[n] == region]
         draws = model.draws.child(K_CELL, *key)
         node = nodes[draws.integers(len(nodes), K_PLACE)]
-        return self._found(node, strength, key, draws, day=key[1])
+        return self._found(node, strength, key, draws, day=key[1], beliefs=beliefs)
 
     def recruit(self, region, n: int, draws, day: int) -> None:
         """``n`` recruits of ``region`` join one of its cells, or its pool until a cell forms.

@@ -9,7 +9,8 @@ import networkx as nx
 from scenarios import Scenario
 
 #: A threat with every mechanism switched off but a single, always ready, fully informed cell
-#: whose reach covers the whole network, which never loses members.
+#: whose reach covers the whole network, which never loses members and whose only target is
+#: convoys (no site is struck; every movement is a convoy).
 QUIET_THREAT = dict(
     cells=1,
     reach_km=1.0e6,
@@ -34,8 +35,10 @@ QUIET_THREAT = dict(
     qrf_mitigation_per_guard=0.0,
     cell_strength=10,
     max_cell_strength=1000,
+    site_attack_rate=0.0,
 )
-#: No security at all: no escorts, checkpoints, patrols, reaction forces or intelligence.
+#: No security at all: no escorts, site guards, checkpoints, patrols, reaction forces or
+#: intelligence; every movement is planned as a convoy.
 NO_SECURITY = dict(
     escort_units=0,
     checkpoints=0,
@@ -46,6 +49,9 @@ NO_SECURITY = dict(
     route_choices=1,
     departure_window_h=0.0,
     notification_chain=0,
+    escort_coverage=1.0,
+    site_guards=0,
+    site_hardening=0.0,
 )
 
 

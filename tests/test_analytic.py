@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import math
 
+import networkx as nx
 import numpy as np
+import pytest
 from helpers import limiting_scenario, parallel_routes_graph, tolerance
 from scipy import stats
 
@@ -217,3 +219,106 @@ def test_foreign_deaths_in_a_breakthrough_are_binomial():
     n = int(hit.passengers.sum())
     assert n > 2000
     assert abs(hit.foreign_killed.sum() / n - lethality) < tolerance(lethality, n)
+
+
+# ---- target choice (sim.targets) -------------------------------------------------------------
+def _two_site_graph() -> nx.Graph:
+    """A project camp A and a city office B, 30 km apart: one site each, no other node."""
+    G = nx.Graph(name="two sites")
+    G.add_node("A", name="A", x=0.0, y=0.0, region="R0", kind="project_site")
+    G.add_node("B", name="B", x=30.0, y=0.0, region="R0", kind="city")
+    G.add_edge("A", "B", length_km=30.0, speed_kmh=60.0, road="highway", region="R0")
+    return G
+
+
+@pytest.mark.parametrize("rationality", [0.0, 1.0])
+def test_choice_shares_are_logit_in_the_payoffs(rationality):
+    """Fixed beliefs (static adversary): cells choose target t with exp(lambda U_t) / sum.
+
+    Line network, both ends camps of 6 staff, convoys (10 passengers) and unescorted cars (2).
+    Believed success from the status quo by hand: ``(1 - d)^g A / (A + D)`` with A = 5.
+    """
+    sc = limiting_scenario(
+        days=100,
+        trips_per_day=20,
+        threat=dict(
+            cells=200,
+            site_attack_rate=1e-9,  # sites are in the choice set; a strike never comes
+            rationality=rationality,
+            belief_rate=0.0,
+            symbolic_site=1.0,
+            lethality=0.5,
+            detect_domestic=0.1,
+            effect_domestic=1.0,
+            prior_escort_guards=2,
+            prior_site_guards=1,
+            prior_site_hardening=0.5,
+            hardening=2.0,
+        ),
+        policy=dict(escort_coverage=0.5),
+        demand=dict(passengers_mean=10.0, unescorted_passengers_mean=2.0, camp_staff=6),
+    )
+    model = CorridorModel(sc).run()
+    a = 5.0
+    pi_convoy = 0.9**2 * a / (a + 2.0)
+    pi_site = 0.9 * a / (a + 1.0 + 0.5 * 2.0)
+    payoff = {"convoy": 10 * 0.5 * pi_convoy, "unescorted": 2 * 0.5 * 1.0, 0: 6 * 0.5 * pi_site}
+    payoff[1] = payoff[0]
+    weights = {t: math.exp(rationality * u) for t, u in payoff.items()}
+    total = sum(weights.values())
+    chosen = [t for _, _, t in model.targets.choices]
+    assert len(model.targets.sites) == 2 and len(chosen) > 20_000
+    assert model.counters["attacks_attempted"] == 0
+    for target, w in weights.items():
+        share = chosen.count(target) / len(chosen)
+        assert abs(share - w / total) < tolerance(w / total, len(chosen)), target
+
+
+@pytest.mark.parametrize("belief_rate", [0.0, 1.0])
+def test_hardening_displaces_attacks_to_the_smaller_site_only_if_cells_learn(belief_rate):
+    """Two sites, a camp of 6 staff and an office of 3, the same guards; hardening both.
+
+    A near-deterministic contest (m = 20) makes the success chance pi = 1 / (1 + (D/A)^m)
+    ~0.99 unhardened (D = 4 < A = 5) and ~0 hardened (D = 8). Cells choose daily and strike the
+    chosen site at one rate, so the share of attacks on the camp is the logit share
+    ``1 / (1 + exp(-lambda w L (6 - 3) pi))``. The static adversary keeps the status quo belief
+    (unhardened): no displacement. A learning one (rate 1) sees the hardening: the camp's share
+    falls to 1/2.
+    """
+    lam, lethality, m, a = 1.0, 0.5, 20.0, 5.0
+
+    def camp_share(hardening: float) -> tuple[float, int]:
+        sc = limiting_scenario(
+            days=400,
+            trips_per_day=0.0,
+            threat=dict(
+                cells=40,
+                site_attack_rate=0.05,
+                rationality=lam,
+                belief_rate=belief_rate,
+                symbolic_site=1.0,
+                lethality=lethality,
+                decisiveness=m,
+                effect_domestic=1.0,
+                hardening=4.0,
+                prior_site_guards=4,
+                prior_site_hardening=0.0,
+            ),
+            policy=dict(site_guards=4, site_hardening=hardening),
+            demand=dict(camp_staff=6, office_staff=3),
+        )
+        model = CorridorModel(sc, graph=_two_site_graph()).run()
+        assert [s.staff for s in model.targets.sites] == [6, 3]
+        ev = model.events
+        ev = ev[(ev.target == "site") & (ev.day >= 1)]  # after the first day's observation
+        return float((ev.node == "A").mean()), len(ev)
+
+    def logit(pi: float) -> float:
+        return 1.0 / (1.0 + math.exp(-lam * lethality * (6 - 3) * pi))
+
+    pi_open, pi_hard = 1.0 / (1.0 + (4.0 / a) ** m), 1.0 / (1.0 + (8.0 / a) ** m)
+    share, n = camp_share(0.0)
+    assert n > 500 and abs(share - logit(pi_open)) < tolerance(logit(pi_open), n)
+    share_hard, n = camp_share(1.0)
+    expected = logit(pi_hard if belief_rate > 0 else pi_open)
+    assert n > 500 and abs(share_hard - expected) < tolerance(expected, n)

@@ -29,7 +29,7 @@ def _interdictions(model, before_h):
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_changing_only_escort_units_leaves_trips_leaks_and_cells_alone(seed):
     base = load_scenario(policy="domestic_baseline", threat="high", seed=seed, days=365)
-    base = base.replace(threat={"leak_prob": 0.005})  # leaks often enough to compare them
+    base = base.replace(threat={"leak_prob": 0.02})  # leaks often enough to compare them
     a = CorridorModel(base).run()
     b = CorridorModel(base.replace(policy={"escort_units": 9})).run()
     # the trips, their departure times and leaks never depend on the policy's escorts
@@ -60,9 +60,15 @@ def test_the_comparison_sees_a_difference_where_there_is_one():
 
 
 def test_paired_differences_vary_far_less_than_independent_runs():
-    """100 paired years of domestic_baseline and domestic_surge (benchmarks/bench_crn.py)."""
+    """100 paired years of domestic_baseline and joint_escort (benchmarks/bench_crn.py).
+
+    The pair differs in escort protection only. domestic_surge also escorts a larger share of
+    movements, which changes those trips themselves, and guards sites more, which changes the
+    cells' choices: its paired variance ratio is higher (0.33 for attacks; see
+    benchmarks/RESULTS.md), still a third of unpaired runs'.
+    """
     frame = sweep(
-        policies=["domestic_baseline", "domestic_surge"],
+        policies=["domestic_baseline", "joint_escort"],
         threats=["baseline"],
         replications=100,
         seed=20261129,
@@ -70,7 +76,7 @@ def test_paired_differences_vary_far_less_than_independent_runs():
         progress=False,
     )
     by = {p: g.sort_values("replication") for p, g in frame.groupby("policy")}
-    a, b = by["domestic_baseline"], by["domestic_surge"]
+    a, b = by["domestic_baseline"], by["joint_escort"]
     assert (a.seed.to_numpy() == b.seed.to_numpy()).all()
 
     def ratio(k):

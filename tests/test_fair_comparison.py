@@ -105,7 +105,8 @@ def test_an_escort_team_of_nobody_means_unescorted_convoys():
 def test_cost_by_hand_without_trips():
     sc = load_scenario(policy="joint_command", days=10, demand__trips_per_day=0.0)
     sc = sc.replace(policy={"intel_sharing": 0.5})
-    out = CorridorModel(sc).run().outcomes()
+    model = CorridorModel(sc).run()
+    out = model.outcomes()
     pol, c = sc.policy, sc.costs
     foreign = (
         pol.escort_units * pol.foreign_per_escort + pol.checkpoints * pol.foreign_at_checkpoints
@@ -116,8 +117,12 @@ def test_cost_by_hand_without_trips():
         + pol.patrols * pol.patrol_size
         + pol.qrf_units * pol.qrf_size
     )
+    sites = len(model.targets.sites)
+    host += sites * pol.site_guards
+    foreign += sites * pol.foreign_site_guards
     expected = 10 * (host * c.host_guard_day_usd + foreign * c.foreign_guard_day_usd)
     expected += c.intel_usd_per_year * 0.5 * 10 / 365
+    expected += c.site_hardening_usd_per_year * pol.site_hardening * sites * 10 / 365
     assert out["cost_usd"] == pytest.approx(expected, rel=1e-12)
     assert out["staff_hours_lost"] == 0 == out["armored_vehicle_days"]
 

@@ -157,6 +157,10 @@ def test_joint_force_footprint_and_cost():
         + pol.patrols * pol.patrol_size
         + pol.qrf_units * pol.qrf_size
     )
+    sites = len(model.targets.sites)
+    assert sites > 0
+    foreign += sites * pol.foreign_site_guards
+    host += sites * pol.site_guards
     out = model.outcomes()
     assert out["foreign_security_person_days"] == foreign * 10
     assert out["guard_person_days"] == (host + foreign) * 10
@@ -173,9 +177,11 @@ def test_knowledge_raises_ambush_density():
     sc = limiting_scenario(days=1, threat=dict(ambush_rate=0.01, knowledge0=0.25))
     model = CorridorModel(sc)
     (cell,) = model.agents_by_type[MilitantCell]
-    assert cell.ambush_density() == pytest.approx(0.0025)
+    assert cell.target == "convoy"
+    assert cell.ambush_density("convoy") == pytest.approx(0.0025)
+    assert cell.ambush_density("unescorted") == 0.0  # not the kind it targets
     cell.ready = False
-    assert cell.ambush_density() == 0.0
+    assert cell.ambush_density("convoy") == 0.0
 
 
 def test_cells_prepare_for_an_exponential_time():

@@ -117,6 +117,12 @@ def test_invariants_hold_for_any_scenario(sc):
     out, ev = model.outcomes(), model.events
     assert all(out[k] >= 0 and float(out[k]).is_integer() for k in COUNTS)
     assert out["attacks_executed"] + out["attacks_foiled"] == out["attacks_attempted"]
+    by_kind = ("attacks_on_convoys", "attacks_on_sites", "attacks_on_unescorted")
+    assert sum(out[k] for k in by_kind) == out["attacks_attempted"]
+    killed = ("foreign_killed_on_convoys", "foreign_killed_at_sites", "foreign_killed_unescorted")
+    assert sum(out[k] for k in killed) == out["foreign_killed"]
+    assert out["attacks_on_escorted"] <= out["attacks_on_convoys"]
+    assert out["trips_unescorted"] <= out["trips_started"]
     assert out["attacks_successful"] <= out["attacks_executed"]
     assert out["attacks_lethal"] <= out["attacks_successful"]
     assert out["trips_completed"] <= out["trips_started"]
@@ -134,9 +140,13 @@ def test_invariants_hold_for_any_scenario(sc):
         ].to_numpy()
         == 0
     ).all()
-    # every event happens on a road of the network
+    # every attack on a movement happens on a road of the network, every other at a site
     names = {d["name"]: n for n, d in model.net.G.nodes(data=True)}
-    for u, v, x in zip(attacks.edge_u, attacks.edge_v, attacks.x_km, strict=True):
+    on_site = attacks[attacks.target == "site"]
+    site_nodes = {model.net.G.nodes[s.node]["name"] for s in model.targets.sites}
+    assert set(on_site.node) <= site_nodes and on_site.edge_u.isna().all()
+    moving = attacks[attacks.target != "site"]
+    for u, v, x in zip(moving.edge_u, moving.edge_v, moving.x_km, strict=True):
         a, b = names[u], names[v]
         assert model.net.G.has_edge(a, b)
         assert -1e-9 <= x <= model.net.G.edges[a, b]["length_km"] + 1e-9
@@ -157,7 +167,12 @@ def test_exposure_grows_with_distance(seed, a, b):
                 days=10,
                 network=dict(kind="line", length_km=length, segments=3),
                 policy=dict(
-                    escort_units=1000, escort_size=1, checkpoints=0, patrols=0, qrf_units=0
+                    escort_units=1000,
+                    escort_size=1,
+                    checkpoints=0,
+                    patrols=0,
+                    qrf_units=0,
+                    escort_coverage=1.0,  # every movement a convoy
                 ),
                 threat=dict(
                     cells=1,
@@ -170,6 +185,7 @@ def test_exposure_grows_with_distance(seed, a, b):
                     interdiction_rate=0.0,
                     recruitment_rate=0.0,
                     leak_prob=0.0,  # a cell waiting in a leak ambush sets no other ambush
+                    site_attack_rate=0.0,  # nor does one that targets a site
                 ),
             )
         )
@@ -208,6 +224,8 @@ CAPS = {
     "threat.team_size": 50,
     "threat.reach_km": 400.0,
     "threat.ambush_rate": 0.05,
+    "threat.site_attack_rate": 5.0,
+    "threat.hardening": 100.0,
     "threat.plan_days": 5.0,
     "threat.leak_surprise": 5.0,
     "threat.recruitment_rate": 20.0,
@@ -255,6 +273,7 @@ def _fix(policy: dict, threat: dict, demand: dict) -> None:
     """Apply the schema's cross-field rules to drawn values."""
     if policy["force"] == "domestic":
         policy["foreign_per_escort"] = policy["foreign_at_checkpoints"] = 0
+        policy["foreign_site_guards"] = 0
     threat["max_cell_strength"] = max(threat["max_cell_strength"], threat["cell_strength"], 2)
     start, end = sorted((demand["move_start_h"], demand["move_end_h"]))
     demand["move_start_h"], demand["move_end_h"] = start, max(end, start + 1.0)
@@ -300,12 +319,24 @@ def test_invariants_hold_over_every_schema_field(sc):
     out, ev = model.outcomes(), model.events
     assert all(out[k] >= 0 and float(out[k]).is_integer() for k in COUNTS)
     assert out["attacks_executed"] + out["attacks_foiled"] == out["attacks_attempted"]
+    by_kind = ("attacks_on_convoys", "attacks_on_sites", "attacks_on_unescorted")
+    assert sum(out[k] for k in by_kind) == out["attacks_attempted"]
+    killed = ("foreign_killed_on_convoys", "foreign_killed_at_sites", "foreign_killed_unescorted")
+    assert sum(out[k] for k in killed) == out["foreign_killed"]
+    assert out["attacks_on_escorted"] <= out["attacks_on_convoys"]
+    assert out["trips_unescorted"] <= out["trips_started"]
     assert out["attacks_lethal"] <= out["attacks_successful"] <= out["attacks_executed"]
     assert out["trips_completed"] <= out["trips_started"]
     assert 0.0 <= out["mean_legitimacy"] <= 1.0
     if sc.policy.force == "domestic":
         assert out["foreign_security_person_days"] == 0
     attacks = ev[ev.event.isin(["attack", "foiled"])]
+    counted = attacks.target.value_counts()
+    for kind in ("convoy", "site", "unescorted"):
+        assert (
+            counted.get(kind, 0)
+            == out[f"attacks_on_{kind}s" if kind != "unescorted" else "attacks_on_unescorted"]
+        )
     assert (attacks.foreign_killed + attacks.foreign_injured <= attacks.passengers).all()
     assert (attacks.militants_killed <= attacks.attackers).all()
     assert (attacks.attackers <= sc.threat.team_size).all()
