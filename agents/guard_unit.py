@@ -1,9 +1,10 @@
 """GuardUnit: a team of host (and, in joint configurations, foreign) security personnel.
 
 Roles follow the design of layered protection: ``escort`` teams ride with convoys (detection and
-protection in the engagement contest), ``checkpoint`` teams screen attacks on the roads next to
-their node, ``site`` guards protect a fixed site (camp, office, hotel), ``patrol`` teams raise the daily hazard that cells in their region are interdicted,
-and a ``qrf`` (quick reaction force) cuts the toll of attacks it can reach in time.
+protection in the engagement contest), ``site`` guards protect a fixed site (camp, office,
+hotel), ``checkpoint`` teams screen attacks on the roads next to their node, ``patrol`` teams
+raise the daily hazard that cells in their region are interdicted, and a ``qrf`` (quick reaction
+force) cuts the toll of attacks it can reach in time.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@
 
 The page shows the road network on its real coordinates (drawn here with matplotlib, since
 Mesa's network renderer ignores node positions) with convoys, guard units and militant cells
-placed on it and attacks marked by outcome; controls for policy, threat level, seed and the main
+placed on it, the sites sized by their staff, and attacks coloured by outcome and shaped by target
+kind (convoy, unescorted car, site); controls for policy, threat level, seed and the main
 levers; and live charts of cumulative casualties, attacks, active cells and legitimacy. One step
 of the page is one simulated day. Changing a control rebuilds the model at once; Mesa's Reset
 rebuilds it with the current controls.
@@ -43,6 +44,8 @@ LEVERS = {
     "escort_size": ("host guards per escort", 0, 20, 1, False),
     "foreign_per_escort": ("foreign guards per escort (joint)", 0, 10, 1, False),
     "armored_share": ("armored share", 0.0, 1.0, 0.05, True),
+    "escort_coverage": ("share of movements escorted", 0.0, 1.0, 0.05, True),
+    "site_guards": ("host guards per site", 0, 20, 1, False),
     "intel_sharing": ("intelligence sharing", 0.0, 1.0, 0.05, True),
     "route_choices": ("routes drawn from", 1, 4, 1, False),
     "notification_chain": ("people told of each itinerary", 0, 40, 1, False),

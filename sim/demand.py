@@ -2,9 +2,12 @@
 
 Trips are drawn from a gravity model (Wilson 1967): a pair of nodes generates trips in proportion
 to the kind weights of its ends and ``exp(-d / d0)`` of the road distance between them. The
-number of trips a day is Poisson; each trip carries its passengers, its vehicles, whether they are
-armored, its departure time (inside the policy's randomized window) and whether its itinerary
-leaked through the notification chain.
+number of movements a day is Poisson. A movement is an escorted convoy with probability
+``escort_coverage``, carrying its passengers, its vehicles, whether they are armored, its
+departure time (inside the policy's randomized window) and whether its itinerary leaked through
+the notification chain; otherwise it is a low-profile car, unarmored and told to nobody, whose
+ends are drawn from the same gravity model with the short length scale
+``unescorted_distance_scale_km`` (so most stay within a city's cluster of nodes).
 
 Predictability of a trip, ``pi = (1 / n_eff) / (1 + W / s)``, follows the defender's randomization
 in a Stackelberg security game (Paruchuri et al. 2008): ``n_eff = exp(H)`` is the effective number

@@ -41,9 +41,15 @@ CATEGORIES = {
     "notification chain": ("notification_chain",),
     "intelligence": ("intel_sharing",),
     "movement": ("route_choices", "detour_limit", "departure_window_h"),
+    "escort coverage": ("escort_coverage",),
+    "site hardening": ("site_hardening",),
 }
 #: Units whose team has host and foreign personnel: (host field, foreign field).
-TEAMS = (("escort_size", "foreign_per_escort"), ("checkpoint_size", "foreign_at_checkpoints"))
+TEAMS = (
+    ("escort_size", "foreign_per_escort"),
+    ("checkpoint_size", "foreign_at_checkpoints"),
+    ("site_guards", "foreign_site_guards"),
+)
 
 
 @dataclass(frozen=True)

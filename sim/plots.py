@@ -22,6 +22,12 @@ EVENT_STYLE = {  # event kind -> (colour, label)
     "foiled": ("#2e86c1", "foiled"),
     "interdiction": ("#27ae60", "cell interdicted"),
 }
+#: Marker of an attack by its target kind.
+TARGET_MARKER = {
+    "convoy": ("o", "on a convoy"),
+    "unescorted": ("p", "on an unescorted car"),
+    "site": ("*", "on a site"),
+}
 
 
 def _label(outcome: str) -> str:
@@ -38,8 +44,9 @@ def network_map(
 ) -> Figure:
     """The road network on its coordinates, with events marked and sized by casualties.
 
-    ``graph`` is a networkx road graph, a :class:`sim.network.RoadNetwork` or a model.
-    Attacks are sized by foreign killed + injured and coloured by outcome.
+    ``graph`` is a networkx road graph, a :class:`sim.network.RoadNetwork` or a model (whose
+    sites are then drawn, sized by their staff). Attacks are sized by foreign killed + injured,
+    coloured by outcome and shaped by target kind (convoy, unescorted car, site).
     """
     G = getattr(getattr(graph, "net", graph), "G", graph)
     if ax is None:
@@ -75,6 +82,19 @@ def network_map(
                 zorder=3,
                 label=kind.replace("_", " "),
             )
+    sites = getattr(getattr(graph, "targets", None), "sites", None)
+    if sites:
+        ax.scatter(
+            [pos[site.node][0] for site in sites],
+            [pos[site.node][1] for site in sites],
+            s=[60 + 25 * site.staff for site in sites],
+            facecolors="none",
+            edgecolors="#8e44ad",
+            marker="s",
+            linewidths=1.0,
+            zorder=2,
+            label="site (size: staff)",
+        )
     if labels and G.number_of_nodes() <= 40:
         for n, d in G.nodes(data=True):
             if d.get("kind") != "junction":
@@ -94,6 +114,11 @@ def network_map(
         )
         kind[lethal] = "lethal"
         hurt = (ev["foreign_killed"] + ev["foreign_injured"]).to_numpy(float)
+        target = (
+            ev["target"].astype(object).fillna("").to_numpy(str)
+            if "target" in ev
+            else np.full(len(ev), "convoy")
+        )
         for k, (colour, label) in EVENT_STYLE.items():
             m = kind == k
             if not m.any():
@@ -101,17 +126,33 @@ def network_map(
             xs, ys = ev["lon"].to_numpy(float)[m], ev["lat"].to_numpy(float)[m]
             if k == "interdiction":  # where a cell was rolled up: small crosses
                 ax.scatter(xs, ys, s=18, c=colour, marker="x", alpha=0.7, zorder=5, label=label)
-            else:
+                continue
+            ax.scatter([], [], s=40, c=colour, edgecolors="k", linewidths=0.4, label=label)
+            for t, (marker, _) in TARGET_MARKER.items():
+                mt = target[m] == t
+                if mt.any():
+                    ax.scatter(
+                        xs[mt],
+                        ys[mt],
+                        s=(30 + 25 * hurt[m][mt]) * (2.0 if marker == "*" else 1.0),
+                        c=colour,
+                        marker=marker,
+                        alpha=0.6,
+                        edgecolors="k",
+                        linewidths=0.4,
+                        zorder=5,
+                    )
+        for t, (marker, label) in TARGET_MARKER.items():
+            if (target[np.isin(kind, ["attack", "foiled", "lethal"])] == t).any():
                 ax.scatter(
-                    xs,
-                    ys,
-                    s=30 + 25 * hurt[m],
-                    c=colour,
-                    alpha=0.6,
+                    [],
+                    [],
+                    s=40,
+                    c="#bbbbbb",
+                    marker=marker,
                     edgecolors="k",
                     linewidths=0.4,
-                    zorder=5,
-                    label=label,
+                    label=f"attack {label}",
                 )
     ax.set_aspect("equal", adjustable="datalim")
     ax.set_xlabel("x (lon)")

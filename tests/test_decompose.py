@@ -71,6 +71,7 @@ def test_decompose_recovers_known_shares_with_interactions():
         "team size": -1.0,
         "armor": -4.0,
         "notification chain": 0.5,
+        "site hardening": 0.0,  # joint_command hardens sites; this outcome ignores it
     }
     assert list(table.index) == [*expected, "total"]
     for name, share in expected.items():

@@ -7,6 +7,7 @@ import io
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.collections import LineCollection
 
 from sim import plots, run, sweep
 from sim.analysis import compare, pareto_front
@@ -38,10 +39,13 @@ def test_network_map_marks_every_event():
     fig = plots.network_map(build_model(r.scenario), r.events)
     render(fig)
     ax = fig.axes[0]
+    # interdictions carry their label; attacks are drawn unlabelled, one collection per
+    # outcome and target kind, beside empty legend entries
     marked = sum(
         len(c.get_offsets())
         for c in ax.collections
-        if c.get_label() in {v[1] for v in plots.EVENT_STYLE.values()}
+        if not isinstance(c, LineCollection)
+        and (c.get_label() == "cell interdicted" or c.get_label().startswith("_"))
     )
     assert marked == len(r.events)
 
@@ -72,3 +76,25 @@ def test_tradeoff_distributions_timeseries_and_sobol(results):
     render(fig)
     widths = sorted(p.get_width() for p in fig.axes[0].patches)
     np.testing.assert_allclose(widths, [0.1, 0.2, 0.5, 0.6])
+
+
+def test_map_shows_sites_and_attacks_by_target_kind():
+    from sim import build_model, load_scenario
+
+    model = build_model(load_scenario(threat="high", days=365, seed=1)).run()
+    ev = model.events
+    attacks = ev[ev.event.isin(["attack", "foiled"])]
+    assert set(attacks.target) == {"convoy", "site", "unescorted"}
+    fig = plots.network_map(model, ev)
+    ax = fig.axes[0]
+    points = {c.get_label(): len(c.get_offsets()) for c in ax.collections}
+    assert points["site (size: staff)"] == len(model.targets.sites) > 0
+    legend = {t.get_text() for t in ax.get_legend().get_texts()}
+    assert {"attack on a convoy", "attack on a site", "attack on an unescorted car"} <= legend
+    # the attack marks (unlabelled, one collection per outcome and kind) are one per attack
+    marks = sum(
+        len(c.get_offsets())
+        for c in ax.collections
+        if not isinstance(c, LineCollection) and c.get_label().startswith("_")
+    )
+    assert marks == len(attacks)
