@@ -1,10 +1,11 @@
-"""Generate the parameter tables of ``docs/ODD.md`` from the scenario schema and ``conf/``.
+"""Generate the tables of ``docs/ODD.md`` from the scenario schema, ``conf/`` and the outcomes.
 
     python -m scenarios.document          # rewrite the tables in docs/ODD.md
     python -m scenarios.document --check  # exit 1 if they are out of date
 
 The tables sit between ``<!-- parameters:start -->`` and ``<!-- parameters:end -->``; the test
-suite checks that they are current, so no config parameter can be missing from the ODD.
+suite checks that they are current, so no config parameter and no outcome can be missing from
+the ODD.
 """
 
 from __future__ import annotations
@@ -68,8 +69,26 @@ def _range(values: set | None) -> str:
     return ", ".join(sorted(str(v) for v in values))
 
 
+def outcome_table() -> list[str]:
+    """Every outcome of ``sim.outcomes``, with its unit, meaning and which way is better."""
+    from sim.outcomes import DERIVED, OUTCOMES
+
+    lines = [
+        "### Outcomes (`sim/outcomes.py`; every run, sweep row and table reads them from there)",
+        "",
+        "| outcome | unit | meaning | better | computed |",
+        "|---|---|---|---|---|",
+    ]
+    for o in OUTCOMES.values():
+        how = "at the end, from the submodels" if o.name in DERIVED else "counted during the run"
+        lines.append(
+            f"| `{o.name}` | {o.unit} | {o.description} | {o.better or 'neither'} | {how} |"
+        )
+    return lines
+
+
 def tables() -> str:
-    """The markdown tables: every parameter, the levers by policy, the threat levels."""
+    """The markdown tables: parameters, levers by policy, threat levels and outcomes."""
     base = compose_config([])
     ranges = explored()
     lines = [
@@ -117,6 +136,7 @@ def tables() -> str:
         values = [by_threat[t][f.name] for t in threats]
         if f.name != "name" and len(set(values)) > 1:
             lines.append(f"| `{f.name}` | " + " | ".join(_fmt(v) for v in values) + " |")
+    lines += ["", *outcome_table()]
     return "\n".join(lines)
 
 

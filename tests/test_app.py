@@ -140,6 +140,7 @@ def test_map_places_cells_guards_and_convoys():
     assert labels["militant cell (dark: ready)"] == len(model.sim.agents_by_type[MilitantCell])
     assert labels["convoy (yellow: escorted)"] >= len(moving)
     assert labels["guard units (orange: joint)"] > 0
+    assert labels["site (size: staff)"] == len(model.sim.targets.sites) > 0
     for convoy in moving:
         x, y = app._convoy_xy(model.sim, convoy)
         xs = [p[0] for p in model.sim.net.pos.values()]
