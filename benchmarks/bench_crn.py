@@ -2,10 +2,13 @@
 
     python benchmarks/bench_crn.py [--replications 100] [--no-record]
 
-Runs ``domestic_baseline`` and ``domestic_surge`` (baseline threat, CPEC, 365 days) on the same
-seeds and reports, for key outcomes, ``r = var(a - b) / (var(a) + var(b))``: 1 for independent
-runs, 0 for perfectly coupled ones. Targets: r <= 0.25 for ``attacks_attempted`` and r <= 0.4
-for ``foreign_killed``. Records the table in benchmarks/RESULTS.md.
+Runs ``domestic_baseline`` against ``joint_escort`` and against ``domestic_surge`` (baseline
+threat, CPEC, 365 days) on the same seeds and reports, for key outcomes,
+``r = var(a - b) / (var(a) + var(b))``: 1 for independent runs, 0 for perfectly coupled ones.
+Targets, for the pair that differs in escort protection only (``joint_escort``): r <= 0.25 for
+``attacks_attempted`` and r <= 0.4 for ``foreign_killed``. ``domestic_surge`` also escorts a
+larger share of movements (other trips) and guards sites more (other target choices), so its
+pairs couple less; it is reported beside. Records the table in benchmarks/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -27,10 +30,13 @@ OUTCOMES = ("attacks_attempted", "attacks_executed", "foreign_killed", "plots_in
 TARGETS = {"attacks_attempted": 0.25, "foreign_killed": 0.4}
 
 
-def paired_ratios(replications: int, workers: int = 2, seed: int = 20261129) -> dict:
+PAIRS = ("joint_escort", "domestic_surge")
+
+
+def paired_ratios(other: str, replications: int, workers: int = 2, seed: int = 20261129) -> dict:
     """``var(a - b) / (var(a) + var(b))`` of each outcome over paired replications."""
     frame = sweep(
-        policies=["domestic_baseline", "domestic_surge"],
+        policies=["domestic_baseline", other],
         threats=["baseline"],
         replications=replications,
         seed=seed,
@@ -38,7 +44,7 @@ def paired_ratios(replications: int, workers: int = 2, seed: int = 20261129) -> 
         progress=False,
     )
     wide = {p: g.sort_values("replication") for p, g in frame.groupby("policy")}
-    a, b = wide["domestic_baseline"], wide["domestic_surge"]
+    a, b = wide["domestic_baseline"], wide[other]
     out = {}
     for k in OUTCOMES:
         x, y = a[k].to_numpy(float), b[k].to_numpy(float)
@@ -52,21 +58,24 @@ def main() -> None:
     parser.add_argument("--no-record", action="store_true")
     args = parser.parse_args()
     t0 = time.perf_counter()
-    ratios = paired_ratios(args.replications)
+    ratios = {other: paired_ratios(other, args.replications) for other in PAIRS}
     lines = [
         f"Machine: {machine()}",
         "",
-        f"domestic_baseline vs domestic_surge, baseline threat, CPEC, 365 days, "
-        f"{args.replications} paired replications ({time.perf_counter() - t0:.0f} s). "
-        "r = var(paired difference) / sum of variances (1: independent, 0: fully coupled).",
+        f"domestic_baseline vs each policy below, baseline threat, CPEC, 365 days, "
+        f"{args.replications} paired replications each ({time.perf_counter() - t0:.0f} s). "
+        "r = var(paired difference) / sum of variances (1: independent, 0: fully coupled). "
+        "Targets apply to joint_escort, which differs in escort protection only.",
         "",
-        "| outcome | r | target |",
-        "|---|---|---|",
+        "| outcome | " + " | ".join(f"r vs {p}" for p in PAIRS) + " | target (joint_escort) |",
+        "|---|" + "---|" * len(PAIRS) + "---|",
     ]
-    for k, r in ratios.items():
+    for k in OUTCOMES:
+        r = ratios[PAIRS[0]][k]
         target = TARGETS.get(k)
         verdict = "" if target is None else f"<= {target} ({'met' if r <= target else 'NOT met'})"
-        lines.append(f"| {k} | {r:.3f} | {verdict} |")
+        cells = " | ".join(f"{ratios[p][k]:.3f}" for p in PAIRS)
+        lines.append(f"| {k} | {cells} | {verdict} |")
     text = "\n".join(lines)
     print(text)
     if not args.no_record:

@@ -42,6 +42,7 @@ import yaml
 from scenarios.compose import CONF_DIR
 from scenarios.schema import ScenarioError
 from sim.analysis import design_column
+from sim.cli import parse_settings
 from sim.record import simulated, targets
 
 __all__ = ["CalibrationResult", "calibrate", "main", "set_statistics", "write_baseline"]
@@ -300,24 +301,7 @@ def main(argv: list[str] | None = None) -> int:
         "progress": True,
     }
     try:
-        for arg in argv:
-            key, sep, value = arg.partition("=")
-            if not sep or key not in KEYS:
-                raise ScenarioError(key, "unknown setting; allowed: " + ", ".join(KEYS))
-            kind = KEYS[key]
-            if kind is bool:
-                if value.lower() not in ("true", "false"):
-                    raise ScenarioError(key, f"must be true or false, got {value!r}")
-                opts[key] = value.lower() == "true"
-            elif kind is int:
-                try:
-                    opts[key] = int(value)
-                except ValueError:
-                    raise ScenarioError(key, f"must be a whole number, got {value!r}") from None
-                if opts[key] < (0 if key == "seed" else 1):
-                    raise ScenarioError(key, f"must be a whole number >= 1, got {value!r}")
-            else:
-                opts[key] = value
+        opts = parse_settings(argv, KEYS, opts, at_least={"seed": 0})
         command = "python -m sim.calibrate " + " ".join(argv)
         started = time.perf_counter()
         result = calibrate(

@@ -152,27 +152,20 @@ def displacement_markdown(
 
 def main(argv: list[str] | None = None) -> int:
     """Run the study and write its document; 2 on bad input."""
+    from scenarios.schema import ScenarioError
     from sim import __version__
+    from sim.cli import parse_settings
     from sim.execution import sweep
 
     argv = list(sys.argv[1:] if argv is None else argv)
-    opts = {"replications": "100", "workers": "2", "days": "1095", "out": "docs/displacement.md"}
-    for arg in argv:
-        key, sep, value = arg.partition("=")
-        if not sep or key not in opts:
-            print(f"error: {key}: unknown setting; allowed: " + ", ".join(opts), file=sys.stderr)
-            return 2
-        opts[key] = value
+    kinds = {"replications": int, "workers": int, "days": int, "out": str}
+    defaults = {"replications": 100, "workers": 2, "days": 1095, "out": "docs/displacement.md"}
     try:
-        reps, workers, days = (int(opts[k]) for k in ("replications", "workers", "days"))
-    except ValueError:
-        print("error: replications, workers and days must be whole numbers", file=sys.stderr)
+        opts = parse_settings(argv, kinds, defaults, at_least={"replications": 2})
+    except ScenarioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
-    if reps < 2 or workers < 1 or days < 1:
-        print(
-            "error: replications must be at least 2, workers and days at least 1", file=sys.stderr
-        )
-        return 2
+    reps, workers, days = opts["replications"], opts["workers"], opts["days"]
     started = time.perf_counter()
     frame = sweep("displacement", replications=reps, workers=workers, days=days, progress=True)
     arms, summary = displacement(frame)

@@ -225,21 +225,20 @@ def main(argv: list[str] | None = None) -> int:
     import sys
     from pathlib import Path
 
+    from scenarios.schema import ScenarioError
+    from sim.cli import parse_settings
     from sim.execution import sweep
 
     argv = list(sys.argv[1:] if argv is None else argv)
-    opts = {"replications": "50", "workers": "2", "out": "docs/validation.md"}
-    for arg in argv:
-        key, sep, value = arg.partition("=")
-        if not sep or key not in opts:
-            print(f"error: {key}: unknown setting; allowed: " + ", ".join(opts), file=sys.stderr)
-            return 2
-        opts[key] = value
+    kinds = {"replications": int, "workers": int, "out": str}
     try:
-        reps, workers = int(opts["replications"]), int(opts["workers"])
-    except ValueError:
-        print("error: replications and workers must be whole numbers", file=sys.stderr)
+        opts = parse_settings(
+            argv, kinds, {"replications": 50, "workers": 2, "out": "docs/validation.md"}
+        )
+    except ScenarioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
+    reps, workers = opts["replications"], opts["workers"]
     runs = sweep(
         policies=["domestic_baseline"],
         threats=["baseline"],

@@ -94,6 +94,15 @@ def parallel_routes_graph(n: int, leg_km: float = 50.0) -> nx.Graph:
     return G
 
 
+def two_site_graph() -> nx.Graph:
+    """A project camp A and a city B, 30 km apart: one site each (camp and office)."""
+    G = nx.Graph(name="two sites")
+    G.add_node("A", name="A", x=0.0, y=0.0, region="R0", kind="project_site")
+    G.add_node("B", name="B", x=30.0, y=0.0, region="R0", kind="city")
+    G.add_edge("A", "B", length_km=30.0, speed_kmh=60.0, road="highway", region="R0")
+    return G
+
+
 def tolerance(p: float, n: int) -> float:
     """Four binomial standard errors of a share ``p`` estimated from ``n`` trials."""
     return 4.0 * math.sqrt(p * (1.0 - p) / n)

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import math
 
-import networkx as nx
 import numpy as np
 import pytest
-from helpers import limiting_scenario, parallel_routes_graph, tolerance
+from helpers import limiting_scenario, parallel_routes_graph, tolerance, two_site_graph
 from scipy import stats
 
 from agents import MilitantCell
@@ -222,15 +221,6 @@ def test_foreign_deaths_in_a_breakthrough_are_binomial():
 
 
 # ---- target choice (sim.targets) -------------------------------------------------------------
-def _two_site_graph() -> nx.Graph:
-    """A project camp A and a city office B, 30 km apart: one site each, no other node."""
-    G = nx.Graph(name="two sites")
-    G.add_node("A", name="A", x=0.0, y=0.0, region="R0", kind="project_site")
-    G.add_node("B", name="B", x=30.0, y=0.0, region="R0", kind="city")
-    G.add_edge("A", "B", length_km=30.0, speed_kmh=60.0, road="highway", region="R0")
-    return G
-
-
 @pytest.mark.parametrize("rationality", [0.0, 1.0])
 def test_choice_shares_are_logit_in_the_payoffs(rationality):
     """Fixed beliefs (static adversary): cells choose target t with exp(lambda U_t) / sum.
@@ -307,7 +297,7 @@ def test_hardening_displaces_attacks_to_the_smaller_site_only_if_cells_learn(bel
             policy=dict(site_guards=4, site_hardening=hardening),
             demand=dict(camp_staff=6, office_staff=3),
         )
-        model = CorridorModel(sc, graph=_two_site_graph()).run()
+        model = CorridorModel(sc, graph=two_site_graph()).run()
         assert [s.staff for s in model.targets.sites] == [6, 3]
         ev = model.events
         ev = ev[(ev.target == "site") & (ev.day >= 1)]  # after the first day's observation

@@ -109,6 +109,20 @@ def _step_and_check(model: CorridorModel) -> None:
     model.run()
 
 
+def _check_target_kinds(out: dict, ev) -> None:
+    """Attacks and foreign deaths add up over the target kinds, in the outcomes and the log."""
+    by_kind = {"convoy": "attacks_on_convoys", "site": "attacks_on_sites"}
+    by_kind["unescorted"] = "attacks_on_unescorted"
+    assert sum(out[k] for k in by_kind.values()) == out["attacks_attempted"]
+    killed = ("foreign_killed_on_convoys", "foreign_killed_at_sites", "foreign_killed_unescorted")
+    assert sum(out[k] for k in killed) == out["foreign_killed"]
+    assert out["attacks_on_escorted"] <= out["attacks_on_convoys"]
+    assert out["trips_unescorted"] <= out["trips_started"]
+    counted = ev[ev.event.isin(["attack", "foiled"])].target.value_counts()
+    for kind, name in by_kind.items():
+        assert counted.get(kind, 0) == out[name]
+
+
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios)
 def test_invariants_hold_for_any_scenario(sc):
@@ -117,12 +131,7 @@ def test_invariants_hold_for_any_scenario(sc):
     out, ev = model.outcomes(), model.events
     assert all(out[k] >= 0 and float(out[k]).is_integer() for k in COUNTS)
     assert out["attacks_executed"] + out["attacks_foiled"] == out["attacks_attempted"]
-    by_kind = ("attacks_on_convoys", "attacks_on_sites", "attacks_on_unescorted")
-    assert sum(out[k] for k in by_kind) == out["attacks_attempted"]
-    killed = ("foreign_killed_on_convoys", "foreign_killed_at_sites", "foreign_killed_unescorted")
-    assert sum(out[k] for k in killed) == out["foreign_killed"]
-    assert out["attacks_on_escorted"] <= out["attacks_on_convoys"]
-    assert out["trips_unescorted"] <= out["trips_started"]
+    _check_target_kinds(out, ev)
     assert out["attacks_successful"] <= out["attacks_executed"]
     assert out["attacks_lethal"] <= out["attacks_successful"]
     assert out["trips_completed"] <= out["trips_started"]
@@ -319,24 +328,13 @@ def test_invariants_hold_over_every_schema_field(sc):
     out, ev = model.outcomes(), model.events
     assert all(out[k] >= 0 and float(out[k]).is_integer() for k in COUNTS)
     assert out["attacks_executed"] + out["attacks_foiled"] == out["attacks_attempted"]
-    by_kind = ("attacks_on_convoys", "attacks_on_sites", "attacks_on_unescorted")
-    assert sum(out[k] for k in by_kind) == out["attacks_attempted"]
-    killed = ("foreign_killed_on_convoys", "foreign_killed_at_sites", "foreign_killed_unescorted")
-    assert sum(out[k] for k in killed) == out["foreign_killed"]
-    assert out["attacks_on_escorted"] <= out["attacks_on_convoys"]
-    assert out["trips_unescorted"] <= out["trips_started"]
+    _check_target_kinds(out, ev)
     assert out["attacks_lethal"] <= out["attacks_successful"] <= out["attacks_executed"]
     assert out["trips_completed"] <= out["trips_started"]
     assert 0.0 <= out["mean_legitimacy"] <= 1.0
     if sc.policy.force == "domestic":
         assert out["foreign_security_person_days"] == 0
     attacks = ev[ev.event.isin(["attack", "foiled"])]
-    counted = attacks.target.value_counts()
-    for kind in ("convoy", "site", "unescorted"):
-        assert (
-            counted.get(kind, 0)
-            == out[f"attacks_on_{kind}s" if kind != "unescorted" else "attacks_on_unescorted"]
-        )
     assert (attacks.foreign_killed + attacks.foreign_injured <= attacks.passengers).all()
     assert (attacks.militants_killed <= attacks.attackers).all()
     assert (attacks.attackers <= sc.threat.team_size).all()

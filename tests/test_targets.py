@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-import networkx as nx
 import pytest
-from helpers import limiting_scenario, tolerance
+from helpers import limiting_scenario, tolerance, two_site_graph
 
 from sim import CorridorModel, build_model, load_scenario
 from sim.engagement import contest, detection_probability
-
-
-def _two_site_graph() -> nx.Graph:
-    G = nx.Graph(name="two sites")
-    G.add_node("A", name="A", x=0.0, y=0.0, region="R0", kind="project_site")
-    G.add_node("B", name="B", x=30.0, y=0.0, region="R0", kind="city")
-    G.add_edge("A", "B", length_km=30.0, speed_kmh=60.0, road="highway", region="R0")
-    return G
 
 
 def test_an_attack_on_a_site_meets_its_guards_and_hardening():
@@ -37,7 +28,7 @@ def test_an_attack_on_a_site_meets_its_guards_and_hardening():
         policy=dict(site_guards=guards, site_hardening=hardening),
         demand=dict(camp_staff=6, office_staff=3),
     )
-    model = CorridorModel(sc, graph=_two_site_graph()).run()
+    model = CorridorModel(sc, graph=two_site_graph()).run()
     ev = model.events
     assert len(ev) > 50 and set(ev.target) == {"site"} and set(ev.node) == {"A", "B"}
     a = 5.0  # team_size 5 of a cell of 10, capability 1
