@@ -155,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     from scenarios.schema import ScenarioError
     from sim import __version__
     from sim.cli import parse_settings
+    from sim.designs import load_experiment
     from sim.execution import sweep
 
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -167,11 +168,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     reps, workers, days = opts["replications"], opts["workers"], opts["days"]
     started = time.perf_counter()
-    frame = sweep("displacement", replications=reps, workers=workers, days=days, progress=True)
+    exp = load_experiment("displacement")
+    frame = sweep(exp, replications=reps, workers=workers, days=days, progress=True)
     arms, summary = displacement(frame)
-    seed = int(frame.seed.min()) if len(frame) else 0
     provenance = (
-        f"corridor-sim {__version__}, first replication seed {seed}, "
+        f"corridor-sim {__version__}, experiment seed {exp.seed}, "
         f"{len(frame)} runs in {time.perf_counter() - started:.0f} s on {workers} workers"
     )
     text = displacement_markdown(
