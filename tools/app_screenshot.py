@@ -1,6 +1,6 @@
 """Take the README's screenshot of the browser view: joint_escort under the high threat.
 
-    .venv/bin/python tools/app_screenshot.py [--days 120] [--out docs/app.png]
+    .venv/bin/python tools/app_screenshot.py [--days 210] [--out docs/app.png]
 
 Starts ``solara run sim/app.py`` on a free local port, drives Debian's Chromium with
 Playwright, plays the model for the given number of days and saves the page.
@@ -21,7 +21,7 @@ from test_browser import CHROMIUM_ARGS, find_chromium  # noqa: E402
 def main() -> None:
     """Serve the app, play it and save the screenshot."""
     parser = argparse.ArgumentParser()
-    parser.add_argument("--days", type=int, default=120)
+    parser.add_argument("--days", type=int, default=210)
     parser.add_argument("--out", default=str(ROOT / "docs" / "app.png"))
     args = parser.parse_args()
     from playwright.sync_api import expect, sync_playwright
