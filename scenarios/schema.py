@@ -350,8 +350,8 @@ class Policy(_Section):
     escort_coverage: float = prob(
         0.5,
         doc="share of foreign staff movements escorted; the rest travel low-profile, unprotected",
-        source="assumption: most long movements escorted, many city movements not "
-        "(4 of 14 recorded attacks hit unescorted staff; incidents.csv)",
+        source="assumption: half of all movements, most long ones and few city ones (4 of 14 "
+        "recorded attacks hit unescorted staff; incidents.csv); the policies span 0.5-0.7",
     )
     site_guards: int = count(
         4, unit="persons", doc="host guards at each site (camps, offices, hotels)", hi=1_000
@@ -556,13 +556,20 @@ class Threat(_Section):
         unit="1/d",
         doc="daily chance a ready cell that targets a site finds the opening to strike it",
         source="assumption, set by hand so the baseline's target mix is near the record's "
-        "(7 convoys, 2 sites, 4 unescorted; incidents.csv); explored 0.0005-0.008",
+        "(7 convoys, 2 sites, 3 unescorted in 2018-2024; incidents.csv); explored 0.0005-0.008",
         hi=100.0,
     )
     hardening: float = nonneg(
-        3.0, doc="protection of a fully hardened site (contest input)", hi=1_000.0
+        3.0,
+        doc="protection of a fully hardened site (contest input)",
+        source="assumption: 2.5 host guards' worth, three times armor",
+        hi=1_000.0,
     )
-    hardening_protection: float = prob(0.5, doc="cut in lethality at a fully hardened site")
+    hardening_protection: float = prob(
+        0.5,
+        doc="cut in lethality at a fully hardened site",
+        source="assumption, as armor_protection",
+    )
     rationality: float = nonneg(
         1.0,
         unit="1/death",
@@ -576,15 +583,20 @@ class Threat(_Section):
         unit="1/observation",
         doc="weight of each new observation in a cell's belief of a target's protection "
         "(0 = static adversary)",
-        source="assumption (belief learning, Fudenberg and Levine 1998); explored 0-0.2",
+        source="assumption (belief learning, Fudenberg and Levine 1998); explored 0-0.2 "
+        "(0 is the static adversary)",
     )
     symbolic_convoy: float = nonneg(
-        1.0, doc="symbolic weight of an attack on an escorted convoy", hi=100.0
+        1.0,
+        doc="symbolic weight of an attack on an escorted convoy",
+        source="the unit of the symbolic weights",
+        hi=100.0,
     )
     symbolic_site: float = nonneg(
         0.7,
         doc="symbolic weight of an attack on a site, x a convoy's",
-        source="assumption; explored 0.5-2",
+        source="assumption, set by hand with site_attack_rate for the record's target mix; "
+        "explored 0.5-2",
         hi=100.0,
     )
     symbolic_unescorted: float = nonneg(
@@ -597,16 +609,20 @@ class Threat(_Section):
         6,
         unit="persons",
         doc="host guards per escort cells believe at the start (the status quo)",
+        source="domestic_baseline's escort_size: beliefs formed before any policy change",
         hi=1_000,
     )
     prior_site_guards: int = count(
         4,
         unit="persons",
         doc="host guards per site cells believe at the start (the status quo)",
+        source="domestic_baseline's site_guards",
         hi=1_000,
     )
     prior_site_hardening: float = prob(
-        0.5, doc="site hardening cells believe at the start (the status quo)"
+        0.5,
+        doc="site hardening cells believe at the start (the status quo)",
+        source="domestic_baseline's site_hardening",
     )
 
     def check(self) -> None:
