@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 __all__ = ["Convoy"]
 
 SCHEDULED, WAITING, MOVING, DONE = "scheduled", "waiting", "moving", "done"
-K_ROUTE, K_THRESHOLD, K_MEET = map(name_key, ("route", "threshold", "meet"))
+K_ROUTE, K_THRESHOLD, K_MEET, K_INSIDER = map(name_key, ("route", "threshold", "meet", "insider"))
 
 
 class Convoy(CellAgent):
@@ -128,6 +128,11 @@ class Convoy(CellAgent):
         self.clock = self.start_hour
         for cell in model.threat.cells_covering(self.edges):
             cell.observe(self)
+        if self.escort is not None and self.escort.host:
+            region = model.net.region[self.origin]
+            if self.draws.random(K_INSIDER) < model.threat.insider_chance(region, self.escort.host):
+                model.engagement.insider(self.kind, self.passengers, self.origin, self.draws, ())
+                self.finish(completed=False)
         return True
 
     def _new_threshold(self) -> None:

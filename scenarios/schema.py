@@ -56,6 +56,12 @@ def unknown_value(field: str, noun: str, value, allowed, error=ScenarioError) ->
 
 
 #: Fields renamed when their meaning changed, with the new name (refused, never mapped).
+#: Fields removed, with what replaced them (refused with this message).
+REMOVED = {
+    "notification_chain": "the chain now follows from who is told (officials, drivers, guards; "
+    "demand.chain_officials, policy.vetting, policy.foreign_planning); see docs/ODD.md 7.3",
+}
+
 RENAMED = {
     "screen_prob": "screen_per_guard",
     "qrf_mitigation": "qrf_mitigation_per_guard",
@@ -66,6 +72,8 @@ RENAMED = {
 def unknown_field(field: str, key, allowed) -> ScenarioError:
     """The error for a field name not in ``allowed``, suggesting the closest one."""
     allowed = [str(a) for a in allowed]
+    if str(key) in REMOVED:
+        return ScenarioError(field, "removed: " + REMOVED[str(key)])
     if RENAMED.get(str(key)) in allowed:
         return ScenarioError(
             field,
@@ -362,19 +370,33 @@ class Policy(_Section):
     site_hardening: float = prob(
         0.5, doc="hardening of sites (walls, access control), 0-1; priced per site"
     )
-    notification_chain: int = count(
-        10,
-        unit="persons",
-        doc="people told of each itinerary in advance",
+    vetting: float = prob(
+        0.0,
+        doc="vetting of host officials, drivers and guards, 0-1; priced per year",
         source="assumption",
-        hi=10_000,
+    )
+    foreign_planning: float = prob(
+        0.0,
+        doc="share of the officials who plan movements that are foreign (force=joint)",
+        source="assumption: joint command plans movements together",
+    )
+    foreign_raids: float = prob(
+        0.0,
+        doc="share of counter-militant raids with foreign participation (force=joint)",
+        source="assumption",
     )
 
     def check(self) -> None:
         """Validate the fields, then the cross-field rules of this section."""
         super().check()
         if self.force == "domestic":
-            for name in ("foreign_per_escort", "foreign_at_checkpoints", "foreign_site_guards"):
+            for name in (
+                "foreign_per_escort",
+                "foreign_at_checkpoints",
+                "foreign_site_guards",
+                "foreign_planning",
+                "foreign_raids",
+            ):
                 if getattr(self, name):
                     raise ScenarioError(
                         f"policy.{name}", "must be 0 when policy.force is 'domestic'"
@@ -430,7 +452,8 @@ class Threat(_Section):
     )
     leak_prob: float = prob(
         3.627e-05,
-        doc="chance that one person in the chain leaks an itinerary",
+        doc="chance that one host member of a notification chain leaks an itinerary, at "
+        "grievance 0.2 (in proportion elsewhere) and without vetting",
         source="calibrated jointly by ABC to the four targets of sim.record (conf/calibration/"
         "abc.yaml); the record's 1 leak-aided attack of 7 is not one of them",
     )
@@ -551,6 +574,74 @@ class Threat(_Section):
         doc="cut in lethality per member of a QRF that arrives in time (compounded)",
         source="assumption: a QRF of 20 cuts lethality by 30%",
     )
+    foreign_leak_factor: float = nonneg(
+        0.1,
+        doc="leak chance of a foreign member of the chain, x a host member's at grievance 0.2",
+        source="assumption: foreign staff are not drawn from the aggrieved population; "
+        "explored 0-0.5",
+        hi=100.0,
+    )
+    vetting_effect: float = prob(
+        0.6,
+        doc="cut in the leak and insider chance of a host member at full vetting",
+        source="assumption; explored 0.2-0.9",
+    )
+    insider_rate: float = nonneg(
+        3.0e-6,
+        unit="1/guard-day",
+        doc="chance a host guard turns on the people he guards, per escorted trip or site-day, "
+        "at grievance 0.2 (in proportion elsewhere) and without vetting",
+        source="assumption: about one insider attack in 7 years at the baseline (the record has "
+        "one, 2024; incidents.csv); explored 0-2e-5",
+        hi=1.0,
+    )
+    insider_lethality: float = prob(
+        0.2,
+        doc="chance a foreign person present is killed in an insider attack",
+        source="assumption (the record's one insider attack injured 2, killed none)",
+    )
+    tip_rate: float = nonneg(
+        0.2,
+        unit="tips/d",
+        doc="tips a day from the population of a region at legitimacy 1 (in proportion below)",
+        source="assumption (information-centric view, Berman, Shapiro and Felter 2011); "
+        "explored 0.05-0.8",
+        hi=1_000.0,
+    )
+    tip_interdiction: float = nonneg(
+        0.005,
+        unit="1/d per tip",
+        doc="added daily interdiction hazard of a region's cells, per tip of the day, shared "
+        "among them",
+        source="assumption; explored 0-0.02",
+        hi=100.0,
+    )
+    tip_detection: float = prob(
+        0.02,
+        doc="chance each tip of the last 30 days in a region lets an attack there be foiled",
+        source="assumption; explored 0-0.06",
+    )
+    surveillance_backlash: float = nonneg(
+        0.0005,
+        unit="1/d",
+        doc="daily legitimacy loss in every region at full intelligence sharing (foreign "
+        "surveillance)",
+        source="assumption, no public estimate; explored 0-0.002",
+        hi=1.0,
+    )
+    raid_effect_foreign: float = nonneg(
+        0.5,
+        doc="added interdiction hazard with every raid joint, x the host-only hazard",
+        source="assumption; explored 0-1.5",
+        hi=100.0,
+    )
+    foreign_raid_backlash: float = nonneg(
+        1.0,
+        doc="added legitimacy cost of a civilian killed in a raid with foreign personnel, x "
+        "a host-only raid's",
+        source="assumption; explored 0-3",
+        hi=100.0,
+    )
     site_attack_rate: float = nonneg(
         0.002,
         unit="1/d",
@@ -668,6 +759,20 @@ class Demand(_Section):
     distance_scale_km: float = P(
         150.0, "float", lo=1.0, unit="km", doc="trip length scale of the gravity model", hi=10_000.0
     )
+    chain_officials: int = count(
+        4,
+        unit="persons",
+        doc="officials told of each escorted movement in advance (besides its drivers and guards)",
+        source="assumption",
+        hi=10_000,
+    )
+    chain_per_intel: int = count(
+        4,
+        unit="persons",
+        doc="officials of the intelligence agencies added to the chain at full sharing",
+        source="assumption",
+        hi=10_000,
+    )
     unescorted_distance_scale_km: float = P(
         25.0,
         "float",
@@ -771,6 +876,13 @@ class Costs(_Section):
         unit="USD/yr",
         doc="the intelligence sharing and surveillance programme at full sharing (pro rata)",
         source="assumption; plausible 1-20 million",
+        hi=1.0e10,
+    )
+    vetting_usd_per_year: float = nonneg(
+        2.0e6,
+        unit="USD/yr",
+        doc="the vetting programme at full vetting (pro rata of the level)",
+        source="assumption; plausible 0.5-5 million",
         hi=1.0e10,
     )
     site_hardening_usd_per_year: float = nonneg(

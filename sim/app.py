@@ -48,7 +48,7 @@ LEVERS = {
     "site_guards": ("host guards per site", 0, 20, 1, False),
     "intel_sharing": ("intelligence sharing", 0.0, 1.0, 0.05, True),
     "route_choices": ("routes drawn from", 1, 4, 1, False),
-    "notification_chain": ("people told of each itinerary", 0, 40, 1, False),
+    "vetting": ("vetting of host staff", 0.0, 1.0, 0.05, True),
 }
 
 

@@ -163,7 +163,9 @@ class Demand(Submodel):
                 o, d = self.od_pairs[draws.pick(self.od_cdf, K_OD)]
                 passengers = 1 + draws.poisson(dem.passengers_mean - 1.0, K_PASSENGERS)
                 armored = draws.random(K_ARMORED) < pol.armored_share
-                leaked = draws.random(K_LEAK) < model.threat.p_leak
+                drivers = math.ceil(passengers / dem.passengers_per_vehicle)
+                chance = model.threat.leak_chance(net.region[o], drivers)
+                leaked = draws.random(K_LEAK) < chance
             else:  # low-profile: one unarmored car, told to nobody, on the fastest road
                 o, d = self.local_pairs[draws.pick(self.local_cdf, K_OD)]
                 passengers = 1 + draws.poisson(dem.unescorted_passengers_mean - 1.0, K_PASSENGERS)

@@ -37,7 +37,7 @@ __all__ = [
     "foil_probability",
 ]
 
-K_COMBAT = name_key("combat")
+K_COMBAT, K_INSIDER = name_key("combat"), name_key("insider")
 
 
 def detection_probability(host: int, foreign: int, d_host: float, d_foreign: float) -> float:
@@ -212,6 +212,34 @@ class Engagement(Submodel):
         )
         self.strike(exposure, cell, rng, False, where)
 
+    def insider(self, kind: str, people: int, node, draws, key: tuple) -> None:
+        """An assigned guard turns on the ``people`` he guards: no detection, no contest.
+
+        Foreign killed ~ Bin(people, ``insider_lethality``), injured ~ Bin(survivors,
+        ``injury``), drawn from the target's own keyed generator.
+        """
+        model, th = self.model, self.cfg.threat
+        rng = draws.generator(K_INSIDER, *key)
+        killed = int(rng.binomial(people, th.insider_lethality))
+        injured = int(rng.binomial(people - killed, th.injury))
+        c = model.counters
+        c["insider_attacks"] += 1
+        c["foreign_killed"] += killed
+        c["foreign_injured"] += injured
+        c[KILLED_ON[kind]] += killed
+        x, y = model.net.pos[node]
+        model.log(
+            event="insider",
+            target=kind,
+            node=node,
+            region=model.net.region[node],
+            lon=x,
+            lat=y,
+            passengers=people,
+            foreign_killed=killed,
+            foreign_injured=injured,
+        )
+
     def strike(self, target: Exposure, cell, rng, targeted: bool, where: dict) -> bool:
         """Detection may foil the attack; otherwise a contest decides the breakthrough.
 
@@ -228,6 +256,8 @@ class Engagement(Submodel):
         n_cp = target.checkpoints
         p_cp = 1.0 - (1.0 - p_one) ** n_cp if n_cp else 0.0
         p_foil = foil_probability(p_esc, p_cp, pol.intel_sharing * th.intel_detection)
+        tips = model.population.recent_tips(model.net.region[where["node"]])
+        p_foil = 1.0 - (1.0 - p_foil) * (1.0 - th.tip_detection) ** tips
         attackers = cell.attackers
         attack = attackers * th.capability * ((1.0 + th.leak_surprise) if targeted else 1.0)
         defence = host * th.effect_domestic + foreign * th.effect_foreign + target.shield

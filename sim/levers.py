@@ -1,7 +1,7 @@
 """Which lever does the work: a named policy's effect split among lever groups by Shapley values.
 
 A named policy differs from its baseline in several levers at once (``joint_command`` swaps host
-for foreign guards, enlarges teams, adds armor and shortens the notification chain). Running
+for foreign guards, enlarges teams, adds armor, vetting and joint planning and raids). Running
 every combination of the groups of changes on common random numbers and attributing the effect
 by the Shapley value (Shapley 1953; for the attribution of a model output to groups of inputs,
 Owen 2014 and Song, Nelson and Staum 2016) gives each group its share, interactions split
@@ -38,7 +38,8 @@ CATEGORIES = {
         "qrf_size",
     ),
     "armor": ("armored_share",),
-    "notification chain": ("notification_chain",),
+    "vetting": ("vetting",),
+    "joint planning and raids": ("foreign_planning", "foreign_raids"),
     "intelligence": ("intel_sharing",),
     "movement": ("route_choices", "detour_limit", "departure_window_h"),
     "escort coverage": ("escort_coverage",),
@@ -107,9 +108,10 @@ def apply_groups(baseline: Policy, groups: Sequence[LeverGroup], name: str) -> P
         data.update(g.set)
         for k, delta in g.add.items():
             data[k] = data[k] + delta
-    for host, foreign in TEAMS:
-        if data[foreign] and data["force"] == "domestic":
-            data["force"] = "joint"  # foreign personnel without the swap's force label
+    joint_only = [foreign for _, foreign in TEAMS] + ["foreign_planning", "foreign_raids"]
+    if data["force"] == "domestic" and any(data[k] for k in joint_only):
+        data["force"] = "joint"  # foreign personnel or planning without the swap's force label
+    for host, _ in TEAMS:
         if data[host] < 0:
             raise ScenarioError(
                 f"policy.{host}",

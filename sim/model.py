@@ -3,14 +3,14 @@
 One step is ``step_hours`` hours. Each step the convoys that are waiting or moving act, inside the
 daylight window; everything that happens daily or rarely is a scheduled event. At the turn of
 each day the plan :data:`DAY_PLAN` runs: the day that ends closes (cells learn and face
-interdiction, legitimacy and recruitment are updated, a row of the time series is recorded), then
-the new day's trips are drawn. Cells become ready, convoys depart and escorts come back at their
-own scheduled times.
+interdiction, guards at sites may turn on the people they guard, legitimacy and recruitment are
+updated, a row of the time series is recorded), then the new day's tips and trips are drawn.
+Cells become ready, convoys depart and escorts come back at their own scheduled times.
 
 The submodels, each readable alone (see :class:`sim.submodel.Submodel` for their hooks):
 
 * :class:`sim.demand.Demand`: trips (gravity model), departures, leaks;
-* :class:`sim.population.Population`: legitimacy, grievance, recruitment (Epstein 2002);
+* :class:`sim.population.Population`: legitimacy, grievance, recruitment (Epstein 2002), tips;
 * :class:`sim.targets.Targets`: sites, the targets within each cell's reach, target choice;
 * :class:`sim.security.Security`: escorts, site guards, checkpoints, patrols, reaction forces;
 * :class:`sim.threat.Threat`: cells, leaked itineraries, interdiction (Kaplan et al. 2005);
@@ -58,9 +58,11 @@ SUBMODELS = (Population, Demand, Targets, Security, Threat, Engagement)
 #: from every submodel's ``record`` hook, then the day's event counts.
 DAY_PLAN = (
     ("end_day", "threat"),
+    ("end_day", "targets"),
     ("end_day", "population"),
     ("record", "population"),
     ("record", "threat"),
+    ("start_day", "population"),
     ("start_day", "demand"),
 )
 
@@ -70,6 +72,8 @@ SERIES_COUNTS = (
     "attacks_attempted",
     "attacks_foiled",
     "plots_interdicted",
+    "tips",
+    "insider_attacks",
     "trips_started",
     "trips_completed",
 )

@@ -81,6 +81,13 @@ OUTCOMES: dict[str, Outcome] = {
         ),
         Outcome("attacks_with_leak", "attacks", "attacks set up from a leaked itinerary"),
         Outcome("plots_interdicted", "cells", "cells rolled up before they struck", "higher"),
+        Outcome("raids_joint", "raids", "interdiction raids with foreign participation", None),
+        Outcome(
+            "insider_attacks",
+            "attacks",
+            "attacks by an assigned guard on the people he guards (convoys and sites)",
+        ),
+        Outcome("tips", "tips", "tips from the population to the security services", "higher"),
         Outcome("itineraries_leaked", "trips", "trips whose itinerary leaked"),
         Outcome("trips_started", "trips", "trips drawn by the demand process", None),
         Outcome("trips_unescorted", "trips", "trips made low-profile, without an escort", None),

@@ -21,6 +21,7 @@ EVENT_STYLE = {  # event kind -> (colour, label)
     "attack": ("#e67e22", "attack, no foreign deaths"),
     "foiled": ("#2e86c1", "foiled"),
     "interdiction": ("#27ae60", "cell interdicted"),
+    "insider": ("#8e44ad", "insider attack"),
 }
 #: Marker of an attack by its target kind.
 TARGET_MARKER = {

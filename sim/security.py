@@ -156,8 +156,8 @@ class Security(Submodel):
         ``cost_usd = c_h P_h + c_f P_f + c_v V + c_i s d / 365 + c_s S + c_w h n d / 365`` with
         ``P_h``, ``P_f`` host and foreign person-days (site guards included), ``V`` armored
         vehicle-days, ``s`` the intelligence sharing level over ``d`` days, ``S`` the staff
-        hours lost to waits, detours and moved departures, and ``h`` the hardening level of the
-        ``n`` sites (rates in the ``costs`` section).
+        hours lost to waits, detours and moved departures, ``h`` the hardening level of the
+        ``n`` sites, plus the vetting programme at its level (rates in the ``costs`` section).
         """
         days, c, counters = self.cfg.days, self.cfg.costs, self.model.counters
         pol, sites = self.cfg.policy, len(self.model.targets.sites)
@@ -170,6 +170,7 @@ class Security(Submodel):
             + c.intel_usd_per_year * pol.intel_sharing * days / 365.0
             + c.staff_hour_usd * counters["staff_hours_lost"]
             + c.site_hardening_usd_per_year * pol.site_hardening * sites * days / 365.0
+            + c.vetting_usd_per_year * pol.vetting * days / 365.0
         )
         return {
             "foreign_security_person_days": float(foreign),

@@ -66,7 +66,7 @@ SITE_KINDS = {"project_site": "camp", "port": "camp", "city": "office"}
 #: kind are expected on one of the roads it reaches (one a week).
 MIN_TRAFFIC_PER_DAY = 1.0 / 7.0
 
-K_CHOOSE, K_STRIKE = map(name_key, ("choose", "strike"))
+K_CHOOSE, K_STRIKE, K_INSIDER = map(name_key, ("choose", "strike", "insider"))
 
 
 def logit_shares(payoffs, rationality: float) -> np.ndarray:
@@ -197,6 +197,17 @@ class Targets(Submodel):
             return targets, np.zeros(0)
         payoffs = [self.payoff(cell, t) for t in targets]
         return targets, logit_shares(payoffs, self.cfg.threat.rationality)
+
+    # ---- insiders ----------------------------------------------------------------------------
+    def end_day(self, day: int) -> None:
+        """A guard at a site may turn on the staff he guards (:meth:`Threat.insider_chance`)."""
+        model = self.model
+        if self.site_host <= 0:
+            return
+        for site in self.sites:
+            chance = model.threat.insider_chance(model.net.region[site.node], self.site_host)
+            if site.draws.random(K_INSIDER, day) < chance:
+                model.engagement.insider(SITE, site.staff, site.node, site.draws, (day,))
 
     # ---- choice --------------------------------------------------------------------------------
     def choose(self, cell, *stamp) -> None:

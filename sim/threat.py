@@ -6,6 +6,12 @@ patrols and intelligence make more frequent and intelligence more precise (Kress
 2009), and by losses in attacks. The cells themselves (preparation, ambush density, learning) are
 :class:`agents.militant_cell.MilitantCell`.
 
+An itinerary leaks through its notification chain: the officials who plan the movement, its
+drivers and its escort. Each host member leaks with a chance that grows with the grievance of
+the trip's region (insiders come from the aggrieved population; Epstein 2002) and falls with
+vetting; foreign members leak less. The same holds for an assigned guard who turns on the
+people he guards (an insider attack, :meth:`Threat.insider_chance`).
+
 A leaked itinerary reaches the ready cells whose reach covers one of the trip's candidate routes;
 one of them may act on it. The itinerary names the candidate routes and the planned departure
 time, not what the convoy will do: the cell sets its ambush on one candidate, at the time the
@@ -19,6 +25,7 @@ Stackelberg security game (Paruchuri et al. 2008) made concrete.
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 import numpy as np
 
@@ -26,11 +33,16 @@ from agents.militant_cell import MilitantCell
 from sim.randomness import name_key
 from sim.submodel import Submodel
 
-__all__ = ["INITIAL", "RECRUITED", "SPLIT", "Threat", "clock_after"]
+__all__ = ["INITIAL", "RECRUITED", "REFERENCE_GRIEVANCE", "SPLIT", "Threat", "clock_after"]
 
 #: First element of a cell's key: how it was founded.
 INITIAL, RECRUITED, SPLIT = 0, 1, 2
-K_CELL, K_PLACE, K_INTERDICT, K_RAID = map(name_key, ("cell", "place", "interdict", "raid"))
+K_CELL, K_PLACE, K_INTERDICT, K_RAID, K_JOINT_RAID = map(
+    name_key, ("cell", "place", "interdict", "raid", "joint raid")
+)
+#: Grievance at which ``leak_prob`` and ``insider_rate`` hold: ``H (1 - L0)`` of the default
+#: region (hardship 0.5, legitimacy 0.6).
+REFERENCE_GRIEVANCE = 0.2
 K_LEAK_CELL, K_LEAK_ACT, K_LEAK_ROUTE, K_LEAK_SITE = map(
     name_key, ("leak cell", "leak act", "leak route", "leak site")
 )
@@ -63,7 +75,7 @@ class Threat(Submodel):
     Attributes:
         edge_cover: ``{edge: [(cell, a, b), ...]}`` stretches of road each active cell reaches.
         recruit_pool: recruits of each region not yet in a cell.
-        p_leak: chance an itinerary leaks through the notification chain.
+        cells_in: active cells in each region at the turn of the day.
         founded: ``(day, key, node, strength)`` of every cell founded, in order.
         ambushes: ``(hour, trip key, cell key, edge, x)`` of every leak-informed ambush set.
 
@@ -72,13 +84,13 @@ class Threat(Submodel):
     name = "threat"
 
     def setup(self) -> None:
-        """Predictability and leak chance of the policy; the initial cells, placed by grievance."""
-        model, th, pol = self.model, self.cfg.threat, self.cfg.policy
-        self.p_leak = 1.0 - (1.0 - th.leak_prob) ** pol.notification_chain
+        """The notification chain of the policy; the initial cells, placed by grievance."""
+        model, th = self.model, self.cfg.threat
         self.edge_cover: dict[int, list] = {}
         self.recruit_pool = dict.fromkeys(model.net.regions, 0)
         self.founded: list[tuple] = []
         self.ambushes: list[tuple] = []
+        self.cells_in: Counter = Counter()
         nodes = model.net.nodes
         grievance = model.population.grievance
         w = np.array([grievance(model.net.region[n]) for n in nodes], dtype=float)
@@ -94,6 +106,52 @@ class Threat(Submodel):
     def cells(self) -> list[MilitantCell]:
         """The active cells, in the order of their keys."""
         return sorted(self.model.agents_by_type.get(MilitantCell, []), key=lambda c: c.key)
+
+    # ---- insiders -------------------------------------------------------------------------
+    def chain(self, drivers: int) -> tuple[float, float]:
+        """Host and foreign members of the notification chain of an escorted trip.
+
+        The officials who plan the movement (``chain_officials``, plus ``chain_per_intel`` at
+        full intelligence sharing), a share ``foreign_planning`` of them foreign under joint
+        force; the trip's drivers; the escort team's host and foreign guards.
+        """
+        dem, pol = self.cfg.demand, self.cfg.policy
+        joint = pol.force == "joint"
+        officials = dem.chain_officials + dem.chain_per_intel * pol.intel_sharing
+        foreign = officials * pol.foreign_planning if joint else 0.0
+        host = officials - foreign + drivers
+        if self.model.security.escorting:
+            host += pol.escort_size
+            foreign += pol.foreign_per_escort if joint else 0
+        return host, foreign
+
+    def host_insider(self, rate: float, region) -> float:
+        """A host member's chance per occasion: ``rate x G / 0.2 x (1 - e v)``, at most 1.
+
+        ``G`` is the grievance of the region (insiders come from the aggrieved population;
+        Epstein 2002), ``v`` the vetting level and ``e`` its effect.
+        """
+        th, pol = self.cfg.threat, self.cfg.policy
+        g = self.model.population.grievance(region) / REFERENCE_GRIEVANCE
+        return min(1.0, rate * g * (1.0 - th.vetting_effect * pol.vetting))
+
+    def leak_chance(self, region, drivers: int) -> float:
+        """Chance the itinerary of an escorted trip from ``region`` leaks through its chain.
+
+        ``1 - (1 - q_h)^{n_h} (1 - q_f)^{n_f}`` with ``n_h``, ``n_f`` the host and foreign
+        members (:meth:`chain`), ``q_h`` the host member's chance (:meth:`host_insider` of
+        ``leak_prob``) and ``q_f = leak_prob x foreign_leak_factor``.
+        """
+        th = self.cfg.threat
+        host, foreign = self.chain(drivers)
+        q_h = self.host_insider(th.leak_prob, region)
+        q_f = min(1.0, th.leak_prob * th.foreign_leak_factor)
+        return 1.0 - (1.0 - q_h) ** host * (1.0 - q_f) ** foreign
+
+    def insider_chance(self, region, guards: int) -> float:
+        """Chance one of ``guards`` host guards turns on the people he guards, this occasion."""
+        p = self.host_insider(self.cfg.threat.insider_rate, region)
+        return 1.0 - (1.0 - p) ** guards
 
     # ---- the roads cells reach ----------------------------------------------------------------
     def register_cover(self, cell: MilitantCell) -> None:
@@ -156,30 +214,44 @@ class Threat(Submodel):
     # ---- the day ------------------------------------------------------------------------------
     def end_day(self, day: int) -> None:
         """Cells learn from the day's traffic, then face the day's interdiction hazard."""
-        for cell in self.cells:
+        cells = self.cells
+        self.cells_in = Counter(c.region for c in cells)
+        for cell in cells:
             if cell.active:
                 cell.daily(day)
 
     def try_interdict(self, cell: MilitantCell, day: int) -> None:
-        """Daily interdiction hazard ``h = h0 + h_p P + h_intel s`` of one cell.
+        """Daily interdiction hazard of one cell.
 
-        ``P`` is the patrol personnel in the cell's region and ``s`` the intelligence sharing
-        level; the draws are the cell's own of that day.
+        ``h = (h0 + h_p P + h_intel s + h_tip T / C)(1 + r_f f)``: ``P`` the patrol personnel
+        in the cell's region, ``s`` the intelligence sharing level, ``T`` the region's tips of
+        the day shared among its ``C`` cells (Berman, Shapiro and Felter 2011), ``f`` the share
+        of raids with foreign participation and ``r_f`` their added effect. A raid is joint
+        with probability ``f``; the civilians it kills cost ``1 + foreign_raid_backlash`` times
+        the legitimacy of a host-only raid's. The draws are the cell's own of that day.
         """
         model = self.model
         th, pol = self.cfg.threat, self.cfg.policy
+        region = cell.region
+        joint_share = pol.foreign_raids if pol.force == "joint" else 0.0
         hazard = (
             th.interdiction_rate
-            + th.patrol_interdiction_per_guard * model.security.patrol_personnel[cell.region]
+            + th.patrol_interdiction_per_guard * model.security.patrol_personnel[region]
             + th.intel_interdiction * pol.intel_sharing
-        )
+            + th.tip_interdiction
+            * model.population.tips_today[region]
+            / max(self.cells_in[region], 1)
+        ) * (1.0 + th.raid_effect_foreign * joint_share)
         if cell.draws.random(K_INTERDICT, day) >= 1.0 - math.exp(-hazard):
             return
+        joint = cell.draws.random(K_JOINT_RAID, day) < joint_share
         p_coll = th.collateral * (1.0 - th.intel_precision * pol.intel_sharing)
         killed = int(cell.draws.generator(K_RAID, day).binomial(th.bystanders, p_coll))
         model.counters["plots_interdicted"] += 1
+        model.counters["raids_joint"] += joint
         model.counters["civilians_killed"] += killed
-        model.population.collateral_today[cell.region] += killed
+        weight = 1.0 + th.foreign_raid_backlash if joint else 1.0
+        model.population.harm_today[region] += weight * killed
         x, y = model.net.pos[cell.node]
         model.log(
             event="interdiction",
@@ -188,6 +260,7 @@ class Threat(Submodel):
             lon=x,
             lat=y,
             cell=cell.unique_id,
+            force="joint" if joint else "domestic",
             civilians_killed=killed,
         )
         self.remove_cell(cell)

@@ -36,6 +36,9 @@ QUIET_THREAT = dict(
     cell_strength=10,
     max_cell_strength=1000,
     site_attack_rate=0.0,
+    tip_rate=0.0,
+    insider_rate=0.0,
+    surveillance_backlash=0.0,
 )
 #: No security at all: no escorts, site guards, checkpoints, patrols, reaction forces or
 #: intelligence; every movement is planned as a convoy.
@@ -48,7 +51,6 @@ NO_SECURITY = dict(
     armored_share=0.0,
     route_choices=1,
     departure_window_h=0.0,
-    notification_chain=0,
     escort_coverage=1.0,
     site_guards=0,
     site_hardening=0.0,

@@ -84,7 +84,10 @@ def test_leak_with_n_randomized_routes_hits_one_in_n():
         trips_per_day=30,
         # enough always-ready cells that every leaked itinerary finds one free to wait for it
         threat=dict(leak_prob=leak_prob, leak_exploit=exploit, cells=60),
-        policy=dict(route_choices=n_routes, detour_limit=1.0, notification_chain=chain),
+        policy=dict(route_choices=n_routes, detour_limit=1.0),
+        # a chain of `chain` host members: one official and one driver (one vehicle), at the
+        # reference grievance 0.2 (hardship 0.5, legitimacy 0.6), without vetting
+        demand=dict(chain_officials=chain - 1, chain_per_intel=0, passengers_per_vehicle=100),
     )
     out = CorridorModel(sc, graph=parallel_routes_graph(n_routes)).run().outcomes()
     n = out["trips_started"]
@@ -99,7 +102,7 @@ def test_leak_without_randomization_always_finds_the_convoy():
     sc = limiting_scenario(
         days=30,
         threat=dict(leak_prob=1.0, leak_exploit=1.0, cells=60),
-        policy=dict(route_choices=1, notification_chain=1),
+        policy=dict(route_choices=1),
     )
     out = CorridorModel(sc, graph=parallel_routes_graph(3)).run().outcomes()
     assert out["attacks_with_leak"] == out["trips_started"] > 0
@@ -312,3 +315,74 @@ def test_hardening_displaces_attacks_to_the_smaller_site_only_if_cells_learn(bel
     share_hard, n = camp_share(1.0)
     expected = logit(pi_hard if belief_rate > 0 else pi_open)
     assert n > 500 and abs(share_hard - expected) < tolerance(expected, n)
+
+
+# ---- insiders, tips and joint operations -------------------------------------------------------
+def test_leak_probability_of_a_mixed_chain():
+    """P(leak) = 1 - (1 - q_h)^{n_h} (1 - q_f)^{n_f}: host members leak at q_h = leak_prob x
+    G / 0.2 x (1 - e v), foreign ones at q_f = leak_prob x factor.
+
+    Joint force; 4 officials, half of them foreign; one driver; escorts of 2 host and 3 foreign
+    guards: n_h = 2 + 1 + 2 = 5, n_f = 2 + 3 = 5. Grievance 0.8 x (1 - 0.5) = 0.4, vetting 0.5
+    with effect 0.6.
+    """
+    leak, factor, effect, vetting = 0.05, 0.1, 0.6, 0.5
+    sc = limiting_scenario(
+        days=60,
+        threat=dict(leak_prob=leak, foreign_leak_factor=factor, vetting_effect=effect),
+        policy=dict(
+            force="joint",
+            escort_units=10_000,
+            escort_size=2,
+            foreign_per_escort=3,
+            vetting=vetting,
+            foreign_planning=0.5,
+        ),
+        demand=dict(chain_officials=4, chain_per_intel=0, passengers_per_vehicle=100),
+    ).replace(population={"hardship": 0.8, "legitimacy0": 0.5})
+    out = CorridorModel(sc).run().outcomes()
+    q_h = leak * (0.4 / 0.2) * (1 - effect * vetting)
+    q_f = leak * factor
+    expected = 1 - (1 - q_h) ** 5 * (1 - q_f) ** 5
+    n = int(out["trips_started"])
+    assert n > 2000
+    assert abs(out["itineraries_leaked"] / n - expected) < tolerance(expected, n)
+
+
+@pytest.mark.parametrize("legitimacy", [0.3, 0.9])
+def test_tips_are_linear_in_legitimacy(legitimacy):
+    """With legitimacy held at L0 (no backlash, no harm), tips a day and region ~ Poisson(t L)."""
+    rate, days = 2.0, 300
+    sc = limiting_scenario(days=days, threat=dict(tip_rate=rate), network=dict(regions=2))
+    sc = sc.replace(population={"legitimacy0": legitimacy})
+    model = CorridorModel(sc).run()
+    regions = len(model.net.regions)
+    assert regions == 2
+    total = model.outcomes()["tips"]
+    mean = rate * legitimacy
+    # Poisson: the mean of n = days x regions counts has standard error sqrt(mean / n)
+    assert abs(total / (days * regions) - mean) < 4 * math.sqrt(mean / (days * regions))
+
+
+@pytest.mark.parametrize("joint", [False, True])
+def test_legitimacy_cost_of_an_operation(joint):
+    """One certain raid on day 0 kills all 5 bystanders: L_1 = L0 - gamma 5 (1 + b [joint])."""
+    gamma, b, L0 = 0.01, 1.5, 0.6
+    sc = limiting_scenario(
+        days=3,
+        threat=dict(
+            interdiction_rate=100.0,
+            collateral=1.0,
+            bystanders=5,
+            collateral_sensitivity=gamma,
+            foreign_raid_backlash=b,
+        ),
+        policy=dict(force="joint" if joint else "domestic", foreign_raids=1.0 if joint else 0.0),
+        network=dict(regions=1),
+    )
+    model = CorridorModel(sc).run()
+    out, series = model.outcomes(), model.timeseries
+    assert out["plots_interdicted"] == 1 and out["civilians_killed"] == 5
+    assert out["raids_joint"] == int(joint)
+    expected = L0 - gamma * 5 * (1 + (b if joint else 0.0))
+    assert series.mean_legitimacy.iloc[0] == pytest.approx(expected, rel=1e-12)

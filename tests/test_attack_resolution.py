@@ -280,7 +280,7 @@ def test_counted_outcomes_equal_the_event_log():
     sc = limiting_scenario(
         days=30,
         threat=dict(ambush_rate=0.01, lethality=0.3, injury=0.3, leak_prob=0.02, leak_exploit=1.0),
-        policy=dict(escort_units=60, escort_size=2, notification_chain=5),
+        policy=dict(escort_units=60, escort_size=2),
     )
     model = CorridorModel(sc).run()
     out, ev = model.outcomes(), model.events

@@ -60,8 +60,8 @@ def test_decompose_recovers_known_shares_with_interactions():
         foreign = policy.foreign_per_escort > 0
         larger = policy.escort_size + policy.foreign_per_escort > 6
         armor = policy.armored_share > 0.3
-        chain = policy.notification_chain != 10
-        value = 10.0 - 3.0 * foreign - 1.0 * larger - 2.0 * armor + 0.5 * chain
+        vetted = policy.vetting > 0
+        value = 10.0 - 3.0 * foreign - 1.0 * larger - 2.0 * armor + 0.5 * vetted
         value -= 4.0 * (foreign and armor)  # interaction: split 2 / 2
         return value + rng.normal(0.0, 1.0)  # common to every combination of a seed
 
@@ -70,8 +70,9 @@ def test_decompose_recovers_known_shares_with_interactions():
         "swap host for foreign guards": -5.0,
         "team size": -1.0,
         "armor": -4.0,
-        "notification chain": 0.5,
-        "site hardening": 0.0,  # joint_command hardens sites; this outcome ignores it
+        "vetting": 0.5,
+        "joint planning and raids": 0.0,  # joint_command's; this outcome ignores them
+        "site hardening": 0.0,  # the same
     }
     assert list(table.index) == [*expected, "total"]
     for name, share in expected.items():
@@ -85,12 +86,12 @@ def test_decompose_runs_the_model_and_its_shares_add_up():
     table = decompose("joint_escort", outcome="foreign_killed", replications=3, days=60)
     shares = table.drop(index="total").share
     assert shares.sum() == pytest.approx(table.loc["total", "share"])
-    assert set(shares.index) == {"swap host for foreign guards", "team size", "notification chain"}
+    assert set(shares.index) == {"swap host for foreign guards", "team size"}
 
 
 def test_groups_that_do_not_rebuild_the_policy_are_refused():
     with pytest.raises(ScenarioError, match="must give"):
-        decompose("joint_escort", groups=[LeverGroup("chain", set={"notification_chain": 12})])
+        decompose("joint_escort", groups=[LeverGroup("vetting", set={"vetting": 0.3})])
     with pytest.raises(ScenarioError, match="1 to 6"):
         decompose("joint_escort", groups=[])
 

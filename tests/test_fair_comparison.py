@@ -15,12 +15,11 @@ LEAKY = dict(leak_prob=1.0, leak_exploit=1.0, cells=60)  # every itinerary leaks
 
 
 def test_a_leak_needs_a_prepared_cell():
-    chain = dict(notification_chain=1)
-    never_ready = limiting_scenario(days=30, threat=dict(LEAKY, plan_days=36_500.0), policy=chain)
+    never_ready = limiting_scenario(days=30, threat=dict(LEAKY, plan_days=36_500.0))
     out = CorridorModel(never_ready).run()
     assert out.outcomes()["itineraries_leaked"] > 500
     assert out.outcomes()["attacks_with_leak"] == 0 and out.threat.ambushes == []
-    ready = CorridorModel(limiting_scenario(days=30, threat=LEAKY, policy=chain)).run()
+    ready = CorridorModel(limiting_scenario(days=30, threat=LEAKY)).run()
     assert ready.outcomes()["attacks_with_leak"] > 500
 
 
@@ -31,7 +30,7 @@ def test_a_randomized_departure_misses_the_ambush_in_proportion(window, wait):
     sc = limiting_scenario(
         days=60,
         threat=dict(LEAKY, ambush_wait_h=wait),
-        policy=dict(notification_chain=1, departure_window_h=window),
+        policy=dict(departure_window_h=window),
     )
     out = CorridorModel(sc).run().outcomes()
     n = out["trips_started"]
@@ -123,6 +122,8 @@ def test_cost_by_hand_without_trips():
     expected = 10 * (host * c.host_guard_day_usd + foreign * c.foreign_guard_day_usd)
     expected += c.intel_usd_per_year * 0.5 * 10 / 365
     expected += c.site_hardening_usd_per_year * pol.site_hardening * sites * 10 / 365
+    expected += c.vetting_usd_per_year * pol.vetting * 10 / 365
+    assert pol.vetting > 0
     assert out["cost_usd"] == pytest.approx(expected, rel=1e-12)
     assert out["staff_hours_lost"] == 0 == out["armored_vehicle_days"]
 

@@ -48,7 +48,9 @@ scenarios = st.builds(
             route_choices=st.integers(1, 3),
             departure_window_h=st.floats(0.0, 8.0),
             armored_share=probs,
-            notification_chain=st.integers(0, 30),
+            vetting=probs,
+            foreign_planning=probs,
+            foreign_raids=probs,
         )
     ),
     threat=st.fixed_dictionaries(
@@ -225,7 +227,6 @@ CAPS = {
     "policy.qrf_size": 30,
     "policy.route_choices": 4,
     "policy.detour_limit": 3.0,
-    "policy.notification_chain": 60,
     "threat.cells": 10,
     "threat.cell_strength": 30,
     "threat.max_cell_strength": 60,
@@ -283,6 +284,7 @@ def _fix(policy: dict, threat: dict, demand: dict) -> None:
     if policy["force"] == "domestic":
         policy["foreign_per_escort"] = policy["foreign_at_checkpoints"] = 0
         policy["foreign_site_guards"] = 0
+        policy["foreign_planning"] = policy["foreign_raids"] = 0.0
     threat["max_cell_strength"] = max(threat["max_cell_strength"], threat["cell_strength"], 2)
     start, end = sorted((demand["move_start_h"], demand["move_end_h"]))
     demand["move_start_h"], demand["move_end_h"] = start, max(end, start + 1.0)

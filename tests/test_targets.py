@@ -67,7 +67,7 @@ def test_unescorted_movements_never_wait_for_an_escort_nor_leak():
     sc = limiting_scenario(
         days=20,
         threat=dict(ambush_rate=0.003, leak_prob=1.0, leak_exploit=0.0),
-        policy=dict(escort_coverage=0.5, escort_units=1, escort_size=2, notification_chain=5),
+        policy=dict(escort_coverage=0.5, escort_units=1, escort_size=2),
     )
     model = CorridorModel(sc).run()
     trips = model.demand.trip_table()

@@ -1,0 +1,175 @@
+"""Does legitimacy feed intelligence, and does vetting stop the insider? The insider study.
+
+    python -m sim.insider [replications=100] [workers=2] [days=1825] [out=docs/insider.md]
+
+writes the document and, beside it, the per-arm means as CSV (``docs/insider.csv``).
+
+Runs ``conf/experiment/insider.yaml``: ``joint_command`` under the baseline threat, the
+sovereignty backlash at 0.004 and 0.016 crossed with vetting 0 and 1, every replication's seed
+shared by the four arms. Each effect is a main effect of the 2 x 2 design, paired within the
+replication: for the backlash, the mean over the two vetting levels of (high backlash - low
+backlash), and the other way round for vetting. Intervals are Student t intervals over the
+replications' paired effects.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+__all__ = ["EFFECTS", "effects", "insider_markdown", "main"]
+
+BACKLASH, VETTING = "backlash", "policy.vetting"
+LOW_B, HIGH_B = 0.004, 0.016
+#: The effects the study reports: (factor, outcome, the direction the mechanism predicts).
+EFFECTS = [
+    (BACKLASH, "tips", "lower"),
+    (BACKLASH, "plots_interdicted", "lower"),
+    (BACKLASH, "mean_legitimacy", "lower"),
+    (VETTING, "itineraries_leaked", "lower"),
+    (VETTING, "insider_attacks", "lower"),
+]
+OUTCOMES = sorted({o for _, o, _ in EFFECTS})
+
+
+def _arms(frame: pd.DataFrame) -> dict:
+    """``{(backlash, vetting): runs sorted by replication}``; refuses an incomplete design."""
+    ok = frame[frame.status == "ok"] if "status" in frame else frame
+    reps = sorted(ok.replication.unique())
+    arms = {}
+    for b in (LOW_B, HIGH_B):
+        for v in (0.0, 1.0):
+            arm = ok[np.isclose(ok[BACKLASH], b) & np.isclose(ok[VETTING], v)]
+            if len(arm) != len(reps) or sorted(arm.replication) != reps:
+                raise ValueError(
+                    f"arm backlash={b}, vetting={v} has {len(arm)} runs for {len(reps)} "
+                    "replications: the study needs every arm on every replication"
+                )
+            arms[(b, v)] = arm.sort_values("replication")
+    return arms
+
+
+def effects(frame: pd.DataFrame, level: float = 0.95) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The arms' means, and each main effect with its paired t interval."""
+    arms = _arms(frame)
+    means = pd.DataFrame(
+        [
+            {"backlash": b, "vetting": v, **{o: float(arm[o].mean()) for o in OUTCOMES}}
+            for (b, v), arm in arms.items()
+        ]
+    )
+    rows = []
+    for factor, outcome, predicted in EFFECTS:
+
+        def col(b, v, outcome=outcome):
+            return arms[(b, v)][outcome].to_numpy(float)
+
+        if factor == BACKLASH:
+            d = 0.5 * ((col(HIGH_B, 0.0) - col(LOW_B, 0.0)) + (col(HIGH_B, 1.0) - col(LOW_B, 1.0)))
+            change = f"backlash {LOW_B:g} -> {HIGH_B:g}"
+        else:
+            d = 0.5 * ((col(LOW_B, 1.0) - col(LOW_B, 0.0)) + (col(HIGH_B, 1.0) - col(HIGH_B, 0.0)))
+            change = "vetting 0 -> 1"
+        n = len(d)
+        mean = float(d.mean())
+        half = float(stats.t.ppf(0.5 + level / 2, n - 1) * d.std(ddof=1) / np.sqrt(n))
+        lo, hi = mean - half, mean + half
+        base = float(np.mean([arms[k][outcome].mean() for k in arms]))
+        rows.append(
+            {
+                "change": change,
+                "outcome": outcome,
+                "effect": mean,
+                "lo": lo,
+                "hi": hi,
+                "mean_of_arms": base,
+                "predicted": predicted,
+                "as_predicted": bool(hi < 0) if predicted == "lower" else bool(lo > 0),
+                "replications": n,
+            }
+        )
+    return means, pd.DataFrame(rows)
+
+
+def _num(x: float) -> str:
+    """Three significant digits, never -0."""
+    text = f"{x:+.3g}"
+    return text.replace("-0", "0") if float(text) == 0 else text
+
+
+def insider_markdown(table: pd.DataFrame, days: int, command: str, provenance: str = "") -> str:
+    """The study as a markdown document."""
+    n = int(table.replications.iloc[0])
+    lines = [
+        "# Insiders, tips and legitimacy under joint command",
+        "",
+        f"`joint_command` under the baseline threat, CPEC network, {days} days "
+        f"({days / 365:g} years), {n} replications of a 2 x 2 design: the sovereignty backlash "
+        f"at {LOW_B:g} and {HIGH_B:g} a day per 100 foreign personnel, crossed with vetting 0 "
+        "and 1. Every replication's seed is shared by the four arms (common random numbers); "
+        "each effect is a main effect, paired within the replication, with a Student t 95% "
+        "interval over replications.",
+        "",
+        f"Command: `{command}`" + (f" ({provenance})" if provenance else ""),
+        "",
+        "| change | outcome (over the horizon) | mean of the arms | effect | 95% interval "
+        "| as the mechanism predicts |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in table.itertuples():
+        lines.append(
+            f"| {r.change} | `{r.outcome}` | {r.mean_of_arms:.3g} | {_num(r.effect)} | "
+            f"{_num(r.lo)} to {_num(r.hi)} | {'yes' if r.as_predicted else 'no'} |"
+        )
+    lines += [
+        "",
+        "Reading: visible foreign personnel cost legitimacy (the backlash), and legitimacy is "
+        "what makes people give tips (Berman, Shapiro and Felter 2011): a stronger backlash "
+        "lowers tips and with them the interdictions they lead to. Vetting the host officials, "
+        "drivers and guards who hold the itinerary lowers the leaks and the insider attacks. "
+        "The sizes rest on stated assumptions (`tip_rate`, `tip_interdiction`, `vetting_effect`, "
+        "`insider_rate`; `docs/ODD.md`).",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the study and write its document; 2 on bad input."""
+    from scenarios.schema import ScenarioError
+    from sim import __version__
+    from sim.cli import parse_settings
+    from sim.designs import load_experiment
+    from sim.execution import sweep
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    kinds = {"replications": int, "workers": int, "days": int, "out": str}
+    defaults = {"replications": 100, "workers": 2, "days": 1825, "out": "docs/insider.md"}
+    try:
+        opts = parse_settings(argv, kinds, defaults, at_least={"replications": 2})
+    except ScenarioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    reps, workers, days = opts["replications"], opts["workers"], opts["days"]
+    started = time.perf_counter()
+    exp = load_experiment("insider")
+    frame = sweep(exp, replications=reps, workers=workers, days=days, progress=True)
+    means, table = effects(frame)
+    provenance = (
+        f"corridor-sim {__version__}, experiment seed {exp.seed}, "
+        f"{len(frame)} runs in {time.perf_counter() - started:.0f} s on {workers} workers"
+    )
+    text = insider_markdown(table, days, "python -m sim.insider " + " ".join(argv), provenance)
+    out = Path(opts["out"])
+    out.write_text(text)
+    means.to_csv(out.with_suffix(".csv"), index=False)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
