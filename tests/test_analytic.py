@@ -386,3 +386,55 @@ def test_legitimacy_cost_of_an_operation(joint):
     assert out["raids_joint"] == int(joint)
     expected = L0 - gamma * 5 * (1 + (b if joint else 0.0))
     assert series.mean_legitimacy.iloc[0] == pytest.approx(expected, rel=1e-12)
+
+
+def test_foreign_surveillance_lowers_legitimacy_to_its_closed_form():
+    """With intelligence sharing s and no other loss: L* = L0 - sigma s / rho, approached as
+    L_t = L* + (L0 - L*)(1 - rho)^t."""
+    rho, sigma, s, L0, days = 0.05, 0.002, 0.5, 0.6, 40
+    sc = limiting_scenario(
+        days=days,
+        threat=dict(surveillance_backlash=sigma, intel_interdiction=0.0, intel_detection=0.0),
+        policy=dict(intel_sharing=s),
+        network=dict(regions=1),
+    ).replace(population={"relax_rate": rho, "legitimacy0": L0})
+    series = CorridorModel(sc).run().timeseries
+    star = L0 - sigma * s / rho
+    t = np.arange(1, days + 1)
+    np.testing.assert_allclose(series.mean_legitimacy, star + (L0 - star) * (1 - rho) ** t)
+
+
+def test_tips_of_the_last_30_days_foil_attacks():
+    """The only detection layer is the tips: p_foil = 1 - (1 - d)^k with k the region's tips of
+    the last 30 days, Poisson with mean 30 t L once 30 days have passed."""
+    d, rate, L0 = 2e-4, 50.0, 0.6
+    sc = limiting_scenario(
+        days=120,
+        threat=dict(ambush_rate=0.003, tip_rate=rate, tip_detection=d, tip_interdiction=0.0),
+        network=dict(regions=1),
+    ).replace(population={"legitimacy0": L0})
+    ev = CorridorModel(sc).run().events
+    hits = ev[ev.event.isin(["attack", "foiled"]) & (ev.day >= 30)]
+    assert len(hits) > 300
+    k = np.log1p(-hits.p_foil.to_numpy(float)) / np.log1p(-d)
+    mean = 30 * rate * L0
+    assert np.allclose(k, np.round(k), atol=1e-6)  # a whole number of tips
+    assert (np.abs(k - mean) < 5 * np.sqrt(mean)).all()
+    foiled = (hits.event == "foiled").mean()
+    p = float(hits.p_foil.mean())
+    assert abs(foiled - p) < tolerance(p, len(hits))
+
+
+def test_tips_lead_to_interdictions():
+    """Tips are the only interdiction hazard: without them no cell is ever rolled up."""
+
+    def interdicted(tip_interdiction):
+        sc = limiting_scenario(
+            days=200,
+            trips_per_day=0.0,
+            threat=dict(cells=8, tip_rate=1.0, tip_interdiction=tip_interdiction),
+        )
+        return CorridorModel(sc).run().outcomes()["plots_interdicted"]
+
+    assert interdicted(0.0) == 0
+    assert interdicted(0.3) >= 5

@@ -107,15 +107,18 @@ def test_python_keywords_and_override_strings_agree():
     assert a == b and a.policy.escort_size == 4 and a.seed == 7
 
 
-def test_every_named_policy_sets_the_target_levers_in_its_own_file():
-    """No policy inherits the levers of targets beyond convoys silently (conf/policy/*.yaml)."""
+def test_every_named_policy_sets_the_target_and_insider_levers_in_its_own_file():
+    """No policy inherits the levers of targets, insiders and joint operations silently, and
+    none types its notification chain (conf/policy/*.yaml)."""
     import yaml
 
     from scenarios.compose import CONF_DIR as CONF
 
     levers = {"escort_coverage", "site_guards", "foreign_site_guards", "site_hardening"}
+    levers |= {"vetting", "foreign_planning", "foreign_raids"}
     files = sorted((CONF / "policy").glob("*.yaml"))
     assert len(files) >= 10
     for path in files:
         own = yaml.safe_load(path.read_text())
         assert levers <= set(own), f"{path.name} lacks {sorted(levers - set(own))}"
+        assert "notification_chain" not in own
