@@ -28,18 +28,33 @@ BACKLASH, VETTING = "backlash", "policy.vetting"
 LOW_B, HIGH_B = 0.004, 0.016
 #: The effects the study reports: (factor, outcome, the direction the mechanism predicts).
 EFFECTS = [
-    (BACKLASH, "tips", "lower"),
-    (BACKLASH, "plots_interdicted", "lower"),
     (BACKLASH, "mean_legitimacy", "lower"),
+    (BACKLASH, "tips", "lower"),
+    (BACKLASH, "interdictions_per_cell_year", "lower"),
+    (BACKLASH, "cell_years", "higher"),
+    (BACKLASH, "plots_interdicted", "lower"),
     (VETTING, "itineraries_leaked", "lower"),
     (VETTING, "insider_attacks", "lower"),
 ]
 OUTCOMES = sorted({o for _, o, _ in EFFECTS})
 
 
+def _with_rates(frame: pd.DataFrame) -> pd.DataFrame:
+    """Each run's interdictions per cell-year: the interdiction pressure on a cell."""
+    frame = frame.copy()
+    years = frame["cell_years"].to_numpy(float)
+    rate = np.divide(
+        frame["plots_interdicted"].to_numpy(float), years, out=np.zeros(len(frame)), where=years > 0
+    )
+    frame["interdictions_per_cell_year"] = rate
+    return frame
+
+
 def _arms(frame: pd.DataFrame) -> dict:
     """``{(backlash, vetting): runs sorted by replication}``; refuses an incomplete design."""
     ok = frame[frame.status == "ok"] if "status" in frame else frame
+    if "cell_years" in ok and "plots_interdicted" in ok:
+        ok = _with_rates(ok)
     reps = sorted(ok.replication.unique())
     arms = {}
     for b in (LOW_B, HIGH_B):
@@ -118,21 +133,26 @@ def insider_markdown(table: pd.DataFrame, days: int, command: str, provenance: s
         f"Command: `{command}`" + (f" ({provenance})" if provenance else ""),
         "",
         "| change | outcome (over the horizon) | mean of the arms | effect | 95% interval "
-        "| as the mechanism predicts |",
-        "|---|---|---|---|---|---|",
+        "| expected | interval on the expected side of 0 |",
+        "|---|---|---|---|---|---|---|",
     ]
     for r in table.itertuples():
         lines.append(
             f"| {r.change} | `{r.outcome}` | {r.mean_of_arms:.3g} | {_num(r.effect)} | "
-            f"{_num(r.lo)} to {_num(r.hi)} | {'yes' if r.as_predicted else 'no'} |"
+            f"{_num(r.lo)} to {_num(r.hi)} | {r.predicted} | "
+            f"{'yes' if r.as_predicted else 'no'} |"
         )
     lines += [
         "",
         "Reading: visible foreign personnel cost legitimacy (the backlash), and legitimacy is "
         "what makes people give tips (Berman, Shapiro and Felter 2011): a stronger backlash "
-        "lowers tips and with them the interdictions they lead to. Vetting the host officials, "
-        "drivers and guards who hold the itinerary lowers the leaks and the insider attacks. "
-        "The sizes rest on stated assumptions (`tip_rate`, `tip_interdiction`, `vetting_effect`, "
+        "lowers tips and with them the interdiction pressure on each cell (interdictions per "
+        "cell-year). It also raises grievance, hence recruitment, hence the cell stock "
+        "(`cell_years`): the count of interdictions (`plots_interdicted`) can rise although "
+        "each cell is rolled up less often, as there are more cells to roll up. Read the "
+        "count together with the stock. Vetting the host officials, drivers and guards who hold "
+        "the itinerary lowers the leaks and the insider attacks. The sizes rest on stated "
+        "assumptions (`tip_rate`, `tip_interdiction`, `recruitment_rate`, `vetting_effect`, "
         "`insider_rate`; `docs/ODD.md`).",
     ]
     return "\n".join(lines) + "\n"

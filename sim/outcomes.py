@@ -121,6 +121,12 @@ OUTCOMES: dict[str, Outcome] = {
         ),
         Outcome("mean_legitimacy", "1", "legitimacy averaged over regions and days", "higher"),
         Outcome("cells_active_end", "cells", "militant cells active at the end"),
+        Outcome(
+            "cell_years",
+            "cell-years",
+            "active militant cells summed over the days, / 365 (interdictions per cell-year "
+            "= plots_interdicted / cell_years)",
+        ),
     ]
 }
 
@@ -189,6 +195,7 @@ DERIVED = (
     "cost_usd",
     "mean_legitimacy",
     "cells_active_end",
+    "cell_years",
 )
 
 

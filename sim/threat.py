@@ -91,6 +91,7 @@ class Threat(Submodel):
         self.founded: list[tuple] = []
         self.ambushes: list[tuple] = []
         self.cells_in: Counter = Counter()
+        self.cell_days = 0
         nodes = model.net.nodes
         grievance = model.population.grievance
         w = np.array([grievance(model.net.region[n]) for n in nodes], dtype=float)
@@ -335,7 +336,11 @@ class Threat(Submodel):
         active = self.cells
         row["cells_active"] = len(active)
         row["militants"] = sum(x.strength for x in active)
+        self.cell_days += len(active)
 
     def outcomes(self) -> dict[str, float]:
-        """``cells_active_end``: cells active at the end."""
-        return {"cells_active_end": float(len(self.cells))}
+        """``cells_active_end`` and ``cell_years`` (active cells summed over the days, / 365)."""
+        return {
+            "cells_active_end": float(len(self.cells)),
+            "cell_years": self.cell_days / 365.0,
+        }

@@ -33,7 +33,7 @@ def test_main_effects_by_hand():
     """tips: 10 -> 6 with the backlash at either vetting level (-4); leaks 3 -> 1 with vetting
     (-2); interactions average out; a constant effect has a zero-width interval."""
     outcomes = ["tips", "plots_interdicted", "mean_legitimacy", "itineraries_leaked"]
-    outcomes.append("insider_attacks")
+    outcomes += ["insider_attacks", "cell_years"]
     rep = np.arange(4.0)
 
     def arm(tips, leaks):
