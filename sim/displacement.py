@@ -17,8 +17,6 @@ four arms so the pairing is kept (Efron and Tibshirani 1993).
 from __future__ import annotations
 
 import sys
-import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -150,39 +148,18 @@ def displacement_markdown(
     return "\n".join(lines) + "\n"
 
 
+def _report(frame: pd.DataFrame, days: int, command: str, provenance: str):
+    arms, summary = displacement(frame)
+    return displacement_markdown(arms, summary, days, command, provenance), arms
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the study and write its document; 2 on bad input."""
-    from scenarios.schema import ScenarioError
-    from sim import __version__
-    from sim.cli import parse_settings
-    from sim.designs import load_experiment
-    from sim.execution import sweep
+    from sim.cli import run_study
 
     argv = list(sys.argv[1:] if argv is None else argv)
-    kinds = {"replications": int, "workers": int, "days": int, "out": str}
     defaults = {"replications": 100, "workers": 2, "days": 1095, "out": "docs/displacement.md"}
-    try:
-        opts = parse_settings(argv, kinds, defaults, at_least={"replications": 2})
-    except ScenarioError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    reps, workers, days = opts["replications"], opts["workers"], opts["days"]
-    started = time.perf_counter()
-    exp = load_experiment("displacement")
-    frame = sweep(exp, replications=reps, workers=workers, days=days, progress=True)
-    arms, summary = displacement(frame)
-    provenance = (
-        f"corridor-sim {__version__}, experiment seed {exp.seed}, "
-        f"{len(frame)} runs in {time.perf_counter() - started:.0f} s on {workers} workers"
-    )
-    text = displacement_markdown(
-        arms, summary, days, "python -m sim.displacement " + " ".join(argv), provenance
-    )
-    out = Path(opts["out"])
-    out.write_text(text)
-    arms.to_csv(out.with_suffix(".csv"), index=False)
-    print(text)
-    return 0
+    return run_study(argv, "sim.displacement", "displacement", defaults, _report)
 
 
 if __name__ == "__main__":

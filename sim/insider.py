@@ -15,8 +15,6 @@ replications' paired effects.
 from __future__ import annotations
 
 import sys
-import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -158,37 +156,18 @@ def insider_markdown(table: pd.DataFrame, days: int, command: str, provenance: s
     return "\n".join(lines) + "\n"
 
 
+def _report(frame: pd.DataFrame, days: int, command: str, provenance: str):
+    means, table = effects(frame)
+    return insider_markdown(table, days, command, provenance), means
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the study and write its document; 2 on bad input."""
-    from scenarios.schema import ScenarioError
-    from sim import __version__
-    from sim.cli import parse_settings
-    from sim.designs import load_experiment
-    from sim.execution import sweep
+    from sim.cli import run_study
 
     argv = list(sys.argv[1:] if argv is None else argv)
-    kinds = {"replications": int, "workers": int, "days": int, "out": str}
     defaults = {"replications": 100, "workers": 2, "days": 1825, "out": "docs/insider.md"}
-    try:
-        opts = parse_settings(argv, kinds, defaults, at_least={"replications": 2})
-    except ScenarioError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    reps, workers, days = opts["replications"], opts["workers"], opts["days"]
-    started = time.perf_counter()
-    exp = load_experiment("insider")
-    frame = sweep(exp, replications=reps, workers=workers, days=days, progress=True)
-    means, table = effects(frame)
-    provenance = (
-        f"corridor-sim {__version__}, experiment seed {exp.seed}, "
-        f"{len(frame)} runs in {time.perf_counter() - started:.0f} s on {workers} workers"
-    )
-    text = insider_markdown(table, days, "python -m sim.insider " + " ".join(argv), provenance)
-    out = Path(opts["out"])
-    out.write_text(text)
-    means.to_csv(out.with_suffix(".csv"), index=False)
-    print(text)
-    return 0
+    return run_study(argv, "sim.insider", "insider", defaults, _report)
 
 
 if __name__ == "__main__":
