@@ -5,11 +5,12 @@
 writes the document and, beside it, the per-arm means as CSV (``docs/insider.csv``).
 
 Runs ``conf/experiment/insider.yaml``: ``joint_command`` under the baseline threat, the
-sovereignty backlash at 0.004 and 0.016 crossed with vetting 0 and 1, every replication's seed
-shared by the four arms. Each effect is a main effect of the 2 x 2 design, paired within the
-replication: for the backlash, the mean over the two vetting levels of (high backlash - low
-backlash), and the other way round for vetting. Intervals are Student t intervals over the
-replications' paired effects.
+sovereignty backlash at 0.004 and 0.016 crossed with vetting 0 and 1, at two values of the
+assumption ``tip_interdiction``, every replication's seed shared by all arms. Each effect is a
+main effect of the 2 x 2 design at one ``tip_interdiction``, paired within the replication: for
+the backlash, the mean over the two vetting levels of (high backlash - low backlash), and the
+other way round for vetting. Intervals are Student t intervals over the replications' paired
+effects.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from scipy import stats
 
 __all__ = ["EFFECTS", "effects", "insider_markdown", "main"]
 
-BACKLASH, VETTING = "backlash", "policy.vetting"
+BACKLASH, VETTING, TIPS = "backlash", "policy.vetting", "tip_interdiction"
 LOW_B, HIGH_B = 0.004, 0.016
 #: The effects the study reports: (factor, outcome, the direction the mechanism predicts).
 EFFECTS = [
@@ -48,11 +49,8 @@ def _with_rates(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _arms(frame: pd.DataFrame) -> dict:
+def _arms(ok: pd.DataFrame) -> dict:
     """``{(backlash, vetting): runs sorted by replication}``; refuses an incomplete design."""
-    ok = frame[frame.status == "ok"] if "status" in frame else frame
-    if "cell_years" in ok and "plots_interdicted" in ok:
-        ok = _with_rates(ok)
     reps = sorted(ok.replication.unique())
     arms = {}
     for b in (LOW_B, HIGH_B):
@@ -68,14 +66,31 @@ def _arms(frame: pd.DataFrame) -> dict:
 
 
 def effects(frame: pd.DataFrame, level: float = 0.95) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The arms' means, and each main effect with its paired t interval."""
-    arms = _arms(frame)
-    means = pd.DataFrame(
-        [
-            {"backlash": b, "vetting": v, **{o: float(arm[o].mean()) for o in OUTCOMES}}
-            for (b, v), arm in arms.items()
-        ]
-    )
+    """The arms' means, and each main effect with its paired t interval.
+
+    Computed separately at each level of ``tip_interdiction`` the frame holds (the assumption
+    that sets how much tips lead to interdictions).
+    """
+    ok = frame[frame.status == "ok"] if "status" in frame else frame
+    if "cell_years" in ok and "plots_interdicted" in ok:
+        ok = _with_rates(ok)
+    levels = sorted(ok[TIPS].unique()) if TIPS in ok else [None]
+    means, rows = [], []
+    for tip in levels:
+        part = ok if tip is None else ok[np.isclose(ok[TIPS], tip)]
+        m, r = _effects_at(_arms(part), level)
+        for x in (*m, *r):
+            x[TIPS] = tip
+        means += m
+        rows += r
+    return pd.DataFrame(means), pd.DataFrame(rows)
+
+
+def _effects_at(arms: dict, level: float) -> tuple[list, list]:
+    means = [
+        {"backlash": b, "vetting": v, **{o: float(arm[o].mean()) for o in OUTCOMES}}
+        for (b, v), arm in arms.items()
+    ]
     rows = []
     for factor, outcome, predicted in EFFECTS:
 
@@ -106,7 +121,7 @@ def effects(frame: pd.DataFrame, level: float = 0.95) -> tuple[pd.DataFrame, pd.
                 "replications": n,
             }
         )
-    return means, pd.DataFrame(rows)
+    return means, rows
 
 
 def _num(x: float) -> str:
@@ -124,19 +139,21 @@ def insider_markdown(table: pd.DataFrame, days: int, command: str, provenance: s
         f"`joint_command` under the baseline threat, CPEC network, {days} days "
         f"({days / 365:g} years), {n} replications of a 2 x 2 design: the sovereignty backlash "
         f"at {LOW_B:g} and {HIGH_B:g} a day per 100 foreign personnel, crossed with vetting 0 "
-        "and 1. Every replication's seed is shared by the four arms (common random numbers); "
-        "each effect is a main effect, paired within the replication, with a Student t 95% "
-        "interval over replications.",
+        "and 1, run at each value of the assumption `tip_interdiction` (the default 0.005, and "
+        "ten times it: how much a tip leads to interdiction). Every replication's seed is shared "
+        "by all arms (common random numbers); each effect is a main effect, paired within the "
+        "replication, with a Student t 95% interval over replications.",
         "",
         f"Command: `{command}`" + (f" ({provenance})" if provenance else ""),
         "",
-        "| change | outcome (over the horizon) | mean of the arms | effect | 95% interval "
-        "| expected | interval on the expected side of 0 |",
-        "|---|---|---|---|---|---|---|",
+        "| `tip_interdiction` | change | outcome (over the horizon) | mean of the arms | effect "
+        "| 95% interval | expected | interval on the expected side of 0 |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in table.itertuples():
+        tip = "" if pd.isna(r.tip_interdiction) else f"{r.tip_interdiction:g}"
         lines.append(
-            f"| {r.change} | `{r.outcome}` | {r.mean_of_arms:.3g} | {_num(r.effect)} | "
+            f"| {tip} | {r.change} | `{r.outcome}` | {r.mean_of_arms:.3g} | {_num(r.effect)} | "
             f"{_num(r.lo)} to {_num(r.hi)} | {r.predicted} | "
             f"{'yes' if r.as_predicted else 'no'} |"
         )
@@ -148,7 +165,9 @@ def insider_markdown(table: pd.DataFrame, days: int, command: str, provenance: s
         "cell-year). It also raises grievance, hence recruitment, hence the cell stock "
         "(`cell_years`): the count of interdictions (`plots_interdicted`) can rise although "
         "each cell is rolled up less often, as there are more cells to roll up. Read the "
-        "count together with the stock. Vetting the host officials, drivers and guards who hold "
+        "count together with the stock; the rows at ten times the default "
+        "`tip_interdiction` show whether that holds when tips weigh more. Vetting the host "
+        "officials, drivers and guards who hold "
         "the itinerary lowers the leaks and the insider attacks. The sizes rest on stated "
         "assumptions (`tip_rate`, `tip_interdiction`, `recruitment_rate`, `vetting_effect`, "
         "`insider_rate`; `docs/ODD.md`).",

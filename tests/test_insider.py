@@ -70,9 +70,10 @@ def test_small_study_runs_and_finds_the_mechanisms(tmp_path):
     out = tmp_path / "insider.md"
     assert main(["replications=6", "days=730", "workers=2", f"out={out}"]) == 0
     text = out.read_text()
-    assert "replications=6" in text and "| backlash 0.004 -> 0.016 | `tips` |" in text
+    assert "replications=6" in text and "| 0.005 | backlash 0.004 -> 0.016 | `tips` |" in text
+    assert "| 0.05 | backlash 0.004 -> 0.016 | `tips` |" in text
     means = pd.read_csv(out.with_suffix(".csv"))
-    assert len(means) == 4
+    assert len(means) == 8 and set(means.tip_interdiction) == {0.005, 0.05}
     low, high = (means[means.backlash == b] for b in (0.004, 0.016))
     assert high.tips.mean() < low.tips.mean()  # less legitimacy, fewer tips
     unvetted, vetted = (means[means.vetting == v] for v in (0.0, 1.0))
