@@ -179,18 +179,15 @@ class Engagement(Submodel):
             escorted=esc is not None,
             leaked=convoy.leaked,
         )
-        breakthrough = self.strike(exposure, cell, rng, targeted, where)
-        model.counters["attacks_on_escorted"] += (esc is not None) and where["executed"]
-        if breakthrough:
+        if self.strike(exposure, cell, rng, targeted, where):
             convoy.finish(completed=False)
 
     def resolve_site(self, site, cell) -> None:
         """An attack on a fixed site by the cell that chose it."""
-        model, th = self.model, self.cfg.threat
+        model = self.model
         security, targets = model.security, model.targets
         rng = site.draws.generator(K_COMBAT, site.attacks)  # the site's n-th attack
         site.attacks += 1
-        hardening = self.cfg.policy.site_hardening
         exposure = Exposure(
             kind="site",
             people=site.staff,
@@ -198,7 +195,7 @@ class Engagement(Submodel):
             host=targets.site_host,
             foreign=targets.site_foreign,
             shield=targets.site_shield,
-            cut=hardening * th.hardening_protection,
+            cut=targets.site_cut,
             checkpoints=security.checkpoint_count[site.node],
             reach_h=security.qrf_time.get(site.node, math.inf),
         )
@@ -243,8 +240,8 @@ class Engagement(Submodel):
     def strike(self, target: Exposure, cell, rng, targeted: bool, where: dict) -> bool:
         """Detection may foil the attack; otherwise a contest decides the breakthrough.
 
-        Counts and logs the attack (``where`` gains ``executed``) and returns whether it broke
-        through.
+        Counts and logs the attack (``where``: its place and the fields of the log that only
+        an attack on a movement has) and returns whether it broke through.
         """
         model = self.model
         th, pol = self.cfg.threat, self.cfg.policy
@@ -291,6 +288,7 @@ class Engagement(Submodel):
             c["attacks_foiled"] += 1
         else:
             c["attacks_executed"] += 1
+            c["attacks_on_escorted"] += bool(where.get("escorted"))
         c["attacks_successful"] += (cas.foreign_killed + cas.foreign_injured) > 0
         c["attacks_lethal"] += cas.foreign_killed > 0
         c["attacks_with_leak"] += targeted
@@ -299,7 +297,6 @@ class Engagement(Submodel):
         c[KILLED_ON[target.kind]] += cas.foreign_killed
         if target.kind == "convoy":
             c["attacks_lethal_on_convoys"] += cas.foreign_killed > 0
-        where["executed"] = not detected
         model.log(
             event="foiled" if detected else "attack",
             target=target.kind,
@@ -318,7 +315,7 @@ class Engagement(Submodel):
             guards_killed=cas.guards_killed,
             civilians_killed=cas.civilians_killed,
             militants_killed=cas.militants_killed,
-            **{k: v for k, v in where.items() if k != "executed"},
+            **where,
         )
         cell.after_attack(cas.militants_killed, target.kind, breakthrough)
         return breakthrough

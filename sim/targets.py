@@ -139,6 +139,7 @@ class Targets(Submodel):
         self.site_host = pol.site_guards
         self.site_foreign = pol.foreign_site_guards if pol.force == "joint" else 0
         self.site_shield = pol.site_hardening * self.cfg.threat.hardening
+        self.site_cut = pol.site_hardening * self.cfg.threat.hardening_protection
         self._reach_cache: dict = {}
         self.choices: list[tuple] = []
 

@@ -105,6 +105,23 @@ def two_site_graph() -> nx.Graph:
     return G
 
 
+def personnel_by_hand(policy, sites: int) -> tuple[int, int]:
+    """Host and foreign personnel a policy deploys, counted by hand from its levers."""
+    foreign = (
+        policy.escort_units * policy.foreign_per_escort
+        + policy.checkpoints * policy.foreign_at_checkpoints
+        + sites * policy.foreign_site_guards
+    )
+    host = (
+        policy.escort_units * policy.escort_size
+        + policy.checkpoints * policy.checkpoint_size
+        + policy.patrols * policy.patrol_size
+        + policy.qrf_units * policy.qrf_size
+        + sites * policy.site_guards
+    )
+    return host, foreign
+
+
 def tolerance(p: float, n: int) -> float:
     """Four binomial standard errors of a share ``p`` estimated from ``n`` trials."""
     return 4.0 * math.sqrt(p * (1.0 - p) / n)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import limiting_scenario, parallel_routes_graph, tolerance
+from helpers import limiting_scenario, parallel_routes_graph, personnel_by_hand, tolerance
 
 from scenarios.schema import RENAMED, ScenarioError
 from sim import CorridorModel, load_scenario, run
@@ -107,18 +107,8 @@ def test_cost_by_hand_without_trips():
     model = CorridorModel(sc).run()
     out = model.outcomes()
     pol, c = sc.policy, sc.costs
-    foreign = (
-        pol.escort_units * pol.foreign_per_escort + pol.checkpoints * pol.foreign_at_checkpoints
-    )
-    host = (
-        pol.escort_units * pol.escort_size
-        + pol.checkpoints * pol.checkpoint_size
-        + pol.patrols * pol.patrol_size
-        + pol.qrf_units * pol.qrf_size
-    )
     sites = len(model.targets.sites)
-    host += sites * pol.site_guards
-    foreign += sites * pol.foreign_site_guards
+    host, foreign = personnel_by_hand(pol, sites)
     expected = 10 * (host * c.host_guard_day_usd + foreign * c.foreign_guard_day_usd)
     expected += c.intel_usd_per_year * 0.5 * 10 / 365
     expected += c.site_hardening_usd_per_year * pol.site_hardening * sites * 10 / 365

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import limiting_scenario
+from helpers import limiting_scenario, personnel_by_hand
 
 from agents import Convoy, GuardUnit, MilitantCell
 from sim import CorridorModel, load_scenario
@@ -147,20 +147,9 @@ def test_armor_enters_the_contest():
 def test_joint_force_footprint_and_cost():
     sc = load_scenario(policy="joint_command", days=10)
     model = run(sc)
-    pol = sc.policy
-    foreign = (
-        pol.escort_units * pol.foreign_per_escort + pol.checkpoints * pol.foreign_at_checkpoints
-    )
-    host = (
-        pol.escort_units * pol.escort_size
-        + pol.checkpoints * pol.checkpoint_size
-        + pol.patrols * pol.patrol_size
-        + pol.qrf_units * pol.qrf_size
-    )
     sites = len(model.targets.sites)
-    assert sites > 0
-    foreign += sites * pol.foreign_site_guards
-    host += sites * pol.site_guards
+    assert sites > 0 and sc.policy.site_guards > 0 and sc.policy.foreign_site_guards > 0
+    host, foreign = personnel_by_hand(sc.policy, sites)
     out = model.outcomes()
     assert out["foreign_security_person_days"] == foreign * 10
     assert out["guard_person_days"] == (host + foreign) * 10
