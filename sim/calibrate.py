@@ -1,36 +1,39 @@
-"""Calibrate the baseline threat to the public record by approximate Bayesian computation.
+"""Calibrate the baseline threat to the public record by ABC-SMC.
 
-    python -m sim.calibrate [samples=300] [replications=10] [refine=10]
-                            [refine_replications=50] [workers=2] [out=DIR]
-                            [write_baseline=true] [days=365] [seed=N]
+    python -m sim.calibrate [workers=2] [population_size=N] [max_generations=N]
+                            [max_simulations=N] [days=N] [seed=N] [out=DIR]
+                            [posterior=FILE] [report=FILE] [write_baseline=true]
 
-Rejection ABC (Pritchard et al. 1999; Beaumont 2010), as used for agent-based models
-(van der Vaart et al. 2015): parameter sets are drawn from uniform priors
-(``conf/calibration/abc.yaml``) by a Latin hypercube; each set runs the baseline policy for
-``replications`` simulated years (a sweep, so it is parallel and resumable); the pooled summary
-statistics are compared with the targets of :mod:`sim.record`. A set is **accepted** when every
-statistic lies within the observed 95% interval.
+Approximate Bayesian computation by sequential Monte Carlo (Toni et al. 2009; Beaumont et al.
+2009), with ``pyabc`` (Klinger, Rickert and Hasenauer 2018) and an adaptive weighted distance
+(Prangle 2017), as used for agent-based models (van der Vaart et al. 2015). The settings (priors,
+distance, population size, epsilon schedule and stopping rule) are in
+``conf/calibration/abc.yaml``. A particle is one draw of the calibrated parameters; its
+simulation runs the baseline policy for the record's seven years and computes the statistics of
+:data:`sim.record.FIT` from its event log, exactly as they are computed from the record
+(:func:`sim.record.window_statistics`). The held-out statistics (:data:`sim.record.HELD_OUT`) are
+never computed here: they are the validation's (``python -m sim.validate``).
 
-Choosing the closest of many accepted sets estimated from few simulated years would pick a
-lucky draw (the winner's curse), so a refinement stage re-runs the ``refine`` accepted sets
-closest to the observed values (distance: sum of squared differences scaled by the intervals'
-half-widths) for ``refine_replications`` years each, on fresh seeds; the calibrated point is the
-closest set still accepted there. Validation against the record (``python -m sim.record``) then
-uses other seeds again. ``write_baseline=true`` writes it into ``conf/threat/baseline.yaml``, with
-the date and the command in a comment.
+Every candidate particle is evaluated with its own seed, fixed by the calibration seed, the
+generation and the candidate's rank; a generation takes the first ``population_size`` accepted
+candidates in rank order (:class:`OrderedSampler`), so the posterior is the same on any number of
+workers. pyabc's history database (``out/abc.db``) keeps every generation: a rerun after an
+interruption starts again from the last finished generation.
 
-Outputs in ``out``: the sweeps' Parquet rows in ``runs/`` and ``refine-<candidates>/``,
-``sets.csv`` (every set: parameters, statistics, distance, accepted), ``accepted.csv``,
-``refined.csv`` and ``report.md``. The default setting takes about 8 minutes on 2 cores
-(3,000 + 500 runs of a simulated year); a rerun resumes and repeats no run.
+Outputs: the posterior (the last generation's particles and weights) as ``posterior`` (default
+``conf/calibration/posterior.csv``, with the command, seed and versions in its ``#`` header:
+the file ``sweep(..., posterior=N)`` and ``sim.validate`` read); the report (default
+``docs/calibration.md``); with ``write_baseline=true``, the posterior medians written into
+``conf/threat/baseline.yaml``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
+import logging
+import multiprocessing as mp
 import re
 import sys
+import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -41,149 +44,324 @@ import yaml
 
 from scenarios.compose import CONF_DIR
 from scenarios.schema import ScenarioError
-from sim.analysis import design_column
-from sim.cli import parse_settings
-from sim.record import simulated, targets
 
-__all__ = ["CalibrationResult", "calibrate", "main", "set_statistics", "write_baseline"]
+__all__ = [
+    "OrderedSampler",
+    "Posterior",
+    "calibrate",
+    "load_config",
+    "load_posterior",
+    "main",
+    "write_baseline",
+]
 
 CONFIG = CONF_DIR / "calibration" / "abc.yaml"
+POSTERIOR = CONF_DIR / "calibration" / "posterior.csv"
 BASELINE = CONF_DIR / "threat" / "baseline.yaml"
+REPORT = Path("docs/calibration.md")
 
 
 def load_config(path: Path = CONFIG) -> dict:
-    """The calibration settings: policy, threat, days, seed and priors."""
-    return yaml.safe_load(path.read_text())
+    """The calibration settings, checked: policy, threat, days, seed, priors, ABC settings."""
+    cfg = yaml.safe_load(Path(path).read_text())
+    priors = cfg.get("priors") or {}
+    if not priors:
+        raise ScenarioError("priors", f"no priors in {path}")
+    from sim.designs import field_meta
+
+    for key, bounds in priors.items():
+        field_meta(key)  # refuses a key that is not a parameter
+        if not (isinstance(bounds, list) and len(bounds) == 2 and bounds[0] < bounds[1]):
+            raise ScenarioError(f"priors.{key}", f"must be [lo, hi] with lo < hi, got {bounds!r}")
+    for key in cfg.get("log_uniform", []):
+        if key not in priors or priors[key][0] <= 0:
+            raise ScenarioError("log_uniform", f"{key} needs a prior with lo > 0")
+    return cfg
 
 
-def set_statistics(results: pd.DataFrame) -> pd.DataFrame:
-    """Pooled summary statistics per parameter set (design point)."""
-    rows = []
-    for point, group in results[results.status == "ok"].groupby("point"):
-        rows.append({"point": point, "runs": len(group), **simulated(group)})
-    return pd.DataFrame(rows).set_index("point")
+# --- a deterministic parallel sampler -------------------------------------------------------
+
+_SIMULATE = None  # the generation's simulate_one, inherited by the forked workers
 
 
-def distance_and_acceptance(stats: pd.DataFrame) -> pd.DataFrame:
-    """Scaled distance to the observed values and the acceptance rule (all within intervals)."""
-    out = stats.copy()
-    distance = np.zeros(len(out))
-    accepted = np.ones(len(out), dtype=bool)
-    for t in targets():
-        x = out[t.name].to_numpy(float)
-        half = (t.hi - t.lo) / 2
-        distance += np.nan_to_num(((x - t.observed) / half) ** 2, nan=1e6)
-        accepted &= np.isfinite(x) & (x >= t.lo) & (x <= t.hi)
-    out["distance"] = distance
-    out["accepted"] = accepted
-    return out
+def _evaluate(seed: int):
+    np.random.seed(seed)
+    return _SIMULATE()
+
+
+def _make_sampler_class():
+    from pyabc.sampler import Sampler
+
+    class OrderedSampler(Sampler):
+        """Evaluate candidates in a fixed order with fixed seeds; keep the first ``n`` accepted.
+
+        Candidate ``i`` of generation ``t`` draws its parameters and its simulation from
+        ``SeedSequence([seed, t + 1000, i])``. Candidates run in batches of ``batch`` on
+        ``workers`` forked processes; a generation is made of the first ``n`` accepted
+        candidates in rank order and counts the evaluations up to the last of them. The
+        result therefore does not depend on ``workers`` (a batch may run a few candidates
+        past the last one kept; they are discarded).
+        """
+
+        def __init__(self, workers: int = 1, seed: int = 0, batch: int = 10, log=None):
+            super().__init__()
+            self.workers, self.seed, self.batch, self.log = workers, seed, batch, log
+
+        def sample_until_n_accepted(
+            self, n, simulate_one, t, *, max_eval=np.inf, all_accepted=False, ana_vars=None
+        ):
+            global _SIMULATE
+            _SIMULATE = simulate_one
+            sample = self._create_empty_sample()
+            root = np.random.SeedSequence([self.seed, t + 1000])
+            accepted = evaluated = 0
+            pool = mp.get_context("fork").Pool(self.workers) if self.workers > 1 else None
+            started = time.perf_counter()
+            try:
+                while accepted < n and evaluated < max_eval:
+                    seeds = [
+                        int(s.generate_state(1)[0])
+                        for s in root.spawn(self.batch)  # children first..first+batch-1
+                    ]
+                    if pool is None:
+                        state = np.random.get_state()
+                        results = [_evaluate(s) for s in seeds]
+                        np.random.set_state(state)
+                    else:
+                        results = pool.map(_evaluate, seeds, chunksize=1)
+                    for particle in results:
+                        sample.append(particle)
+                        evaluated += 1
+                        accepted += bool(particle.accepted)
+                        if accepted >= n or evaluated >= max_eval:
+                            break
+                    if self.log:
+                        self.log(
+                            f"  generation {t}: {accepted}/{n} accepted of {evaluated} "
+                            f"({time.perf_counter() - started:.0f} s)"
+                        )
+            finally:
+                if pool is not None:
+                    pool.terminate()
+            self.nr_evaluations_ = evaluated
+            if sample.n_accepted < n:
+                sample.ok = False
+            return sample
+
+    return OrderedSampler
+
+
+def __getattr__(name):
+    if name == "OrderedSampler":
+        return _make_sampler_class()
+    raise AttributeError(name)
+
+
+# --- the model as pyabc sees it ---------------------------------------------------------------
 
 
 @dataclass
-class CalibrationResult:
-    """Every set with its statistics and acceptance; the calibrated point."""
+class _Model:
+    """One particle's simulation: the baseline for ``days`` days, the fitted statistics."""
 
-    sets: pd.DataFrame
-    priors: dict
-    best: dict | None
-    refined: pd.DataFrame | None = None
+    policy: str
+    threat: str
+    days: int
+    fixed: tuple[str, ...] = ()
+
+    def __call__(self, params) -> dict:
+        from sim.record import FIT, window_statistics
+        from sim.runner import run
+
+        seed = int(np.random.randint(0, 2**31 - 1))  # the sampler seeded np.random
+        overrides = [*self.fixed, *(f"threat.{k}={float(v)!r}" for k, v in params.items())]
+        result = run(self.policy, self.threat, overrides=overrides, days=self.days, seed=seed)
+        stats = window_statistics(result.events, self.days)
+        return {k: stats[k] for k in FIT}
+
+
+def _prior(cfg: dict):
+    from pyabc import RV, Distribution
+
+    logs = set(cfg.get("log_uniform", []))
+    rvs = {}
+    for key, (lo, hi) in cfg["priors"].items():
+        name = key.split(".", 1)[1]
+        rvs[name] = RV("loguniform", lo, hi) if key in logs else RV("uniform", lo, hi - lo)
+    return Distribution(**rvs)
+
+
+@dataclass
+class Posterior:
+    """Weighted particles of the last generation and how they were made."""
+
+    particles: pd.DataFrame  # one column per parameter key ("threat.x") and "weight"
+    meta: dict
 
     @property
-    def accepted(self) -> pd.DataFrame:
-        """The accepted sets."""
-        return self.sets[self.sets.accepted]
+    def keys(self) -> list[str]:
+        """The calibrated parameters."""
+        return [c for c in self.particles.columns if c != "weight"]
 
-    def posterior(self) -> pd.DataFrame:
-        """Prior range and accepted sets' quantiles for every calibrated parameter."""
-        rows = []
-        for key, (lo, hi) in self.priors.items():
-            col = design_column(key)
-            acc = self.accepted[col]
-            rows.append(
-                {
-                    "parameter": key,
-                    "prior_lo": lo,
-                    "prior_hi": hi,
-                    "posterior_q05": acc.quantile(0.05) if len(acc) else np.nan,
-                    "posterior_median": acc.median() if len(acc) else np.nan,
-                    "posterior_q95": acc.quantile(0.95) if len(acc) else np.nan,
-                    "calibrated": self.best.get(key) if self.best else np.nan,
-                }
-            )
-        return pd.DataFrame(rows).set_index("parameter")
+    def quantile(self, q: float) -> dict[str, float]:
+        """Weighted quantile of every parameter."""
+        w = self.particles["weight"].to_numpy(float)
+        out = {}
+        for key in self.keys:
+            x = self.particles[key].to_numpy(float)
+            order = np.argsort(x)
+            cum = np.cumsum(w[order]) / w.sum()
+            out[key] = float(x[order][np.searchsorted(cum, q)])
+        return out
+
+    def draws(self, n: int, seed: int) -> pd.DataFrame:
+        """``n`` parameter sets drawn with replacement by weight, from a seeded generator."""
+        rng = np.random.default_rng(np.random.SeedSequence([seed, 0x9057]))
+        w = self.particles["weight"].to_numpy(float)
+        rows = rng.choice(len(w), size=n, replace=True, p=w / w.sum())
+        return self.particles.iloc[rows][self.keys].reset_index(drop=True)
+
+    def save(self, path: Path) -> None:
+        """Write the particles as CSV with the metadata as ``#`` header lines."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        header = "".join(f"# {k}: {v}\n" for k, v in self.meta.items())
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(header + self.particles.to_csv(index=False, float_format="%.6g"))
+        tmp.replace(path)
+
+
+def load_posterior(path: str | Path = POSTERIOR) -> Posterior:
+    """Read a posterior file written by :func:`calibrate`; refuse one that is malformed."""
+    path = Path(path)
+    if not path.is_file():
+        raise ScenarioError(
+            "posterior", f"no posterior file at {path}; run `python -m sim.calibrate` first"
+        )
+    meta = {}
+    for line in path.read_text().splitlines():
+        if not line.startswith("#"):
+            break
+        key, _, value = line[1:].partition(":")
+        meta[key.strip()] = value.strip()
+    particles = pd.read_csv(path, comment="#")
+    if "weight" not in particles or len(particles) == 0:
+        raise ScenarioError("posterior", f"{path} has no particles with a 'weight' column")
+    from sim.designs import field_meta
+
+    for key in particles.columns:
+        if key != "weight":
+            field_meta(key)
+    if not (np.isfinite(particles.to_numpy(float)).all() and (particles.weight >= 0).all()):
+        raise ScenarioError("posterior", f"{path} has non-finite values or negative weights")
+    return Posterior(particles, meta)
 
 
 def calibrate(
-    samples: int = 300,
-    replications: int = 10,
     workers: int = 1,
     out: str | Path = "results/calibration",
-    days: int | None = None,
-    seed: int | None = None,
-    progress: bool = True,
     config: dict | None = None,
-    refine: int = 10,
-    refine_replications: int = 50,
-) -> CalibrationResult:
-    """Run the ABC rejection calibration with its refinement stage (see the module docstring)."""
-    from sim.designs import Experiment
-    from sim.execution import run_sweep
+    progress: bool = True,
+    **settings,
+):
+    """Run ABC-SMC (see the module docstring); return ``(posterior, history)``.
 
-    cfg = config or load_config()
-    seed = cfg["seed"] if seed is None else seed
-    common = dict(
-        policies=(cfg["policy"],), threat=cfg["threat"], overrides=(f"days={days or cfg['days']}",)
-    )
-    columns = [design_column(k) for k in cfg["priors"]]
-    exp = Experiment(
-        name="calibration",
-        replications=replications,
-        seed=seed,
-        design={"kind": "lhs", "samples": samples, "ranges": cfg["priors"]},
-        **common,
-    )
-    results = run_sweep(exp, Path(out) / "runs", workers=workers, progress=progress).read()
-    params = results.groupby("point")[columns].first()
-    sets = distance_and_acceptance(set_statistics(results)).join(params)
+    ``settings`` override the configuration's ``population_size``, ``days``, ``seed`` and the
+    stopping rule's ``max_generations``, ``max_simulations`` and ``min_acceptance_rate``.
+    """
+    import pyabc
+
+    from sim import __version__
+    from sim.record import observed
+
+    cfg = dict(config or load_config())
+    command = settings.pop("command", "sim.calibrate.calibrate(...)")
+    stop = dict(cfg.get("stop", {}))
+    for key in ("max_generations", "max_simulations", "min_acceptance_rate"):
+        if key in settings:
+            stop[key] = settings.pop(key)
+    cfg.update(settings)
     out = Path(out)
-    sets.to_csv(out / "sets.csv")
-    sets[sets.accepted].to_csv(out / "accepted.csv")
-    best, refined = None, None
-    candidates = sets[sets.accepted].sort_values("distance").head(refine)
-    if len(candidates) and refine > 0:
-        points = [
-            {k: _as_value(k, row[design_column(k)]) for k in cfg["priors"]}
-            for _, row in candidates.iterrows()
-        ]
-        second = Experiment(
-            name="calibration_refine",
-            replications=refine_replications,
-            seed=seed + 1,
-            design={"kind": "points", "points": points},
-            **common,
+    out.mkdir(parents=True, exist_ok=True)
+    log = (lambda text: print(text, file=sys.stderr, flush=True)) if progress else None
+    logging.getLogger("ABC").setLevel(logging.WARNING)
+    logging.getLogger("Sampler").setLevel(logging.WARNING)
+    logging.getLogger("Epsilon").setLevel(logging.WARNING)
+
+    import sim.runner  # noqa: F401  (imported before the workers fork, so they share one model)
+    from sim.record import FIT
+
+    obs = observed()
+    x0 = {k: obs[k] for k in FIT}
+    np.random.seed(cfg["seed"])
+    sampler = _make_sampler_class()(workers=workers, seed=cfg["seed"], log=log)
+    dist = cfg.get("distance", {})
+    distance = (
+        pyabc.AdaptivePNormDistance(p=dist.get("p", 2))
+        if dist.get("adaptive", True)
+        else pyabc.PNormDistance(p=dist.get("p", 2))
+    )
+    abc = pyabc.ABCSMC(
+        _Model(cfg["policy"], cfg["threat"], int(cfg["days"])),
+        _prior(cfg),
+        distance,
+        population_size=int(cfg["population_size"]),
+        eps=pyabc.QuantileEpsilon(alpha=float(cfg.get("epsilon_quantile", 0.5))),
+        sampler=sampler,
+    )
+    db = out / "abc.db"
+    fingerprint = _fingerprint(cfg, stop)
+    stamp = out / "settings.yaml"
+    started = time.perf_counter()
+    if db.exists() and stamp.exists() and stamp.read_text() == fingerprint:
+        history = abc.load(f"sqlite:///{db}", 1)
+        done = history.max_t + 1
+        if log:
+            log(f"resuming from {db}: {done} generation(s) done")
+    else:
+        db.unlink(missing_ok=True)
+        stamp.write_text(fingerprint)
+        abc.new(f"sqlite:///{db}", x0)
+        done = 0
+    remaining = int(stop.get("max_generations", 6)) - done
+    history = abc.history
+    if remaining > 0:
+        history = abc.run(
+            minimum_epsilon=float(stop.get("minimum_epsilon", 0.0)),
+            max_nr_populations=remaining,
+            min_acceptance_rate=float(stop.get("min_acceptance_rate", 0.0)),
+            max_total_nr_simulations=int(stop.get("max_simulations", 10**9)),
         )
-        tag = hashlib.sha1(json.dumps(points, sort_keys=True).encode()).hexdigest()[:10]
-        again = run_sweep(second, out / f"refine-{tag}", workers=workers, progress=progress).read()
-        refined = distance_and_acceptance(set_statistics(again)).join(
-            again.groupby("point")[columns].first()
-        )
-        refined.insert(0, "first_stage_set", candidates.index.to_numpy()[refined.index])
-        refined.to_csv(out / "refined.csv")
-        kept = refined[refined.accepted]
-        if len(kept):
-            row = kept.sort_values("distance").iloc[0]
-            best = {k: _as_value(k, row[design_column(k)]) for k in cfg["priors"]}
-    elif len(candidates):
-        row = candidates.iloc[0]
-        best = {k: _as_value(k, row[design_column(k)]) for k in cfg["priors"]}
-    return CalibrationResult(sets, cfg["priors"], best, refined)
+    seconds = time.perf_counter() - started
+    frame, weights = history.get_distribution(m=0, t=history.max_t)
+    particles = frame.rename(columns=lambda c: f"threat.{c}").reset_index(drop=True)
+    particles = particles[[k for k in cfg["priors"]]]
+    particles["weight"] = np.asarray(weights) / np.sum(weights)
+    populations = history.get_all_populations()
+    populations = populations[populations.t >= 0]
+    meta = {
+        "command": command,
+        "date": str(date.today()),
+        "version": __version__,
+        "pyabc": pyabc.__version__,
+        "policy": cfg["policy"],
+        "threat": cfg["threat"],
+        "days": int(cfg["days"]),
+        "seed": int(cfg["seed"]),
+        "population_size": int(cfg["population_size"]),
+        "generations": int(history.max_t + 1),
+        "epsilon": f"{float(populations.epsilon.iloc[-1]):.4g}",
+        "simulations": int(history.total_nr_simulations),
+        "fitted": ", ".join(FIT),
+        "minutes_this_invocation": f"{seconds / 60:.1f}",
+    }
+    return Posterior(particles, meta), history
 
 
-def _as_value(key: str, value):
-    from sim.designs import field_meta as _field_meta
-
-    meta = _field_meta(key).metadata
-    return int(round(value)) if meta["kind"] in ("count", "int") else float(value)
+def _fingerprint(cfg: dict, stop: dict) -> str:
+    """What a rerun must share with the stored run to resume it (not the stopping rule)."""
+    keep = {k: v for k, v in cfg.items() if k != "stop"}
+    return yaml.safe_dump(keep, sort_keys=True)
 
 
 def write_baseline(best: dict, command: str, path: Path = BASELINE) -> None:
@@ -199,135 +377,151 @@ def write_baseline(best: dict, command: str, path: Path = BASELINE) -> None:
     body = [line for line in text.splitlines() if not line.startswith("#")]
     stamp = [
         f"# Calibrated on {date.today()} by: {command}",
-        "# (calibrated: " + ", ".join(k.split(".", 1)[1] for k in best) + ")",
+        "# (calibrated, posterior medians: " + ", ".join(k.split(".", 1)[1] for k in best) + ")",
     ]
-    header = [h for h in header if not h.startswith(("# Calibrated on", "# (calibrated:"))]
+    header = [h for h in header if not h.startswith(("# Calibrated on", "# (calibrated"))]
     path.write_text("\n".join(header + stamp + body) + "\n")
 
 
-def report(
-    result: CalibrationResult, samples: int, replications: int, seconds: float, command: str
-) -> str:
-    """Markdown report: targets, acceptance, posterior summary, calibrated point."""
+def report(posterior: Posterior, history, cfg: dict, command: str) -> str:
+    """Markdown report: targets, settings, generations, posterior, calibrated point."""
+    from sim.record import targets
+
     lines = [
-        f"# Calibration report ({date.today()})",
+        f"# Calibration ({posterior.meta['date']})",
         "",
-        f"Command: `{command}`",
+        f"Command: `{command}` (version {posterior.meta['version']}, pyabc "
+        f"{posterior.meta['pyabc']}, seed {posterior.meta['seed']}).",
         "",
-        f"{samples} parameter sets x {replications} simulated years each; "
-        f"{int(result.sets.accepted.sum())} accepted ({result.sets.accepted.mean():.0%})"
-        f"; run time of this invocation {seconds / 60:.1f} min (runs already on disk are not "
-        "repeated).",
+        "ABC-SMC (Toni et al. 2009) with pyabc (Klinger et al. 2018): each particle runs "
+        f"`{cfg['policy']}` under the `{cfg['threat']}` threat on the CPEC network for "
+        f"{cfg['days']} days (the record's seven years) and computes the fitted statistics "
+        "from its event log as `sim.record` computes them from the record. Distance: "
+        "adaptive weighted Euclidean (Prangle 2017); epsilon: the median distance of the "
+        f"previous generation; {posterior.meta['population_size']} particles a generation. "
+        "Settings: `conf/calibration/abc.yaml`.",
         "",
-        "## Targets (public record)",
+        "## Statistics of the record (2018-2024)",
         "",
-        "| target | observed | 95% interval |",
-        "|---|---|---|",
+        "| statistic | observed | 95% interval | used by the fit |",
+        "|---|---|---|---|",
     ]
     for t in targets():
-        lines.append(f"| {t.name} | {t.observed:.3g} | {t.lo:.3g}-{t.hi:.3g} |")
+        lines.append(
+            f"| {t.description} | {t.observed:.3g} | {t.lo:.3g}-{t.hi:.3g} | "
+            f"{'fit' if t.fit else 'held out (validation)'} |"
+        )
+    pops = history.get_all_populations()
+    pops = pops[pops.t >= 0]
     lines += [
         "",
-        "## Parameters (uniform priors; quantiles of the accepted sets)",
+        "## Generations",
         "",
-        _markdown(result.posterior()),
-        "",
+        "| generation | epsilon | simulations | acceptance rate |",
+        "|---|---|---|---|",
     ]
-    if result.refined is not None:
-        r = result.refined
-        lines += [
-            "## Refinement",
-            "",
-            f"The {len(r)} accepted sets closest to the record, re-run on fresh seeds "
-            f"({int(r.runs.iloc[0])} simulated years each): {int(r.accepted.sum())} still "
-            "accepted.",
-            "",
-        ]
-    if result.best is not None:
-        table = result.refined if result.refined is not None else result.sets
-        best = table[table.accepted].sort_values("distance").iloc[0]
-        lines += [
-            "## Calibrated set (accepted, closest to the record)",
-            "",
-            "; ".join(f"{k} = {v:.4g}" for k, v in result.best.items()),
-            "",
-        ]
-        lines += [
-            f"- {t.name}: simulated {best[t.name]:.3g} (observed {t.observed:.3g})"
-            for t in targets()
-        ]
-    else:
-        lines += ["No set was accepted: widen the priors or draw more samples."]
+    for _, row in pops.iterrows():
+        lines.append(
+            f"| {int(row.t)} | {row.epsilon:.3g} | {int(row.samples)} | "
+            f"{int(history.get_nr_particles_per_population()[row.t]) / row.samples:.2f} |"
+        )
+    lines += [
+        "",
+        f"{posterior.meta['simulations']} simulations in all ({posterior.meta['generations']} "
+        f"generations); this invocation took {posterior.meta['minutes_this_invocation']} "
+        "minutes on 2 cores.",
+        "",
+        "## Posterior (weighted particles of the last generation)",
+        "",
+        "| parameter | prior | 5% | median | 95% |",
+        "|---|---|---|---|---|",
+    ]
+    q05, q50, q95 = (posterior.quantile(q) for q in (0.05, 0.5, 0.95))
+    logs = set(cfg.get("log_uniform", []))
+    for key, (lo, hi) in cfg["priors"].items():
+        kind = "log-uniform" if key in logs else "uniform"
+        lines.append(
+            f"| `{key}` | {kind} {lo:.3g}-{hi:.3g} | {q05[key]:.3g} | {q50[key]:.3g} | "
+            f"{q95[key]:.3g} |"
+        )
+    lines += [
+        "",
+        "The baseline threat (`conf/threat/baseline.yaml`) takes the posterior medians. "
+        "`sweep(..., posterior=N)` draws parameter sets from the whole posterior "
+        f"(`{POSTERIOR.relative_to(CONF_DIR.parent)}`) so that intervals include parameter "
+        "uncertainty; validation on the statistics the fit did not use is in "
+        "[validation.md](validation.md).",
+    ]
     return "\n".join(lines) + "\n"
 
 
-def _markdown(frame: pd.DataFrame) -> str:
-    cols = [frame.index.name or "", *frame.columns]
-    rows = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    for idx, row in frame.iterrows():
-        cells = [f"{v:.4g}" if isinstance(v, (int, float, np.floating)) else str(v) for v in row]
-        rows.append("| " + " | ".join([str(idx), *cells]) + " |")
-    return "\n".join(rows)
-
-
 KEYS = {
-    "samples": int,
-    "replications": int,
-    "refine": int,
-    "refine_replications": int,
     "workers": int,
-    "out": str,
+    "population_size": int,
+    "max_generations": int,
+    "max_simulations": int,
     "days": int,
     "seed": int,
+    "out": str,
+    "posterior": str,
+    "report": str,
     "write_baseline": bool,
     "progress": bool,
 }
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command-line entry point: 0 on success, 1 when no set is accepted, 2 on bad input."""
-    import time
+    """Command-line entry point: 0 on success, 2 on bad input."""
+    from sim.cli import parse_settings
 
     argv = list(sys.argv[1:] if argv is None else argv)
     if any(a in ("-h", "--help") for a in argv):
         print(__doc__)
         return 0
-    opts = {
-        "samples": 300,
-        "replications": 10,
+    defaults = {
         "workers": 1,
         "out": "results/calibration",
+        "posterior": str(POSTERIOR),
+        "report": str(REPORT),
         "write_baseline": False,
         "progress": True,
     }
     try:
-        opts = parse_settings(argv, KEYS, opts, at_least={"seed": 0})
-        command = "python -m sim.calibrate " + " ".join(argv)
-        started = time.perf_counter()
-        result = calibrate(
-            opts["samples"],
-            opts["replications"],
-            opts["workers"],
-            opts["out"],
-            opts.get("days"),
-            opts.get("seed"),
-            opts["progress"],
-            refine=opts.get("refine", 10),
-            refine_replications=opts.get("refine_replications", 50),
+        opts = parse_settings(
+            argv,
+            KEYS,
+            defaults,
+            at_least={
+                "seed": 0,
+                "population_size": 2,
+                "max_generations": 1,
+                "max_simulations": 1,
+                "days": 1,
+            },
         )
+        cfg = load_config()
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    text = report(
-        result, opts["samples"], opts["replications"], time.perf_counter() - started, command
+    command = "python -m sim.calibrate " + " ".join(argv)
+    settings = {
+        k: opts[k]
+        for k in ("population_size", "max_generations", "max_simulations", "days", "seed")
+        if k in opts
+    }
+    posterior, history = calibrate(
+        opts["workers"], opts["out"], cfg, opts["progress"], command=command, **settings
     )
-    (Path(opts["out"]) / "report.md").write_text(text)
+    posterior.save(Path(opts["posterior"]))
+    cfg.update({k: v for k, v in settings.items() if k in ("population_size", "days", "seed")})
+    text = report(posterior, history, cfg, command)
+    Path(opts["report"]).parent.mkdir(parents=True, exist_ok=True)
+    Path(opts["report"]).write_text(text)
     print(text)
-    if result.best is None:
-        return 1
+    print(f"posterior written to {opts['posterior']}")
     if opts["write_baseline"]:
-        write_baseline(result.best, command)
-        print(f"calibrated values written to {BASELINE}")
+        write_baseline(posterior.quantile(0.5), command)
+        print(f"posterior medians written to {BASELINE}")
     return 0
 
 
