@@ -35,6 +35,7 @@ __all__ = [
     "sign_flip",
     "sobol_indices",
     "summarize",
+    "uncertainty_statement",
 ]
 
 #: Outcomes shown by default in summaries.
@@ -99,6 +100,27 @@ def format_summary(summary: pd.DataFrame, outcomes=MAIN_OUTCOMES) -> str:
     table.insert(0, "runs", summary["runs"].astype(int))
     with pd.option_context("display.width", 250, "display.max_columns", 30):
         return table.to_string()
+
+
+def uncertainty_statement(results: pd.DataFrame) -> str:
+    """What the intervals of ``results`` include: run-to-run variation, and parameters or not."""
+    draws = results["posterior_draw"] if "posterior_draw" in results else pd.Series([-1])
+    used = draws[draws >= 0]
+    if len(used) and len(used) == len(draws):
+        return (
+            "Intervals include parameter uncertainty: every replication ran with one of "
+            f"{used.nunique()} parameter sets drawn from the calibrated posterior, the same set "
+            "under every policy (common random numbers on parameters and seeds)."
+        )
+    if len(used):
+        return (
+            "Intervals mix runs with and without posterior parameter sets: "
+            f"{len(used)} of {len(draws)} runs used one."
+        )
+    return (
+        "Intervals include run-to-run variation at the calibrated parameters only, not "
+        "parameter uncertainty; posterior=N draws parameter sets from the posterior."
+    )
 
 
 # ---- paired comparisons ------------------------------------------------------------------------

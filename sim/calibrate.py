@@ -46,8 +46,8 @@ from scenarios.compose import CONF_DIR
 from scenarios.schema import ScenarioError
 
 __all__ = [
-    "OrderedSampler",
     "Posterior",
+    "Scale",
     "calibrate",
     "load_config",
     "load_posterior",
@@ -70,7 +70,8 @@ def load_config(path: Path = CONFIG) -> dict:
     from sim.designs import field_meta
 
     for key, bounds in priors.items():
-        field_meta(key)  # refuses a key that is not a parameter
+        if field_meta(key) is None:
+            raise ScenarioError(f"priors.{key}", "is not a parameter of the scenario")
         if not (isinstance(bounds, list) and len(bounds) == 2 and bounds[0] < bounds[1]):
             raise ScenarioError(f"priors.{key}", f"must be [lo, hi] with lo < hi, got {bounds!r}")
     for key in cfg.get("log_uniform", []):
@@ -81,11 +82,19 @@ def load_config(path: Path = CONFIG) -> dict:
 
 # --- a deterministic parallel sampler -------------------------------------------------------
 
-_SIMULATE = None  # the generation's simulate_one, inherited by the forked workers
+_SIMULATE = None  # the generation's simulate_one, in this process and in every worker
+
+
+def _install(payload: bytes) -> None:
+    """Worker initializer: unpickle the generation's simulate_one (pickled by cloudpickle)."""
+    import cloudpickle
+
+    global _SIMULATE
+    _SIMULATE = cloudpickle.loads(payload)
 
 
 def _evaluate(seed: int):
-    np.random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 (pyabc draws proposals from numpy's global generator)
     return _SIMULATE()
 
 
@@ -97,8 +106,10 @@ def _make_sampler_class():
 
         Candidate ``i`` of generation ``t`` draws its parameters and its simulation from
         ``SeedSequence([seed, t + 1000, i])``. Candidates run in batches of ``batch`` on
-        ``workers`` forked processes; a generation is made of the first ``n`` accepted
-        candidates in rank order and counts the evaluations up to the last of them. The
+        ``workers`` processes (started afresh for each generation, which is sent to them
+        pickled by cloudpickle, as pyabc's Dask sampler does); a generation is made of the
+        first ``n`` accepted candidates in rank order and counts the evaluations up to the
+        last of them. The
         result therefore does not depend on ``workers`` (a batch may run a few candidates
         past the last one kept; they are discarded).
         """
@@ -110,12 +121,18 @@ def _make_sampler_class():
         def sample_until_n_accepted(
             self, n, simulate_one, t, *, max_eval=np.inf, all_accepted=False, ana_vars=None
         ):
+            import cloudpickle
+
             global _SIMULATE
             _SIMULATE = simulate_one
             sample = self._create_empty_sample()
             root = np.random.SeedSequence([self.seed, t + 1000])
             accepted = evaluated = 0
-            pool = mp.get_context("fork").Pool(self.workers) if self.workers > 1 else None
+            pool = None
+            if self.workers > 1:
+                pool = mp.get_context("spawn").Pool(
+                    self.workers, initializer=_install, initargs=(cloudpickle.dumps(simulate_one),)
+                )
             started = time.perf_counter()
             try:
                 while accepted < n and evaluated < max_eval:
@@ -124,9 +141,9 @@ def _make_sampler_class():
                         for s in root.spawn(self.batch)  # children first..first+batch-1
                     ]
                     if pool is None:
-                        state = np.random.get_state()
+                        state = np.random.get_state()  # noqa: NPY002
                         results = [_evaluate(s) for s in seeds]
-                        np.random.set_state(state)
+                        np.random.set_state(state)  # noqa: NPY002
                     else:
                         results = pool.map(_evaluate, seeds, chunksize=1)
                     for particle in results:
@@ -160,6 +177,51 @@ def __getattr__(name):
 # --- the model as pyabc sees it ---------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Scale:
+    """The parameters as pyabc sees them: each on a scale of order one.
+
+    A log-uniform prior on ``[lo, hi]`` becomes a uniform one on ``[log10 lo, log10 hi]``, a
+    uniform one becomes uniform on ``[0, 1]`` (``(x - lo) / (hi - lo)``). Rates of 1e-5 next to
+    shares of 0.5 would otherwise give pyabc's kernel a covariance too ill-conditioned to
+    evaluate.
+    """
+
+    priors: tuple[tuple[str, float, float, bool], ...]  # (key, lo, hi, log)
+
+    @classmethod
+    def of(cls, cfg: dict) -> Scale:
+        """The scale of a calibration configuration."""
+        logs = set(cfg.get("log_uniform", []))
+        return cls(tuple((k, lo, hi, k in logs) for k, (lo, hi) in cfg["priors"].items()))
+
+    def prior(self):
+        """The prior of the scaled parameters, for pyabc."""
+        from pyabc import RV, Distribution
+
+        rvs = {}
+        for key, lo, hi, log in self.priors:
+            a, b = (np.log10(lo), np.log10(hi)) if log else (0.0, 1.0)
+            rvs[key.split(".", 1)[1]] = RV("uniform", a, b - a)
+        return Distribution(**rvs)
+
+    def values(self, scaled) -> dict[str, float]:
+        """Parameter values (``threat.x``: value) from scaled ones (``x``: scaled)."""
+        out = {}
+        for key, lo, hi, log in self.priors:
+            z = float(scaled[key.split(".", 1)[1]])
+            out[key] = 10.0**z if log else lo + z * (hi - lo)
+        return out
+
+    def frame(self, scaled: pd.DataFrame) -> pd.DataFrame:
+        """A frame of scaled particles (pyabc's) as parameter values."""
+        out = pd.DataFrame(index=range(len(scaled)))
+        for key, lo, hi, log in self.priors:
+            z = scaled[key.split(".", 1)[1]].to_numpy(float)
+            out[key] = 10.0**z if log else lo + z * (hi - lo)
+        return out
+
+
 @dataclass
 class _Model:
     """One particle's simulation: the baseline for ``days`` days, the fitted statistics."""
@@ -167,28 +229,18 @@ class _Model:
     policy: str
     threat: str
     days: int
-    fixed: tuple[str, ...] = ()
+    scale: Scale
 
     def __call__(self, params) -> dict:
         from sim.record import FIT, window_statistics
         from sim.runner import run
 
-        seed = int(np.random.randint(0, 2**31 - 1))  # the sampler seeded np.random
-        overrides = [*self.fixed, *(f"threat.{k}={float(v)!r}" for k, v in params.items())]
+        seed = int(np.random.randint(0, 2**31 - 1))  # noqa: NPY002 (seeded by the sampler)
+        values = self.scale.values(params)
+        overrides = [f"{k}={v!r}" for k, v in values.items()]
         result = run(self.policy, self.threat, overrides=overrides, days=self.days, seed=seed)
         stats = window_statistics(result.events, self.days)
         return {k: stats[k] for k in FIT}
-
-
-def _prior(cfg: dict):
-    from pyabc import RV, Distribution
-
-    logs = set(cfg.get("log_uniform", []))
-    rvs = {}
-    for key, (lo, hi) in cfg["priors"].items():
-        name = key.split(".", 1)[1]
-        rvs[name] = RV("loguniform", lo, hi) if key in logs else RV("uniform", lo, hi - lo)
-    return Distribution(**rvs)
 
 
 @dataclass
@@ -215,10 +267,14 @@ class Posterior:
         return out
 
     def draws(self, n: int, seed: int) -> pd.DataFrame:
-        """``n`` parameter sets drawn with replacement by weight, from a seeded generator."""
-        rng = np.random.default_rng(np.random.SeedSequence([seed, 0x9057]))
+        """Parameter sets 0..n-1, each one particle drawn by weight with its own generator.
+
+        Set ``k`` depends only on ``seed`` and ``k``, so asking for more sets keeps the first
+        ones (a sweep that gains replications keeps its earlier draws).
+        """
         w = self.particles["weight"].to_numpy(float)
-        rows = rng.choice(len(w), size=n, replace=True, p=w / w.sum())
+        p = w / w.sum()
+        rows = [int(np.random.default_rng([seed, 0x9057, k]).choice(len(w), p=p)) for k in range(n)]
         return self.particles.iloc[rows][self.keys].reset_index(drop=True)
 
     def save(self, path: Path) -> None:
@@ -250,8 +306,8 @@ def load_posterior(path: str | Path = POSTERIOR) -> Posterior:
     from sim.designs import field_meta
 
     for key in particles.columns:
-        if key != "weight":
-            field_meta(key)
+        if key != "weight" and (not key.startswith("threat.") or field_meta(key) is None):
+            raise ScenarioError("posterior", f"{path}: column {key!r} is not a threat parameter")
     if not (np.isfinite(particles.to_numpy(float)).all() and (particles.weight >= 0).all()):
         raise ScenarioError("posterior", f"{path} has non-finite values or negative weights")
     return Posterior(particles, meta)
@@ -266,8 +322,9 @@ def calibrate(
 ):
     """Run ABC-SMC (see the module docstring); return ``(posterior, history)``.
 
-    ``settings`` override the configuration's ``population_size``, ``days``, ``seed`` and the
-    stopping rule's ``max_generations``, ``max_simulations`` and ``min_acceptance_rate``.
+    ``settings`` override the configuration's ``population_size``, ``days``, ``seed``,
+    ``epsilon_quantile`` and the stopping rule's ``max_generations``, ``max_simulations`` and
+    ``min_acceptance_rate``.
     """
     import pyabc
 
@@ -288,12 +345,12 @@ def calibrate(
     logging.getLogger("Sampler").setLevel(logging.WARNING)
     logging.getLogger("Epsilon").setLevel(logging.WARNING)
 
-    import sim.runner  # noqa: F401  (imported before the workers fork, so they share one model)
     from sim.record import FIT
 
     obs = observed()
     x0 = {k: obs[k] for k in FIT}
-    np.random.seed(cfg["seed"])
+    scale = Scale.of(cfg)
+    np.random.seed(cfg["seed"])  # noqa: NPY002 (pyabc's own draws use the global generator)
     sampler = _make_sampler_class()(workers=workers, seed=cfg["seed"], log=log)
     dist = cfg.get("distance", {})
     distance = (
@@ -302,8 +359,8 @@ def calibrate(
         else pyabc.PNormDistance(p=dist.get("p", 2))
     )
     abc = pyabc.ABCSMC(
-        _Model(cfg["policy"], cfg["threat"], int(cfg["days"])),
-        _prior(cfg),
+        _Model(cfg["policy"], cfg["threat"], int(cfg["days"]), scale),
+        scale.prior(),
         distance,
         population_size=int(cfg["population_size"]),
         eps=pyabc.QuantileEpsilon(alpha=float(cfg.get("epsilon_quantile", 0.5))),
@@ -334,8 +391,7 @@ def calibrate(
         )
     seconds = time.perf_counter() - started
     frame, weights = history.get_distribution(m=0, t=history.max_t)
-    particles = frame.rename(columns=lambda c: f"threat.{c}").reset_index(drop=True)
-    particles = particles[[k for k in cfg["priors"]]]
+    particles = scale.frame(frame.reset_index(drop=True))
     particles["weight"] = np.asarray(weights) / np.sum(weights)
     populations = history.get_all_populations()
     populations = populations[populations.t >= 0]

@@ -6,6 +6,11 @@ interval of the main outcomes, the paired differences from the domestic baseline
 intervals and permutation tests, and the Pareto set, and writes the figures.
 
     python -m sim.demo [--replications N] [--days D] [--threat T] [--out DIR] [--workers N]
+                       [--posterior N]
+
+By default every replication runs with its own parameter set drawn from the calibrated
+posterior (``--posterior`` defaults to the number of replications), so the intervals include
+parameter uncertainty; ``--posterior 0`` runs every replication at the calibrated point.
 """
 
 from __future__ import annotations
@@ -80,7 +85,13 @@ def format_comparison(table: pd.DataFrame) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m sim.demo``."""
     from sim import Experiment, plots
-    from sim.analysis import compare, format_summary, pareto_front, summarize
+    from sim.analysis import (
+        compare,
+        format_summary,
+        pareto_front,
+        summarize,
+        uncertainty_statement,
+    )
     from sim.execution import run_sweep
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -89,7 +100,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threat", default="baseline")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", default="figures")
+    parser.add_argument("--posterior", type=int, default=None)
     args = parser.parse_args(argv)
+    posterior = args.replications if args.posterior is None else args.posterior
     print(
         f"Comparing {len(POLICIES)} policies under threat={args.threat} on the CPEC network: "
         f"{args.replications} paired replications of {args.days} days each"
@@ -100,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         replications=args.replications,
         design={"kind": "factorial", "factors": {"threat": [args.threat]}},
         overrides=(f"days={args.days}",),
+        posterior=posterior,
     )
     with tempfile.TemporaryDirectory(prefix="demo-") as tmp:
         store = run_sweep(experiment, tmp, workers=args.workers, events=True)
@@ -109,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     summary = summarize(results)
     print("\nMeans and 95% intervals over replications:")
     print(format_summary(summary))
+    print(uncertainty_statement(results))
     table = compare(results, baseline="domestic_baseline", outcomes=COMPARED)
     table.attrs["baseline"] = "domestic_baseline"
     print(

@@ -80,6 +80,8 @@ class Experiment:
     threat: str = "baseline"
     network: str | None = None
     overrides: tuple[str, ...] = ()
+    posterior: int = 0
+    posterior_file: str | None = None
 
     def identity(self) -> dict:
         """What must match for a rerun to resume the same sweep (not the replication count)."""
@@ -113,6 +115,11 @@ class Experiment:
             raise SweepError("policies", f"lists a policy twice: {list(policies)}")
         _whole("replications", self.replications, 1, MAX_REPLICATIONS)
         _whole("seed", self.seed, 0, MAX_SEED)
+        _whole("posterior", self.posterior, 0, MAX_REPLICATIONS)
+        if self.posterior_file is not None and not self.posterior:
+            raise SweepError(
+                "posterior_file", "is read only with posterior=N (N parameter sets to draw)"
+            )
         if self.threat not in group_options("threat"):
             raise unknown_value("threat", "option", self.threat, group_options("threat"))
         if self.network is not None and self.network not in group_options("network"):
@@ -143,6 +150,25 @@ class Experiment:
                     f"the design of experiment {self.name!r} varies this parameter, so an "
                     "override cannot fix it; copy the experiment file and take it out of the "
                     "design",
+                )
+        if self.posterior:
+            self._check_posterior(varied)
+
+    def _check_posterior(self, varied: set[str]) -> None:
+        """The posterior file reads, and no design factor or override fixes what it draws."""
+        from sim.calibrate import POSTERIOR, load_posterior
+
+        try:
+            keys = load_posterior(self.posterior_file or POSTERIOR).keys
+        except ScenarioError as exc:
+            raise SweepError("posterior_file", exc.message) from None
+        fixed = {text.split("=", 1)[0].lstrip("+~") for text in self.overrides}
+        for key in keys:
+            if key in varied or key in fixed:
+                how = "the design varies" if key in varied else "an override sets"
+                raise SweepError(
+                    "posterior",
+                    f"draws {key} from the posterior, which {how}; drop one of the two",
                 )
 
 
@@ -415,7 +441,17 @@ def _select_level(design: dict, group: str, chosen: list[str], name: str, change
 
 
 def experiment_from_kwargs(
-    experiment, *, policies, threats, design, replications, seed, overrides, kwargs
+    experiment,
+    *,
+    policies,
+    threats,
+    design,
+    replications,
+    seed,
+    overrides,
+    kwargs,
+    posterior=None,
+    posterior_file=None,
 ) -> Experiment:
     """The experiment that :func:`sim.sweep` runs, from its arguments (see its docstring)."""
     extra = list(overrides) + overrides_from_kwargs(kwargs)
@@ -456,6 +492,10 @@ def experiment_from_kwargs(
         changes["seed"] = seed
     if design is not None:
         changes["design"] = design
+    if posterior is not None:
+        changes["posterior"] = posterior
+    if posterior_file is not None:
+        changes["posterior_file"] = str(posterior_file)
     if changes:
         exp = exp.replace(**changes)
     if threats is not None:

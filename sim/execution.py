@@ -76,6 +76,7 @@ def _row(spec: RunSpec) -> dict:
         "point": spec.point,
         "seed": spec.seed,
         "policy": spec.policy,
+        "posterior_draw": spec.draw,
     }
     threat = spec.scenario["threat"]
     row["threat"] = threat.get("name", "")
@@ -484,6 +485,8 @@ def sweep(
     replications: int | None = None,
     seed: int | None = None,
     overrides: list[str] | tuple[str, ...] = (),
+    posterior: int | None = None,
+    posterior_file: str | Path | None = None,
     workers: int = 1,
     backend: str = "processes",
     scheduler: str | None = None,
@@ -503,6 +506,12 @@ def sweep(
     argument that sets a parameter the design varies is refused. With ``out`` the results stay
     on disk (and a rerun resumes); without it they live in a temporary folder for the duration
     of the call.
+
+    ``posterior=N`` carries parameter uncertainty into the comparison: N parameter sets are
+    drawn from the calibrated posterior (``posterior_file``, default
+    ``conf/calibration/posterior.csv``) and replication ``j`` runs with set ``j mod N`` under
+    every policy, design point and threat level (common random numbers on parameters as on
+    seeds). With N at least the number of replications, every replication has its own set.
     """
     if not isinstance(overrides, (list, tuple)):
         raise SweepError("overrides", f"must be a list of key=value strings, got {overrides!r}")
@@ -515,6 +524,8 @@ def sweep(
         seed=seed,
         overrides=overrides,
         kwargs=kwargs,
+        posterior=posterior,
+        posterior_file=posterior_file,
     )
     holder = tempfile.TemporaryDirectory(prefix="sweep-") if out is None else nullcontext(out)
     with holder as folder:

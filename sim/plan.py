@@ -1,9 +1,11 @@
 """The runs of an experiment: enumerated lazily, in a fixed order, with paired seeds.
 
 Replication ``i`` runs with the seed ``SeedSequence(seed, spawn_key=(i,))`` under every policy
-and at every design point (common random numbers), so a sweep is reproducible from its config
-alone and policy differences are paired. ``run_id = (replication * n_points + point) *
-n_policies + policy_index``: adding replications appends runs and leaves earlier ids unchanged.
+and at every design point (common random numbers); with ``posterior=N`` it also runs with
+posterior parameter set ``i mod N`` under every policy (common random numbers on parameters).
+So a sweep is reproducible from its config alone and policy differences are paired.
+``run_id = (replication * n_points + point) * n_policies + policy_index``: adding replications
+appends runs and leaves earlier ids unchanged.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ class RunSpec:
     seed: int
     design: dict
     scenario: dict
+    draw: int = -1  # the posterior parameter set the run uses (-1: the config's own values)
 
 
 def replication_seed(seed: int, replication: int) -> int:
@@ -88,6 +91,7 @@ class Plan:
         self.templates = [
             [self._scenario(point, pol) for pol in exp.policies] for point in self.points
         ]
+        self.draws = self._posterior_draws() if exp.posterior else None
 
     @property
     def total(self) -> int:
@@ -133,9 +137,45 @@ class Plan:
         check_labels(policy, point, d, self.exp.threat)
         return d
 
+    def _posterior_draws(self) -> list[dict]:
+        """The ``posterior`` parameter sets, checked under every threat level of the plan.
+
+        A threat level other than the baseline keeps its ratio to the calibrated baseline: a
+        calibrated parameter it sets is multiplied by draw / baseline value, and one it leaves
+        at the baseline value takes the draw itself.
+        """
+        from sim.calibrate import POSTERIOR, load_posterior
+
+        post = load_posterior(self.exp.posterior_file or POSTERIOR)
+        self._reference = compose_config(["threat=baseline"], missing_ok=True)["threat"]
+        draws = post.draws(self.exp.posterior, self.exp.seed).to_dict("records")
+        threats = {t["threat"]["name"]: t for row in self.templates for t in row}
+        for k, draw in enumerate(draws):
+            for name, template in threats.items():
+                try:
+                    Scenario.from_dict(self._with_draw(template, draw))
+                except ScenarioError as exc:
+                    raise SweepError(
+                        exc.field,
+                        f"{exc.message} (posterior set {k} under the {name!r} threat)",
+                    ) from None
+        return draws
+
+    def _with_draw(self, scenario: dict, draw: dict) -> dict:
+        threat = dict(scenario["threat"])
+        for key, value in draw.items():
+            name = key.split(".", 1)[1]
+            base = self._reference[name]
+            threat[name] = float(value) if threat[name] == base else threat[name] * value / base
+        return {**scenario, "threat": threat}
+
     def scenario_hash(self) -> str:
-        """Hash of every run's composed scenario (before its seed is set), in plan order."""
-        text = json.dumps(self.templates, sort_keys=True, default=str)
+        """Hash of every run's composed scenario (before its seed is set), in plan order.
+
+        With ``posterior=N`` the N parameter sets are part of it, so a sweep never mixes runs
+        made under two posteriors.
+        """
+        text = json.dumps([self.templates, self.draws], sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def runs(self, skip: set[int] | frozenset = frozenset()) -> Iterator[RunSpec]:
@@ -148,4 +188,8 @@ class Plan:
                     if run_id in skip:
                         continue
                     scenario = dict(self.templates[j][k], seed=seed)
-                    yield RunSpec(run_id, rep, j, policy, seed, point, scenario)
+                    draw = -1
+                    if self.draws is not None:
+                        draw = rep % len(self.draws)
+                        scenario = self._with_draw(scenario, self.draws[draw])
+                    yield RunSpec(run_id, rep, j, policy, seed, point, scenario, draw)

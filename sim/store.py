@@ -55,7 +55,7 @@ IDENTITY_PARTS = {
 }
 META_KEY = b"corridor_sim.sweep"
 STRING_COLUMNS = {"policy", "threat", "network", "status", "error", "version"}
-INT_COLUMNS = {"run_id", "replication", "point", "seed"}
+INT_COLUMNS = {"run_id", "replication", "point", "seed", "posterior_draw"}
 
 _CODE_HASH: dict[str, str] = {}
 

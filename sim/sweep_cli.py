@@ -4,9 +4,12 @@ Sweep settings: experiment, replications, workers, backend (processes|dask), sch
 (ADDRESS of a running Dask scheduler), scheduler_timeout (seconds), out (folder; default
 results/NAME), seed (the experiment seed), events (true|false), progress (true|false),
 retry_failed (true|false: run the folder's failed rows again), flush_rows (rows per Parquet
-part). ``policy=A[,B]``, ``threat=T`` and ``network=N`` select from the experiment; every other
-KEY=VALUE is a scenario override applied to every run, such as days=90 or
-policy.escort_size=4, and may not set a parameter that the experiment's design varies.
+part), posterior (N: replication j runs with parameter set j mod N drawn from the calibrated
+posterior, the same set under every policy, so intervals include parameter uncertainty),
+posterior_file (default conf/calibration/posterior.csv). ``policy=A[,B]``, ``threat=T`` and
+``network=N`` select from the experiment; every other KEY=VALUE is a scenario override applied
+to every run, such as days=90 or policy.escort_size=4, and may not set a parameter that the
+experiment's design varies.
 
 Exit status: 0 when every run succeeded, 1 when some failed or a worker was killed (rerun the
 same command to resume), 2 for bad input (one line on stderr; nothing written).
@@ -39,6 +42,8 @@ SWEEP_KEYS = {
     "progress": bool,
     "retry_failed": bool,
     "flush_rows": int,
+    "posterior": int,
+    "posterior_file": str,
 }
 
 
@@ -69,7 +74,7 @@ def _parse_value(key: str, value: str, kind: type):
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point: 0 when every run succeeded, 1 when some failed, 2 bad input."""
-    from sim.analysis import format_summary, summarize
+    from sim.analysis import format_summary, summarize, uncertainty_statement
 
     argv = list(sys.argv[1:] if argv is None else argv)
     if any(a in ("-h", "--help") for a in argv):
@@ -91,7 +96,9 @@ def main(argv: list[str] | None = None) -> int:
                 "experiment", "is required; allowed: " + ", ".join(group_options("experiment"))
             )
         exp = load_experiment(opts["experiment"], overrides)
-        changes = {k: opts[k] for k in ("replications", "seed") if k in opts}
+        changes = {
+            k: opts[k] for k in ("replications", "seed", "posterior", "posterior_file") if k in opts
+        }
         if changes:
             exp = exp.replace(**changes)
         plan = Plan(exp)
@@ -119,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     results = store.read()
     factors = [k for k in exp.design.get("factors", {}) if k in GROUPS]
     print(format_summary(summarize(results, by=["policy", *factors])))
+    print(uncertainty_statement(results))
     print(
         f"{len(results)} runs in {out} ({store.failed} failed); read them with "
         f"pandas.read_parquet({str(out)!r})"
