@@ -14,11 +14,14 @@ import re
 import sys
 from pathlib import Path
 
+import yaml
+
 from scenarios.compose import compose_config, group_options
 from scenarios.schema import Scenario, parameter_table
 
 ODD = Path(__file__).resolve().parent.parent / "docs" / "ODD.md"
 START, END = "<!-- parameters:start -->", "<!-- parameters:end -->"
+P_START, P_END = "<!-- patterns:start -->", "<!-- patterns:end -->"
 
 
 def _fmt(v) -> str:
@@ -99,14 +102,23 @@ def tables() -> str:
         "| section | parameter | value | unit | range explored | allowed | meaning | source |",
         "|---|---|---|---|---|---|---|---|",
     ]
+    priors = yaml.safe_load((ODD.parent.parent / "conf" / "calibration" / "abc.yaml").read_text())
+    calibrated = set(priors.get("priors") or {})
     for r in parameter_table():
         section = r["section"]
         value = base.get(r["name"]) if not section else base[section].get(r["name"])
         key = f"{section}.{r['name']}" if section else r["name"]
+        source = r["source"]
+        if key in calibrated:
+            source = (
+                "**calibrated**: posterior median of ABC-SMC on the record (calibration.md); "
+                "sweeps with posterior=N draw it from the posterior"
+                + (f"; {source}" if source else "")
+            )
         lines.append(
             f"| {section or '(run)'} | `{r['name']}` | {_fmt(value)} | {r['unit']} | "
             f"{'one per replication' if key == 'seed' else _range(ranges.get(key))} | "
-            f"{r['allowed']} | {r['doc']} | {r['source']} |"
+            f"{r['allowed']} | {r['doc']} | {source} |"
         )
     policies = group_options("policy")
     by_policy = {p: compose_config([f"policy={p}"])["policy"] for p in policies}
@@ -140,10 +152,29 @@ def tables() -> str:
     return "\n".join(lines)
 
 
+def pattern_table() -> str:
+    """The statistics of the record (``sim.record.targets``): observed, interval, fit or not."""
+    from sim.record import targets
+
+    lines = [
+        "| statistic of the record (`sim/record.py`) | observed (2018-2024) | 95% interval "
+        "| used by |",
+        "|---|---|---|---|",
+    ]
+    for t in targets():
+        use = "calibration (fit)" if t.fit else "validation only (held out)"
+        lines.append(f"| {t.description} | {t.observed:.3g} | {t.lo:.3g}-{t.hi:.3g} | {use} |")
+    return "\n".join(lines)
+
+
 def render(text: str) -> str:
-    """``text`` with its parameter block replaced by the current tables."""
-    block = f"{START}\n{tables()}\n{END}"
-    return re.sub(re.escape(START) + r".*?" + re.escape(END), lambda _: block, text, flags=re.S)
+    """``text`` with its generated blocks (patterns, parameters) replaced by current tables."""
+    for start, end, make in ((START, END, tables), (P_START, P_END, pattern_table)):
+        block = f"{start}\n{make()}\n{end}"
+        text = re.sub(
+            re.escape(start) + r".*?" + re.escape(end), lambda _, b=block: b, text, flags=re.S
+        )
+    return text
 
 
 def main(argv: list[str] | None = None) -> int:
