@@ -44,6 +44,7 @@ import yaml
 
 from scenarios.compose import CONF_DIR
 from scenarios.schema import ScenarioError
+from sim.posterior import POSTERIOR, Posterior, load_posterior
 
 __all__ = [
     "Posterior",
@@ -56,7 +57,6 @@ __all__ = [
 ]
 
 CONFIG = CONF_DIR / "calibration" / "abc.yaml"
-POSTERIOR = CONF_DIR / "calibration" / "posterior.csv"
 BASELINE = CONF_DIR / "threat" / "baseline.yaml"
 REPORT = Path("docs/calibration.md")
 
@@ -241,76 +241,6 @@ class _Model:
         result = run(self.policy, self.threat, overrides=overrides, days=self.days, seed=seed)
         stats = window_statistics(result.events, self.days)
         return {k: stats[k] for k in FIT}
-
-
-@dataclass
-class Posterior:
-    """Weighted particles of the last generation and how they were made."""
-
-    particles: pd.DataFrame  # one column per parameter key ("threat.x") and "weight"
-    meta: dict
-
-    @property
-    def keys(self) -> list[str]:
-        """The calibrated parameters."""
-        return [c for c in self.particles.columns if c != "weight"]
-
-    def quantile(self, q: float) -> dict[str, float]:
-        """Weighted quantile of every parameter."""
-        w = self.particles["weight"].to_numpy(float)
-        out = {}
-        for key in self.keys:
-            x = self.particles[key].to_numpy(float)
-            order = np.argsort(x)
-            cum = np.cumsum(w[order]) / w.sum()
-            out[key] = float(x[order][np.searchsorted(cum, q)])
-        return out
-
-    def draws(self, n: int, seed: int) -> pd.DataFrame:
-        """Parameter sets 0..n-1, each one particle drawn by weight with its own generator.
-
-        Set ``k`` depends only on ``seed`` and ``k``, so asking for more sets keeps the first
-        ones (a sweep that gains replications keeps its earlier draws).
-        """
-        w = self.particles["weight"].to_numpy(float)
-        p = w / w.sum()
-        rows = [int(np.random.default_rng([seed, 0x9057, k]).choice(len(w), p=p)) for k in range(n)]
-        return self.particles.iloc[rows][self.keys].reset_index(drop=True)
-
-    def save(self, path: Path) -> None:
-        """Write the particles as CSV with the metadata as ``#`` header lines."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        header = "".join(f"# {k}: {v}\n" for k, v in self.meta.items())
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(header + self.particles.to_csv(index=False, float_format="%.6g"))
-        tmp.replace(path)
-
-
-def load_posterior(path: str | Path = POSTERIOR) -> Posterior:
-    """Read a posterior file written by :func:`calibrate`; refuse one that is malformed."""
-    path = Path(path)
-    if not path.is_file():
-        raise ScenarioError(
-            "posterior", f"no posterior file at {path}; run `python -m sim.calibrate` first"
-        )
-    meta = {}
-    for line in path.read_text().splitlines():
-        if not line.startswith("#"):
-            break
-        key, _, value = line[1:].partition(":")
-        meta[key.strip()] = value.strip()
-    particles = pd.read_csv(path, comment="#")
-    if "weight" not in particles or len(particles) == 0:
-        raise ScenarioError("posterior", f"{path} has no particles with a 'weight' column")
-    from sim.designs import field_meta
-
-    for key in particles.columns:
-        if key != "weight" and (not key.startswith("threat.") or field_meta(key) is None):
-            raise ScenarioError("posterior", f"{path}: column {key!r} is not a threat parameter")
-    if not (np.isfinite(particles.to_numpy(float)).all() and (particles.weight >= 0).all()):
-        raise ScenarioError("posterior", f"{path} has non-finite values or negative weights")
-    return Posterior(particles, meta)
 
 
 def calibrate(

@@ -156,7 +156,7 @@ class Experiment:
 
     def _check_posterior(self, varied: set[str]) -> None:
         """The posterior file reads, and no design factor or override fixes what it draws."""
-        from sim.calibrate import POSTERIOR, load_posterior
+        from sim.posterior import POSTERIOR, load_posterior
 
         try:
             keys = load_posterior(self.posterior_file or POSTERIOR).keys

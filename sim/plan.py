@@ -144,7 +144,7 @@ class Plan:
         calibrated parameter it sets is multiplied by draw / baseline value, and one it leaves
         at the baseline value takes the draw itself.
         """
-        from sim.calibrate import POSTERIOR, load_posterior
+        from sim.posterior import POSTERIOR, load_posterior
 
         post = load_posterior(self.exp.posterior_file or POSTERIOR)
         self._reference = compose_config(["threat=baseline"], missing_ok=True)["threat"]

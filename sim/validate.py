@@ -339,8 +339,8 @@ KEYS = {
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point: 0 validated, 1 a check goes the wrong way, 2 bad input."""
-    from sim.calibrate import POSTERIOR, load_posterior
     from sim.cli import parse_settings
+    from sim.posterior import POSTERIOR, load_posterior
 
     argv = list(sys.argv[1:] if argv is None else argv)
     if any(a in ("-h", "--help") for a in argv):
