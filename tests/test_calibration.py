@@ -227,3 +227,16 @@ def test_a_bad_calibration_config_is_refused(tmp_path):
         path.write_text(yaml.safe_dump({**cfg, **change}))
         with pytest.raises(ScenarioError, match=field):
             load_config(path)
+
+
+def test_the_calibrate_command_writes_the_posterior_and_the_report(tmp_path, capsys):
+    post, report = tmp_path / "posterior.csv", tmp_path / "calibration.md"
+    args = ["population_size=3", "max_generations=1", "days=365", "progress=false"]
+    paths = [f"out={tmp_path / 'abc'}", f"posterior={post}", f"report={report}"]
+    assert main([*args, *paths]) == 0
+    back = load_posterior(post)
+    assert len(back.particles) == 3 and back.meta["command"].startswith("python -m sim.calibrate")
+    text = report.read_text()
+    for heading in ("## Statistics of the record", "## Generations", "## Posterior"):
+        assert heading in text
+    assert "held out (validation)" in text and "posterior written to" in capsys.readouterr().out

@@ -65,3 +65,22 @@ def test_the_verdict_needs_held_out_passes_and_failing_variants(full):
     assert v.ok
     assert not Validation(targets, full, {"variant": (targets, full)}).ok
     assert not Validation(targets, failing, {"variant": (targets, failing)}).ok
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["draws=5"],
+        ["nonsense=1"],
+        ["workers=x"],
+        ["variant_draws=0"],
+        ["posterior=/nonexistent.csv"],
+    ],
+)
+def test_the_validate_command_refuses_bad_input_and_writes_nothing(tmp_path, capsys, args):
+    from sim.validate import main
+
+    out = tmp_path / "validation.md"
+    assert main([*args, f"out={out}"]) == 2
+    assert capsys.readouterr().err.startswith("error: ")
+    assert not out.exists()
