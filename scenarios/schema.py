@@ -424,7 +424,7 @@ class Threat(_Section):
         40.0, unit="km", doc="road distance from its node a cell can strike", hi=1.0e6
     )
     ambush_rate: float = nonneg(
-        7.0e-05,
+        6.598e-5,
         unit="1/km",
         doc="ambush sites per km of road a ready, fully informed cell sets",
         source="prior log-uniform 2e-5 - 3e-4 (conf/calibration/abc.yaml)",
@@ -450,7 +450,7 @@ class Threat(_Section):
         hi=168.0,
     )
     leak_prob: float = prob(
-        3.627e-05,
+        4.478e-5,
         doc="chance that one host member of a notification chain leaks an itinerary, at "
         "grievance 0.2 (in proportion elsewhere) and without vetting",
         source="prior uniform 0 - 1.5e-4; informed by the insider-aided share (the 2024 "
@@ -533,7 +533,7 @@ class Threat(_Section):
         source="assumption: a checkpoint of 10 screens 15%",
     )
     effect_domestic: float = nonneg(
-        1.199,
+        1.201,
         doc="protection per host guard (contest input)",
         source="prior uniform 0.1 - 2; informed by the lethal share (5 of 12, incidents.csv)",
         hi=1_000.0,
@@ -555,7 +555,7 @@ class Threat(_Section):
         hi=20.0,
     )
     lethality: float = prob(
-        0.5385,
+        0.5528,
         doc="chance a foreign passenger is killed in a breakthrough",
         source="prior uniform 0.2 - 0.9; informed by foreign deaths per lethal attack (4.0, "
         "incidents.csv)",
@@ -587,7 +587,7 @@ class Threat(_Section):
         source="assumption; explored 0.2-0.9",
     )
     insider_rate: float = nonneg(
-        3.0e-6,
+        5.729e-6,
         unit="1/guard-day",
         doc="chance a host guard turns on the people he guards, per escorted trip or site-day, "
         "at grievance 0.2 (in proportion elsewhere) and without vetting",
@@ -643,7 +643,7 @@ class Threat(_Section):
         hi=100.0,
     )
     site_attack_rate: float = nonneg(
-        0.002,
+        0.003111,
         unit="1/d",
         doc="daily chance a ready cell that targets a site finds the opening to strike it",
         source="prior log-uniform 2e-4 - 2e-2; the share of attacks on sites is held out for "
