@@ -116,6 +116,10 @@ class Experiment:
         _whole("replications", self.replications, 1, MAX_REPLICATIONS)
         _whole("seed", self.seed, 0, MAX_SEED)
         _whole("posterior", self.posterior, 0, MAX_REPLICATIONS)
+        if self.posterior_file is not None and not isinstance(self.posterior_file, str):
+            raise SweepError(
+                "posterior_file", f"must be a path as a string, got {self.posterior_file!r}"
+            )
         if self.posterior_file is not None and not self.posterior:
             raise SweepError(
                 "posterior_file", "is read only with posterior=N (N parameter sets to draw)"

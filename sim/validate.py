@@ -107,7 +107,7 @@ def _run(policy, overrides, replications, days, workers, posterior, posterior_fi
         seed=seed,
         overrides=(f"days={days}", *overrides),
         posterior=posterior,
-        posterior_file=posterior_file if posterior else None,
+        posterior_file=str(posterior_file) if posterior and posterior_file else None,
     )
     with tempfile.TemporaryDirectory(prefix="validate-") as tmp:
         store = run_sweep(exp, tmp, workers=workers, events=True, progress=False)
@@ -126,10 +126,25 @@ def predictive_checks(
     posterior_file: str | Path | None = None,
     seed: int = 1,
 ) -> pd.DataFrame:
-    """Posterior predictive check of every statistic on seven-year windows (one per draw)."""
+    """Posterior predictive check of every statistic on seven-year windows (one per draw).
+
+    A parameter that ``overrides`` fixes (a variant's switch) leaves the posterior: the runs
+    draw the same particles for the others.
+    """
+    from sim.posterior import POSTERIOR, load_posterior
     from sim.record import STATISTICS, observed
 
-    _, events = _run(POLICY, overrides, draws, WINDOW_DAYS, workers, draws, posterior_file, seed)
+    post = load_posterior(posterior_file or POSTERIOR)
+    fixed = {text.split("=", 1)[0] for text in overrides}
+    with tempfile.TemporaryDirectory(prefix="posterior-") as tmp:
+        if fixed & set(post.keys):
+            posterior_file = Path(tmp) / "posterior.csv"
+            post.particles.drop(columns=sorted(fixed & set(post.keys))).to_csv(
+                posterior_file, index=False
+            )
+        _, events = _run(
+            POLICY, overrides, draws, WINDOW_DAYS, workers, draws, posterior_file, seed
+        )
     sims = _windows(events, range(draws), WINDOW_DAYS)
     obs = observed()
     rows = []
@@ -239,6 +254,8 @@ def validate(
 ) -> Validation:
     """Run the three checks (see the module docstring)."""
     variant_draws = draws if variant_draws is None else variant_draws
+    targets = target_checks(replications, workers, (), seed + 1)
+    predictive = predictive_checks(draws, workers, (), posterior_file, seed)
     variants = {
         name: (
             target_checks(replications, workers, overrides, seed + 1),
@@ -246,11 +263,7 @@ def validate(
         )
         for name, (overrides, _) in VARIANTS.items()
     }
-    return Validation(
-        target_checks(replications, workers, (), seed + 1),
-        predictive_checks(draws, workers, (), posterior_file, seed),
-        variants,
-    )
+    return Validation(targets, predictive, variants)
 
 
 def _g(x: float) -> str:
