@@ -91,7 +91,8 @@ def test_paired_differences_vary_far_less_than_independent_runs():
 def test_static_and_adaptive_adversaries_share_their_random_numbers(escort_size):
     """belief_rate 0 vs 0.05 on one seed: the same trips all year, and up to the first attack
     the same cells choosing at the same moments. With the status quo's escorts of 6 the beliefs
-    stay where they started and every choice is the same; with escorts of 14 the learning cells
+    move only a little (the convoys a cell sees are armored or not, the prior's average is not
+    exactly theirs), so nearly every choice is the same; with escorts of 14 the learning cells
     turn away from convoys, on the same draws."""
     base = load_scenario(policy="domestic_baseline", threat="high", seed=4, days=365)
     base = base.replace(policy={"escort_size": escort_size})
@@ -108,7 +109,7 @@ def test_static_and_adaptive_adversaries_share_their_random_numbers(escort_size)
         return np.mean([t == "convoy" for _, _, t in model.targets.choices])
 
     if escort_size == 6:
-        assert same == 1.0
+        assert same >= 0.97
         assert abs(convoy_share(adaptive) - convoy_share(static)) < 0.05
     else:
         assert same < 0.9
