@@ -12,8 +12,8 @@ import pytest
 from sim.record import FIT, HELD_OUT
 from sim.validate import VARIANTS, Validation, predictive_checks, predictive_p, target_checks
 
-DRAWS = 30
-VARIANT_DRAWS = 8
+DRAWS = 20
+VARIANT_DRAWS = 6
 
 
 def test_predictive_p_by_hand():
@@ -24,52 +24,56 @@ def test_predictive_p_by_hand():
     assert predictive_p([], 1) != predictive_p([], 1)  # nan
 
 
-@pytest.fixture(scope="module")
-def full():
-    return predictive_checks(DRAWS, workers=2)
-
-
 #: The held-out statistic the model predicts worst (docs/validation.md): seven of the record's
 #: twelve attacks were in Sindh, all in Karachi; the model places cells by the number of nodes
 #: and the grievance of each region and predicts a fifth to a third there. Its check passes only
-#: at the edge (p = 0.05 over 200 draws), so here it is pinned as an under-prediction, not as a
-#: pass or a fail.
+#: at the edge (p = 0.05 over 200 draws), so here it is pinned as an under-prediction.
 AT_THE_EDGE = "share_sindh"
 
 
-def test_the_full_model_passes_every_held_out_predictive_check(full):
+def test_the_full_model_passes_the_held_out_checks_and_the_variants_fail():
+    """One test, so the full model's draws run once on one worker.
+
+    The full model passes every held-out predictive check (the Sindh share is pinned as an
+    under-prediction); without sites the model fails the held-out site share, without insiders
+    the insider-aided share (fitted: two cases are too few to hold out), both of which the full
+    model passes.
+    """
+    full = predictive_checks(DRAWS, workers=2)
     held = full.loc[[s for s in HELD_OUT if s != AT_THE_EDGE]]
     assert held.passes.all(), held[["observed", "predictive_lo", "predictive_hi", "p_value"]]
     sindh = full.loc[AT_THE_EDGE]
     assert sindh.predictive_median < sindh.observed / 2  # its p-value is near 0.05
 
-
-def test_without_sites_the_model_fails_a_held_out_check_the_full_model_passes(full):
-    variant = predictive_checks(VARIANT_DRAWS, 2, VARIANTS["without sites"][0])
-    assert (variant.loc["share_site", "predictive_hi"]) == 0.0  # no site, no site attack
-    assert variant.loc["share_site", "p_value"] < 0.05 <= full.loc["share_site", "p_value"]
+    no_sites = predictive_checks(VARIANT_DRAWS, 2, VARIANTS["without sites"][0])
+    assert no_sites.loc["share_site", "predictive_hi"] == 0.0  # no site, no site attack
+    assert no_sites.loc["share_site", "p_value"] < 0.05 <= full.loc["share_site", "p_value"]
     assert "share_site" in HELD_OUT
 
-
-def test_without_insiders_the_model_fails_the_insider_share_the_full_model_passes(full):
-    variant = predictive_checks(VARIANT_DRAWS, 2, VARIANTS["without insiders"][0])
-    assert variant.loc["insider_share", "predictive_hi"] == 0.0
-    assert variant.loc["insider_share", "p_value"] < 0.05 <= full.loc["insider_share", "p_value"]
-    assert "insider_share" in FIT  # two insider cases are too few to hold out (docs/validation.md)
+    no_insiders = predictive_checks(VARIANT_DRAWS, 2, VARIANTS["without insiders"][0])
+    assert no_insiders.loc["insider_share", "predictive_hi"] == 0.0
+    p_variant, p_full = (t.loc["insider_share", "p_value"] for t in (no_insiders, full))
+    assert p_variant < 0.05 <= p_full
+    assert "insider_share" in FIT
 
 
 def test_the_calibrated_baseline_reproduces_the_fitted_targets_and_the_site_share():
-    """Over 49 simulated years. The unescorted share is below the record's (docs/validation.md)."""
-    table = target_checks(replications=49, workers=2)
+    """Over 28 simulated years. The unescorted share is below the record's (docs/validation.md)."""
+    table = target_checks(replications=28, workers=2)
     targets = table.loc[[*FIT, "share_site"]]
     assert targets.within.all(), targets[["observed_lo", "simulated", "observed_hi"]]
     unescorted = table.loc["share_unescorted"]
     assert unescorted.simulated < unescorted.observed / 2
 
 
-def test_the_verdict_needs_held_out_passes_and_failing_variants(full):
+def test_the_verdict_needs_held_out_passes_and_failing_variants():
     """Validation.ok is false when a variant passes or the full model fails (it can fail)."""
-    targets = full[["observed"]].assign(within=True)
+    import pandas as pd
+
+    from sim.record import STATISTICS
+
+    full = pd.DataFrame({"p_value": 0.5, "passes": True}, index=list(STATISTICS))
+    targets = full.assign(within=True)
     failing = full.assign(passes=full.index != "share_site")
     v = Validation(targets, full, {"variant": (targets, failing)})
     assert v.held_out_pass and v.variant_failures("variant") == ["predictive: share_site"]
