@@ -3,7 +3,7 @@
 Each setting is checked against its kind; a study runs its experiment's sweep and writes its
 document and CSV table.
 
-Used by ``python -m sim.calibrate``, ``sim.record``, ``sim.displacement`` and ``sim.insider``.
+Used by ``python -m sim.calibrate``, ``sim.validate``, ``sim.displacement`` and ``sim.insider``.
 """
 
 from __future__ import annotations
