@@ -137,7 +137,7 @@ class Experiment:
             if not isinstance(text, str):
                 raise SweepError("overrides", f"must be key=value strings, got {text!r}")
             check_override(text)
-            key = text.split("=", 1)[0].lstrip("+~")
+            key = override_key(text)
             if key in GROUPS:
                 raise SweepError(
                     key,
@@ -166,7 +166,7 @@ class Experiment:
             keys = load_posterior(self.posterior_file or POSTERIOR).keys
         except ScenarioError as exc:
             raise SweepError("posterior_file", exc.message) from None
-        fixed = {text.split("=", 1)[0].lstrip("+~") for text in self.overrides}
+        fixed = {override_key(text) for text in self.overrides}
         for key in keys:
             if key in varied or key in fixed:
                 how = "the design varies" if key in varied else "an override sets"
@@ -174,6 +174,11 @@ class Experiment:
                     "posterior",
                     f"draws {key} from the posterior, which {how}; drop one of the two",
                 )
+
+
+def override_key(text: str) -> str:
+    """The key an override ``[+~]key=value`` sets."""
+    return text.split("=", 1)[0].lstrip("+~")
 
 
 def field_meta(key: str):

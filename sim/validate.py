@@ -140,11 +140,12 @@ def predictive_checks(
     A parameter that ``overrides`` fixes (a variant's switch) leaves the posterior: the runs
     draw the same particles for the others.
     """
+    from sim.designs import override_key
     from sim.posterior import POSTERIOR, load_posterior
     from sim.record import STATISTICS, observed
 
     post = load_posterior(posterior_file or POSTERIOR)
-    fixed = {text.split("=", 1)[0] for text in overrides}
+    fixed = {override_key(text) for text in overrides}
     with tempfile.TemporaryDirectory(prefix="posterior-") as tmp:
         if fixed & set(post.keys):
             posterior_file = Path(tmp) / "posterior.csv"
