@@ -5,13 +5,18 @@ low-profile unescorted car (its ``kind``); cells that target one kind set no amb
 (:mod:`sim.targets`).
 
 A convoy is created by the daily trip demand, departs at its scheduled (or randomized) time,
-waits for a free escort team when the policy requires one, then moves along its route in the
+waits for a free escort team when the policy requires one, then drives along its route in the
 daylight window. On every stretch of road it accumulates the ambush hazard of the ready militant
 cells whose reach covers that stretch; an encounter happens when the accumulated hazard passes an
 exponential threshold drawn at departure, which makes the chance of crossing a stretch unattacked
 exactly ``exp(-integral of lambda ds)`` (a Poisson field of ambush sites along the road). A convoy
 whose itinerary leaked may also meet a targeted ambush set on the route its attackers expected,
 if it passes the ambush site while the attackers wait there (see :mod:`sim.threat`).
+
+Movement is event-driven (:mod:`sim.movement`): the convoy computes where and when its next
+encounter or its arrival happens from the piecewise-constant hazard ahead of it and schedules
+that one event; when the hazard changes it is brought to the present and replans. A convoy that
+comes through an attack regroups until the next step starts (``step_hours``), then drives on.
 
 A convoy's draws are keyed by its trip (day and index): the route choice, the n-th encounter
 threshold, the cell met at the n-th encounter and the n-th attack's draws (:mod:`sim.randomness`).
@@ -20,10 +25,10 @@ threshold, the cell met at the n-th encounter and the n-th attack's draws (:mod:
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from typing import TYPE_CHECKING
 
-from mesa.discrete_space import CellAgent
-
+from sim.movement import MOVE, clock_after, daylight_hours
 from sim.randomness import name_key
 from sim.targets import CONVOY, UNESCORTED
 
@@ -35,10 +40,17 @@ __all__ = ["Convoy"]
 
 SCHEDULED, WAITING, MOVING, DONE = "scheduled", "waiting", "moving", "done"
 K_ROUTE, K_THRESHOLD, K_MEET, K_INSIDER = map(name_key, ("route", "threshold", "meet", "insider"))
+#: What a convoy's next event is.
+ARRIVE, ENCOUNTER, AMBUSH = 0, 1, 2
 
 
-class Convoy(CellAgent):
+class Convoy:
     """A group of vehicles carrying foreign passengers (one host-national driver per vehicle).
+
+    A convoy is an agent of the model that Mesa does not register: some 6,000 trips a simulated
+    year come and go, and registering each in Mesa's agent sets would cost about a tenth of a
+    run. The convoys on the road are ``model.movement.on_road``; those waiting for an escort,
+    ``model.movement.waiting``.
 
     Attributes:
         key: ``(day, index)`` of the trip, the key of all its draws.
@@ -55,8 +67,51 @@ class Convoy(CellAgent):
         ambush: ``(cell, edge, x, t_from, t_to)`` of a targeted ambush set on a leaked
             itinerary: where it is, and from when to when its attackers wait there.
         attacks: attacks this convoy has met so far.
+        leg, s, clock: where the convoy was last brought to (edge ``leg`` of its route, ``s``
+            km along it in the direction of travel) and when (hours).
 
     """
+
+    __slots__ = (
+        "acc",
+        "ambush",
+        "armored",
+        "attacks",
+        "budget",
+        "clock",
+        "d",
+        "delayed",
+        "depart_h",
+        "destination",
+        "drivers",
+        "draws",
+        "edges",
+        "escort",
+        "escorted",
+        "info",
+        "key",
+        "kind",
+        "km",
+        "leaked",
+        "leg",
+        "model",
+        "origin",
+        "passengers",
+        "plan",
+        "planned_h",
+        "predictability",
+        "route",
+        "routes",
+        "s",
+        "start_hour",
+        "state",
+        "thresholds",
+        "token",
+        "trip_id",
+        "uniforms",
+        "wait_from",
+        "wait_hours",
+    )
 
     def __init__(
         self,
@@ -76,8 +131,9 @@ class Convoy(CellAgent):
         depart_h: float,
         planned_h: float,
         predictability: float,
+        uniforms: tuple | None = None,
     ):
-        super().__init__(model)
+        self.model = model
         self.trip_id, self.key, self.draws = trip_id, key, draws
         self.origin, self.destination = origin, destination
         self.routes = routes
@@ -87,53 +143,94 @@ class Convoy(CellAgent):
         self.leaked = leaked
         self.depart_h, self.planned_h = depart_h, planned_h
         self.predictability = predictability
+        # the trip's route, first-threshold and insider uniforms, when drawn in bulk
+        self.uniforms = uniforms
         self.ambush: tuple | None = None
         self.escort: GuardUnit | None = None
         self.state = SCHEDULED
         self.delayed = False
         self.wait_hours = 0.0
+        self.wait_from = depart_h
         self.route: list | None = None
+        self.info = None
         self.km = 0.0
         self.start_hour = depart_h
         self.clock = depart_h
         self.thresholds = 0
         self.attacks = 0
-        self.cell = model.space[origin]
+        self.leg, self.s, self.d = 0, 0.0, 0.0
+        self.acc = self.budget = 0.0
+        self.token = 0
+        self.plan: tuple | None = None
 
     # ---- departure -------------------------------------------------------------------------
     def depart(self) -> None:
-        """Scheduled event: the planned departure time comes in the next step."""
-        self.state = WAITING
-        self._try_start()
+        """Calendar event: its departure's step starts; claim an escort (or wait for one).
 
-    def _try_start(self) -> bool:
+        With an escort in hand (or none needed) the convoy sets out at its departure time.
+        """
         model = self.model
         if self.escorted and model.security.escorting:
             self.escort = model.security.acquire_escort(model.net.region[self.origin])
             if self.escort is None:
                 self.delayed = True
-                return False
-        k = len(self.routes)
-        self.route = self.routes[self.draws.integers(k, K_ROUTE)] if k > 1 else self.routes[0]
-        self.edges = model.net.route_edges(self.route)
-        self.leg = 0
-        self.s = 0.0  # km travelled along the current edge
-        self._new_threshold()
+                self.state = WAITING
+                dt = model.dt
+                self.wait_from = math.floor(self.depart_h / dt + 1e-9) * dt
+                model.movement.waiting.append(self)
+                return
+        self.start(self.depart_h)
+
+    def start(self, at: float) -> None:
+        """Set out at ``at`` hours (escort in hand, if one was needed): route, threshold, plan."""
+        model = self.model
+        mv = model.movement
+        routes = self.routes
+        k = len(routes)
+        u = self.uniforms
+        if k > 1:
+            r = u[0] if u is not None else self.draws.random(K_ROUTE)
+            self.route = routes[min(int(r * k), k - 1)]
+        else:
+            self.route = routes[0]
+        info = mv.route_info(self.route)
+        self.info = info
+        self.edges = info.edges
+        if u is not None:
+            self.budget = -math.log1p(-u[1])
+            self.thresholds = 1
+        else:
+            self._new_threshold()
         self.state = MOVING
-        self.start_hour = max(model.hours, self.depart_h)
-        net, dem = model.net, model.cfg.demand
-        detour = (net.route_time(self.route) - net.route_time(self.routes[0])) / dem.speed_factor
+        self.start_hour = self.clock = at
+        detour = (info.road_h - mv.route_info(routes[0]).road_h) / mv.factor if k > 1 else 0.0
         shift = abs(self.depart_h - self.planned_h)  # staff held ready for a moved departure
-        model.counters["staff_hours_lost"] += self.passengers * (max(detour, 0.0) + shift)
-        self.clock = self.start_hour
-        for cell in model.threat.cells_covering(self.edges):
-            cell.observe(self)
-        if self.escort is not None and self.escort.host:
+        if detour > 0.0 or shift > 0.0:
+            mv.tally["staff_hours_lost"] += self.passengers * (max(detour, 0.0) + shift)
+        cells = mv.cells_on(info)
+        esc = self.escort
+        if cells:  # the cells on its roads see it set out, and the protection it has
+            seen = (
+                self.kind,
+                esc.host if esc is not None else 0,
+                esc.foreign if esc is not None else 0,
+                self.armored,
+            )
+            p = self.predictability
+            for cell in cells:
+                cell.observed += 1
+                cell.observed_predictability += p
+                cell.seen[seen] = cell.seen.get(seen, 0) + 1
+        if esc is not None and esc.host:
             region = model.net.region[self.origin]
-            if self.draws.random(K_INSIDER) < model.threat.insider_chance(region, self.escort.host):
+            r = u[2] if u is not None else self.draws.random(K_INSIDER)
+            threat, host = model.threat, esc.host
+            if r < threat.insider_bound(region, host) and r < threat.insider_chance(region, host):
                 model.engagement.insider(self.kind, self.passengers, self.origin, self.draws, ())
                 self.finish(completed=False)
-        return True
+                return
+        mv.on_road[self] = None
+        self.replan()
 
     def _new_threshold(self) -> None:
         """The exponential threshold of the next encounter (the n-th of this trip)."""
@@ -141,147 +238,239 @@ class Convoy(CellAgent):
         self.thresholds += 1
         self.acc = 0.0
 
-    # ---- hourly ----------------------------------------------------------------------------
-    def step(self) -> None:
-        """Wait for an escort, or move for the rest of this step of the daylight window."""
-        model = self.model
-        if self.state == WAITING and not self._try_start():
-            self.wait_hours += model.dt
-            return
-        if self.state == MOVING:
-            self._advance(model.hours + model.dt - max(self.clock, model.hours))
+    # ---- the road ahead --------------------------------------------------------------------
+    def _spans(self, i: int, lo: float, hi: float, live) -> list:
+        """Stretches of ``[lo, hi]`` of the route's ``i``-th edge where cells set ambushes now.
 
-    def _advance(self, hours: float) -> None:
-        model, net = self.model, self.model.net
-        factor = model.cfg.demand.speed_factor
-        end = model.hours + model.dt  # the end of this step, in hours
-        while hours > 1e-12 and self.state == MOVING:
-            e = self.edges[self.leg]
-            length = net.edge_len[e]
-            forward = net.edge_u[e] == self.route[self.leg]
-            speed = length / net.edge_time[e] * factor
-            s0 = self.s
-            s1 = min(length, s0 + hours * speed)
-            hit = self._encounter_on(e, length, forward, s0, s1, end - hours, speed)
-            if hit is not None:
-                s_hit, cell, targeted = hit
-                self._moved(s_hit - s0)
-                self.s = s_hit
-                self.clock = end - hours + (s_hit - s0) / speed
-                x = s_hit if forward else length - s_hit
-                if targeted:
-                    self.ambush = None
-                model.engagement.resolve(self, cell, e, x, targeted=targeted)
-                if self.state == MOVING:
-                    self._new_threshold()
-                return
-            if s1 <= s0 and s1 < length - 1e-9:
-                break  # the time left moves the convoy less than floating point can show
-            hours -= (s1 - s0) / speed
-            self._moved(s1 - s0)
-            self.s = s1
-            if s1 >= length - 1e-9:
-                self.leg += 1
-                self.s = 0.0
-                node = self.route[self.leg]
-                self.cell = model.space[node]
-                if self.leg == len(self.edges):
-                    self.clock = end - hours
-                    self.finish(completed=True)
-                    return
-        self.clock = end
-
-    def _moved(self, km: float) -> None:
-        self.km += km
-        self.model.counters["foreign_person_km"] += self.passengers * km
-
-    def _targeted_at(self, e, length, forward, s0, s1, t0, speed):
-        """Where on ``[s0, s1]`` of edge ``e`` a waiting leak-informed ambush strikes, or None."""
-        if self.ambush is None:
-            return None
-        cell, edge, x, t_from, t_to = self.ambush
-        if edge != e or not cell.active or cell.committed is not self:
-            return None
-        xa = x if forward else length - x
-        if not s0 <= xa <= s1:
-            return None
-        t = t0 + (xa - s0) / speed
-        return xa if t_from <= t <= t_to else None
-
-    def _encounter_on(self, e, length, forward, s0, s1, t0, speed):
-        """First encounter on ``[s0, s1]`` of edge ``e`` (positions in the travel direction).
-
-        ``t0`` is the time (hours) at ``s0`` and ``speed`` the speed (km/h) on the edge.
+        ``(a, b, rate, cell)`` with positions in the direction of travel.
         """
-        model = self.model
-        spans = []
-        for cell, a, b in model.threat.edge_cover.get(e, ()):
-            rate = cell.ambush_density(self.kind)
+        e = self.info.edges[i]
+        if e not in live:
+            return []
+        length, fwd = self.info.lens[i], self.info.fwd[i]
+        kind = self.kind
+        out = []
+        for cell, a, b in self.model.threat.edge_cover.get(e, ()):
+            rate = cell.ambush_density(kind)
             if rate <= 0.0:
                 continue
-            if not forward:
+            if not fwd:
                 a, b = length - b, length - a
-            lo, hi = max(a, s0), min(b, s1)
-            if hi > lo:
-                spans.append((lo, hi, rate, cell))
-        hazard = sum((hi - lo) * rate for lo, hi, rate, _ in spans)
-        targeted = self._targeted_at(e, length, forward, s0, s1, t0, speed)
-        s_random = None
-        if self.acc + hazard >= self.budget and spans:
-            need = self.budget - self.acc
-            # cumulative hazard is piecewise linear in s: walk its breakpoints
-            points = sorted({s0, s1, *(p for lo, hi, _, _ in spans for p in (lo, hi))})
-            got = 0.0
-            for p, q in zip(points[:-1], points[1:], strict=False):
-                density = sum(rate for lo, hi, rate, _ in spans if lo <= p and hi >= q)
-                if got + density * (q - p) >= need and density > 0:
-                    s_random = p + (need - got) / density
-                    break
-                got += density * (q - p)
-            if s_random is None:
-                s_random = s1
-        else:
-            self.acc += hazard
-        if targeted is not None and (s_random is None or targeted <= s_random):
-            self._exposed(spans, s0, targeted)
-            return targeted, self.ambush[0], True
-        self._exposed(spans, s0, s1 if s_random is None else s_random)
-        if s_random is not None:
-            live = [(rate, cell) for lo, hi, rate, cell in spans if lo <= s_random <= hi]
-            live = live or [(rate, cell) for _, _, rate, cell in spans]
-            if len(live) == 1:
-                return s_random, live[0][1], False
-            total = sum(r for r, _ in live)
-            u = self.draws.random(K_MEET, self.thresholds) * total
-            for rate, cell in live:
-                u -= rate
-                if u <= 0:
-                    return s_random, cell, False
-            return s_random, live[-1][1], False
-        return None
+            a, b = max(a, lo), min(b, hi)
+            if b > a:
+                out.append((a, b, rate, cell))
+        return out
 
-    def _exposed(self, spans, s0, s_end) -> None:
-        """Add passengers x expected encounters over ``[s0, s_end]`` to the threat exposure."""
-        hazard = sum(max(0.0, min(hi, s_end) - lo) * rate for lo, hi, rate, _ in spans)
-        self.model.counters["threat_exposure"] += self.passengers * hazard
+    def _ambush_ahead(self) -> tuple | None:
+        """``(leg, s)`` of a waiting leak-informed ambush this convoy will pass in its wait."""
+        if self.ambush is None:
+            return None
+        cell, e, x, t_from, t_to = self.ambush
+        if not cell.active or cell.committed is not self or e not in self.info.edge_set:
+            return None
+        info = self.info
+        i = info.edges.index(e)
+        s = x if info.fwd[i] else info.lens[i] - x
+        if i < self.leg or (i == self.leg and s < self.s):
+            return None
+        d = info.cum_h[i] + s / info.lens[i] * info.hours[i]
+        mv = self.model.movement
+        t = clock_after(self.clock, d - self.d, mv.move_start, mv.move_end)
+        return (i, s) if t_from <= t <= t_to else None
+
+    def replan(self) -> None:
+        """Compute the next event (encounter, ambush or arrival) and put it in the calendar."""
+        mv = self.model.movement
+        info = self.info
+        self.token += 1
+        ambush = self._ambush_ahead() if self.ambush is not None else None
+        if ambush is None and self.leg == 0 and self.s == 0.0:
+            # from the start: the whole route's hazard, cell by cell (its reach on the route
+            # times its rate); below the threshold, the trip arrives
+            hazard = 0.0
+            kind = self.kind
+            for cell in mv.cells_on(info):
+                rate = cell.ambush_density(kind)
+                if rate > 0.0:
+                    km = info.overlap.get(cell)
+                    if km is None:
+                        km = info.overlap[cell] = info.km_within(cell.cover)
+                    hazard += rate * km
+            if hazard < self.budget - self.acc:
+                self.plan = (ARRIVE, len(info.edges) - 1, info.lens[-1], hazard, None)
+                at = clock_after(self.clock, info.cum_h[-1], mv.move_start, mv.move_end)
+                mv.push(at, MOVE, self, self.token)
+                return
+        live = mv.live_edges(self.kind)
+        if ambush is None and live.isdisjoint(info.edge_set):  # nothing on the road ahead
+            self.plan = (ARRIVE, len(info.edges) - 1, info.lens[-1], 0.0, None)
+            at = clock_after(self.clock, info.cum_h[-1] - self.d, mv.move_start, mv.move_end)
+            mv.push(at, MOVE, self, self.token)
+            return
+        edges = info.edges
+        n = len(edges)
+        need = self.budget - self.acc
+        got = 0.0
+        where = ambush[0] if ambush is not None else -1
+        for i in range(self.leg, n):
+            if i != where and edges[i] not in live:
+                continue
+            length = info.lens[i]
+            lo = self.s if i == self.leg else 0.0
+            spans = self._spans(i, lo, length, live)
+            at = ambush[1] if i == where else None
+            hazard = sum((b - a) * r for a, b, r, _ in spans)
+            if spans and got + hazard >= need:
+                s = _crossing(spans, lo, need - got)
+                if at is not None and at <= s:
+                    plan = (AMBUSH, i, at, got + _hazard(spans, at), self.ambush[0])
+                else:
+                    plan = (ENCOUNTER, i, s, need, self._meet(spans, s))
+                break
+            if at is not None:
+                plan = (AMBUSH, i, at, got + _hazard(spans, at), self.ambush[0])
+                break
+            got += hazard
+        else:
+            plan = (ARRIVE, n - 1, info.lens[-1], got, None)
+        self.plan = plan
+        i, s = plan[1], plan[2]
+        d = info.cum_h[i] + s / info.lens[i] * info.hours[i]
+        at = clock_after(self.clock, d - self.d, mv.move_start, mv.move_end)
+        mv.push(max(at, mv.now), MOVE, self, self.token)
+
+    def _meet(self, spans: list, s: float):
+        """The cell met at ``s``: drawn in proportion to the rates of the cells there."""
+        live = [(rate, cell) for a, b, rate, cell in spans if a <= s <= b]
+        live = live or [(rate, cell) for _, _, rate, cell in spans]
+        if len(live) == 1:
+            return live[0][1]
+        total = sum(r for r, _ in live)
+        u = self.draws.random(K_MEET, self.thresholds) * total
+        for rate, cell in live:
+            u -= rate
+            if u <= 0:
+                return cell
+        return live[-1][1]
+
+    def _move_to(self, i: int, s: float, hazard: float, at: float) -> None:
+        """Bring the convoy to ``s`` km of its ``i``-th edge at ``at`` hours, through ``hazard``."""
+        info = self.info
+        km = info.cum_km[i] + s - info.cum_km[self.leg] - self.s
+        tally = self.model.movement.tally
+        if km > 0.0:
+            self.km += km
+            tally["foreign_person_km"] += self.passengers * km
+        if hazard > 0.0:
+            self.acc += hazard
+            tally["threat_exposure"] += self.passengers * hazard
+        self.leg, self.s = i, s
+        self.d = info.cum_h[i] + s / info.lens[i] * info.hours[i]
+        self.clock = at
+
+    def settle(self, now: float) -> None:
+        """Bring the convoy to where it is at ``now`` under the rates in force until now."""
+        if self.state != MOVING or now <= self.clock:
+            return
+        mv, info = self.model.movement, self.info
+        d = min(
+            self.d + daylight_hours(self.clock, now, mv.move_start, mv.move_end), info.cum_h[-1]
+        )
+        i = min(max(bisect_right(info.cum_h, d) - 1, self.leg), len(info.edges) - 1)
+        s = min((d - info.cum_h[i]) / info.hours[i] * info.lens[i], info.lens[i])
+        if i == self.leg:
+            s = max(s, self.s)
+        live = mv.live_edges(self.kind)
+        hazard = 0.0
+        if not live.isdisjoint(info.edge_set):
+            for j in range(self.leg, i + 1):
+                lo = self.s if j == self.leg else 0.0
+                hi = s if j == i else info.lens[j]
+                hazard += sum((b - a) * r for a, b, r, _ in self._spans(j, lo, hi, live))
+        self._move_to(i, s, hazard, now)
+
+    def on_event(self) -> None:
+        """Calendar event: the planned encounter, ambush or arrival happens now."""
+        code, i, s, hazard, cell = self.plan
+        mv = self.model.movement
+        if code == ARRIVE and self.leg == 0 and self.s == 0.0:
+            km = self.info.cum_km[-1]  # the whole route in one go: the common case, in short
+            self.km = km
+            tally = mv.tally
+            tally["foreign_person_km"] += self.passengers * km
+            if hazard > 0.0:
+                self.acc += hazard
+                tally["threat_exposure"] += self.passengers * hazard
+            self.clock = mv.now
+            self.finish(completed=True)
+            return
+        self._move_to(i, s, hazard, mv.now)
+        if code == ARRIVE:
+            self.finish(completed=True)
+            return
+        info = self.info
+        e = info.edges[i]
+        x = s if info.fwd[i] else info.lens[i] - s
+        targeted = code == AMBUSH
+        if targeted:
+            self.ambush = None
+        with mv.changing(cell, skip=self):
+            self.model.engagement.resolve(self, cell, e, x, targeted=targeted)
+        if self.state == MOVING:  # it came through: it regroups until the next step starts
+            self.clock = (math.floor(self.clock / mv.dt + 1e-9) + 1) * mv.dt
+            self._new_threshold()
+            self.replan()
+
+    def position(self, now: float | None = None) -> tuple[int, float] | None:
+        """``(leg, s)`` on the route at ``now`` (default: movement's clock); None off the road."""
+        if self.state != MOVING:
+            return None
+        mv, info = self.model.movement, self.info
+        now = mv.now if now is None else now
+        d = min(
+            self.d + daylight_hours(self.clock, now, mv.move_start, mv.move_end), info.cum_h[-1]
+        )
+        i = min(max(bisect_right(info.cum_h, d) - 1, self.leg), len(info.edges) - 1)
+        s = min((d - info.cum_h[i]) / info.hours[i] * info.lens[i], info.lens[i])
+        return i, (max(s, self.s) if i == self.leg else s)
 
     # ---- end of trip -----------------------------------------------------------------------
     def finish(self, completed: bool) -> None:
-        """End the trip at its clock: count it, free the escort, leave the model."""
-        model = self.model
+        """End the trip at its clock: count it, free the escort, leave the road."""
+        mv = self.model.movement
         self.state = DONE
-        hours = max(self.clock - self.start_hour, 0.0)
-        model.counters["foreign_person_hours"] += self.passengers * hours
+        mv.on_road.pop(self, None)
+        hours = self.clock - self.start_hour
+        if hours < 0.0:
+            hours = 0.0
+        tally = mv.tally
+        tally["foreign_person_hours"] += self.passengers * hours
         if completed:
-            model.counters["trips_completed"] += 1
+            tally["trips_completed"] += 1
         if self.delayed:
-            model.counters["trips_delayed"] += 1
-        model.counters["delay_hours"] += self.wait_hours
-        model.counters["staff_hours_lost"] += self.passengers * self.wait_hours
+            tally["trips_delayed"] += 1
+            tally["delay_hours"] += self.wait_hours
+            tally["staff_hours_lost"] += self.passengers * self.wait_hours
         if self.armored:
             days = max(1, math.ceil(hours / 24.0 - 1e-9))
-            model.counters["armored_vehicle_days"] += self.drivers * days
+            tally["armored_vehicle_days"] += self.drivers * days
         if self.escort is not None:
-            model.security.release_escort_later(self.escort, max(hours, model.dt))
+            mv.escort_back(self.escort, self.clock, max(hours, mv.dt))
             self.escort = None
-        self.remove()
+
+
+def _hazard(spans: list, s: float) -> float:
+    """Hazard of ``spans`` before ``s``."""
+    return sum(max(0.0, min(b, s) - a) * r for a, b, r, _ in spans)
+
+
+def _crossing(spans: list, lo: float, need: float) -> float:
+    """Where the hazard of ``spans`` from ``lo`` reaches ``need`` (it is piecewise linear)."""
+    points = sorted({lo, *(p for a, b, _, _ in spans for p in (a, b))})
+    got = 0.0
+    for p, q in zip(points[:-1], points[1:], strict=False):
+        density = sum(r for a, b, r, _ in spans if a <= p and b >= q)
+        if density > 0 and got + density * (q - p) >= need:
+            return p + (need - got) / density
+        got += density * (q - p)
+    return points[-1]

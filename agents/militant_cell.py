@@ -20,15 +20,17 @@ from typing import TYPE_CHECKING
 
 from mesa.discrete_space import FixedAgent
 
-from sim.randomness import name_key
-from sim.targets import SITE, believed_success
+from sim.randomness import DayStream, name_key
+from sim.targets import SITE
 
 if TYPE_CHECKING:
     from sim.randomness import Draws
 
 __all__ = ["MilitantCell"]
 
-K_PREPARE = name_key("prepare")
+K_PREPARE, K_INTERDICT, K_CHOOSE, K_STRIKE = map(
+    name_key, ("prepare", "interdict", "choose", "strike")
+)
 
 
 class MilitantCell(FixedAgent):
@@ -79,6 +81,9 @@ class MilitantCell(FixedAgent):
         self.strike_token = -1
         self.beliefs = model.targets.prior(self) if beliefs is None else dict(beliefs)
         self.seen: dict = {}
+        self.interdict_u = DayStream(draws, K_INTERDICT)  # the day's interdiction draw
+        self.choose_u = DayStream(draws, K_CHOOSE, 1)  # the daily choice's draw
+        self.strike_u = DayStream(draws, K_STRIKE, 1)  # the daily choice's strike time
         model.threat.register_cover(self)
         self.prepare()
 
@@ -107,6 +112,8 @@ class MilitantCell(FixedAgent):
 
     def strike_site(self) -> None:
         """Scheduled event: strike the site chosen, if the choice still holds."""
+        movement = self.model.movement
+        movement.catch_up()
         if (
             self.active
             and self.ready
@@ -114,7 +121,8 @@ class MilitantCell(FixedAgent):
             and self.strike_token == self.choices
             and isinstance(self.target, int)
         ):
-            self.model.engagement.resolve_site(self.model.targets.sites[self.target], self)
+            with movement.changing(self):
+                self.model.engagement.resolve_site(self.model.targets.sites[self.target], self)
 
     def prepare(self) -> None:
         """Start preparing the next attack; ready after an exponential time (mean plan_days)."""
@@ -132,30 +140,38 @@ class MilitantCell(FixedAgent):
         self.model.schedule_event(self.become_ready, after=days * self.model.steps_per_day)
 
     def become_ready(self) -> None:
-        """Scheduled event: preparation is over."""
+        """Scheduled event: preparation is over; the cell chooses its target."""
+        movement = self.model.movement
+        movement.catch_up()
         if self.active:
-            self.ready = True
-            self.model.targets.choose(self, 0, self.preparations)
+            with movement.changing(self):
+                self.ready = True
+                self.model.targets.choose(self, 0, self.preparations)
 
     def observe(self, convoy) -> None:
-        """A convoy sets out on a road this cell reaches."""
+        """A convoy sets out on a road this cell reaches (``Convoy.start`` does this inline).
+
+        The cell counts it, and the protection it saw (kind, escort, armor): at the day's end
+        these become the success chance that protection implies (:meth:`daily`).
+        """
         self.observed += 1
         self.observed_predictability += convoy.predictability
         esc = convoy.escort
-        seen = believed_success(
-            self.model.cfg.threat,
-            self.attackers,
+        key = (
+            convoy.kind,
             esc.host if esc is not None else 0,
             esc.foreign if esc is not None else 0,
-            self.model.cfg.threat.armor if convoy.armored else 0.0,
+            convoy.armored,
         )
-        total, n = self.seen.get(convoy.kind, (0.0, 0))
-        self.seen[convoy.kind] = (total + seen, n + 1)
+        self.seen[key] = self.seen.get(key, 0) + 1
 
     def release(self) -> None:
         """Scheduled event: a wait in ambush is over; the preparation is kept."""
-        if self.committed is not None and self.model.hours >= self.committed_until:
-            self.committed = None
+        movement = self.model.movement
+        movement.catch_up()
+        if self.committed is not None and self.model.hours >= self.committed_until - 1e-9:
+            with movement.changing(self):
+                self.committed = None
 
     def daily(self, day: int) -> None:
         """Learn from the traffic observed today, then face the day's interdiction hazard.
@@ -164,23 +180,33 @@ class MilitantCell(FixedAgent):
         predictability of the convoys observed today.
         """
         model, threat = self.model, self.model.cfg.threat
+        k = self.knowledge
         gain = 0.0
         if self.observed:
             gain = threat.learn_rate * self.observed_predictability / self.observed
-        self.knowledge += gain * (1.0 - self.knowledge) - threat.forget_rate * self.knowledge
-        self.knowledge = min(1.0, max(0.0, self.knowledge))
-        self.observed = 0
-        self.observed_predictability = 0.0
-        if model.targets.sites and any(
-            isinstance(t, int) for t in model.targets.within_reach(self)
-        ):
-            self.seen[SITE] = (model.targets.seen_on_site(self), 1)
-        for kind, (total, n) in sorted(self.seen.items()):
-            self.learn(kind, total / n)
-        self.seen = {}
+            self.observed = 0
+            self.observed_predictability = 0.0
+        k += gain * (1.0 - k) - threat.forget_rate * k
+        self.knowledge = 1.0 if k > 1.0 else (0.0 if k < 0.0 else k)
+        targets = model.targets
+        seen = self.seen
+        near = targets.sites_within_reach(self)
+        if seen or near:
+            totals: dict = {}
+            attackers = self.attackers
+            for (kind, host, foreign, armored), n in seen.items():
+                p = targets.believed(attackers, host, foreign, threat.armor if armored else 0.0)
+                total, count = totals.get(kind, (0.0, 0))
+                totals[kind] = (total + n * p, count + n)
+            if near:
+                totals[SITE] = (targets.seen_on_site(self), 1)
+            alpha, beliefs = threat.belief_rate, self.beliefs
+            for kind, (total, n) in totals.items():  # each belief moves on its own
+                beliefs[kind] += alpha * (total / n - beliefs[kind])
+            self.seen = {}
         model.threat.try_interdict(self, day)
         if self.active and self.ready and self.committed is None:
-            model.targets.choose(self, 1, day)
+            targets.choose(self, 1, day)
 
     def after_attack(self, losses: int, kind: str, success: bool) -> None:
         """Learn from the attack's outcome and take losses.

@@ -30,12 +30,9 @@ class BatchModel(CorridorModel):
         )
 
     def step(self):
-        super().step()
-        if self.time >= self.end_time and not self.finished:
-            self._close_day(self.cfg.days - 1)
-            self.finished = True
-            self.running = False
-            self.datacollector.collect(self)
+        """The whole run in one step (time moves from event to event), then collect."""
+        self.run()
+        self.datacollector.collect(self)
 
 
 assert set(KEEP) <= set(OUTCOMES)

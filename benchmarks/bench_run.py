@@ -1,67 +1,192 @@
-"""Time one 365-day run of domestic_baseline on the CPEC network (median of 5).
+"""One simulated year, this code against the previous release, side by side in one run.
 
-    python benchmarks/bench_run.py [--repeat 5] [--no-record]
+    python benchmarks/bench_run.py [--seeds 10] [--base v0.1.0] [--no-record]
 
-Target: under 1 s on the project machine (2 cores). Also times each named policy once and the
-model's construction, and records the table in benchmarks/RESULTS.md.
+For each named policy, times 365-day CPEC runs at the baseline threat (build, run, outcomes)
+for ``--seeds`` seeds with this checkout, and for the same first seeds with a git worktree of the
+release ``--base`` (made in a temporary folder and removed after), each code tree in fresh
+processes, alternating, so the ratio is measured on the same machine in the same minutes. Then
+the scaling of item 3 of the speed issue: a run on the CPEC network with ten times as many
+nodes that no trip uses (a spur region with no hardship, so no cell is placed there), and a
+five-year run against a one-year run. Targets: median <= 50 ms and worst <= 80 ms a policy,
+at least 5x the release; unused nodes <= 1.2x; five years <= 5.2x one. Records
+benchmarks/RESULTS.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
 
 from _common import machine, record  # noqa: E402
 
-from sim import CorridorModel, load_scenario  # noqa: E402
-from sim.demo import POLICIES  # noqa: E402
+POLICIES = (
+    "domestic_baseline",
+    "domestic_surge",
+    "joint_escort",
+    "joint_command",
+    "domestic_intel",
+    "randomized_movement",
+)
 
 
-def time_run(sc) -> tuple[float, float]:
-    t0 = time.perf_counter()
-    model = CorridorModel(sc)
-    t1 = time.perf_counter()
-    model.run()
-    model.outcomes()
-    t2 = time.perf_counter()
-    return t1 - t0, t2 - t0
+def time_runs(root: Path, policy: str, seeds: list[int], days: int = 365) -> list[float]:
+    """Seconds of each run of ``policy`` with the code at ``root`` (a fresh process)."""
+    proc = subprocess.run(
+        [sys.executable, str(HERE / "_time_runs.py"), str(root), str(days), policy]
+        + [str(s) for s in seeds],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def worktree(tag: str, where: Path) -> Path:
+    """A detached git worktree of ``tag`` under ``where``."""
+    path = where / f"corridor-sim-{tag}"
+    subprocess.run(
+        ["git", "-C", str(ROOT), "worktree", "add", "--detach", "--force", str(path), tag],
+        check=True,
+        capture_output=True,
+    )
+    return path
+
+
+def padded_graph(factor: int = 10):
+    """The CPEC network with ``factor - 1`` times its nodes added as a spur no trip uses.
+
+    The extra nodes are junctions (no trips start or end there) in a region of their own with
+    no hardship (no grievance: no cell is placed or recruited there), hanging off one node.
+    """
+    import networkx as nx
+
+    from sim.network import cpec_graph
+
+    G = cpec_graph()
+    anchor = next(iter(G.nodes))
+    x0, y0 = G.nodes[anchor]["x"], G.nodes[anchor]["y"]
+    extra = (factor - 1) * G.number_of_nodes()
+    prev = anchor
+    for i in range(extra):
+        node = f"spur-{i}"
+        G.add_node(node, name=node, x=x0 + 0.01 * (i + 1), y=y0 - 0.01 * (i + 1), kind="junction")
+        G.nodes[node]["region"] = "Spur"
+        G.add_edge(prev, node, length_km=5.0, speed_kmh=40.0, road="local", region="Spur")
+        prev = node
+    regions = dict(G.graph.get("regions", {}))
+    regions["Spur"] = {"hardship": 0.0, "legitimacy0": 0.6}
+    G.graph["regions"] = regions
+    assert nx.is_connected(G)
+    return G
+
+
+def scaling(repeat: int = 5) -> dict:
+    """Unused nodes (x10) and five years against one year, medians of ``repeat`` runs."""
+    from sim import CorridorModel, load_scenario
+    from sim.network import cpec_graph, validate_graph
+
+    def timed(sc, graph) -> float:
+        t0 = time.perf_counter()
+        CorridorModel(sc, graph=graph).run().outcomes()
+        return time.perf_counter() - t0
+
+    base = load_scenario()
+    plain = validate_graph(cpec_graph())
+    padded = validate_graph(padded_graph())
+    timed(base.replace(days=3), plain)
+    out: dict = {"nodes": (plain.number_of_nodes(), padded.number_of_nodes())}
+    one, wide, five = [], [], []
+    for seed in range(repeat):
+        one.append(timed(base.replace(seed=seed), plain))
+        wide.append(timed(base.replace(seed=seed), padded))
+        five.append(timed(base.replace(seed=seed, days=1825), plain))
+    out["one"], out["wide"], out["five"] = (statistics.median(x) for x in (one, wide, five))
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--base-seeds", type=int, default=3)
+    parser.add_argument("--base", default="v0.1.0")
     parser.add_argument("--no-record", action="store_true")
     args = parser.parse_args()
-    base = load_scenario()
-    time_run(base.replace(days=5))  # warm up imports and caches
-    builds, totals = [], []
-    for i in range(args.repeat):
-        b, t = time_run(base.replace(seed=i))
-        builds.append(b)
-        totals.append(t)
-    med = statistics.median(totals)
-    lines = [
-        f"Machine: {machine()}",
-        "",
-        f"365-day CPEC run, domestic_baseline, baseline threat: median of {args.repeat} "
-        f"= **{med:.3f} s** (min {min(totals):.3f}, max {max(totals):.3f}; model "
-        f"construction median {statistics.median(builds) * 1000:.0f} ms). Target < 1 s: "
-        f"{'met' if med < 1.0 else 'NOT met'}.",
-        "",
-        "| policy | one 365-day run (s) |",
-        "|---|---|",
+    seeds = list(range(args.seeds))
+    rows = []
+    t_start = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="bench-base-") as tmp:
+        base_root = worktree(args.base, Path(tmp))
+        try:
+            for policy in POLICIES:
+                old = time_runs(base_root, policy, seeds[: args.base_seeds])
+                new = time_runs(ROOT, policy, seeds)
+                rows.append((policy, new, old))
+                print(
+                    f"{policy}: median {statistics.median(new) * 1000:.1f} ms "
+                    f"(worst {max(new) * 1000:.1f}); {args.base} "
+                    f"{statistics.median(old) * 1000:.0f} ms",
+                    flush=True,
+                )
+        finally:
+            subprocess.run(
+                ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base_root)],
+                check=False,
+                capture_output=True,
+            )
+    scale = scaling()
+    elapsed = time.perf_counter() - t_start
+    meds = [statistics.median(new) for _, new, _ in rows]
+    worst = [max(new) for _, new, _ in rows]
+    ratios = [
+        statistics.median(old) / statistics.median(new[: args.base_seeds]) for _, new, old in rows
     ]
-    for policy in POLICIES:
-        lines.append(f"| {policy} | {time_run(load_scenario(policy=policy))[1]:.3f} |")
+    met = lambda ok: "met" if ok else "NOT met"  # noqa: E731
+    lines = [
+        "Command: `python benchmarks/bench_run.py`",
+        "",
+        f"Machine: {machine()} · {elapsed:.0f} s",
+        "",
+        f"365-day CPEC runs at the baseline threat (build, run, outcomes), {args.seeds} seeds "
+        f"a policy with this code and the first {args.base_seeds} with a git worktree of "
+        f"{args.base} (the hourly-stepped release), in fresh processes, in the same run.",
+        "",
+        f"| policy | median (ms) | worst (ms) | {args.base} median (ms) | speed-up |",
+        "|---|---|---|---|---|",
+    ]
+    for (policy, new, old), ratio in zip(rows, ratios, strict=True):
+        lines.append(
+            f"| {policy} | {statistics.median(new) * 1000:.1f} | {max(new) * 1000:.1f} | "
+            f"{statistics.median(old) * 1000:.0f} | {ratio:.1f}x |"
+        )
+    wide, five = scale["wide"] / scale["one"], scale["five"] / scale["one"]
+    lines += [
+        "",
+        f"- Median of the policies' medians **{statistics.median(meds) * 1000:.1f} ms**, "
+        f"largest median {max(meds) * 1000:.1f} ms (target <= 50 ms: {met(max(meds) <= 0.05)}); "
+        f"worst run {max(worst) * 1000:.1f} ms (target <= 80 ms: {met(max(worst) <= 0.08)}).",
+        f"- Speed-up over {args.base} on the same seeds: {min(ratios):.1f}x to "
+        f"{max(ratios):.1f}x (target >= 5x: {met(min(ratios) >= 5)}).",
+        f"- Ten times the nodes, unused by any trip ({scale['nodes'][0]} -> "
+        f"{scale['nodes'][1]}): {scale['wide'] * 1000:.0f} ms against "
+        f"{scale['one'] * 1000:.0f} ms, **{wide:.2f}x** (target <= 1.2x: {met(wide <= 1.2)}).",
+        f"- Five years against one: {scale['five'] * 1000:.0f} ms against "
+        f"{scale['one'] * 1000:.0f} ms, **{five:.2f}x** (target <= 5.2x: {met(five <= 5.2)}).",
+    ]
     text = "\n".join(lines)
     print(text)
     if not args.no_record:
-        record("bench_run", "## One run\n\nCommand: `python benchmarks/bench_run.py`\n\n" + text)
+        record("bench_run", "## One run\n\n" + text)
 
 
 if __name__ == "__main__":

@@ -139,13 +139,14 @@ class AppModel(mesa.Model):
 
 
 def _convoy_xy(sim: CorridorModel, convoy: Convoy) -> tuple[float, float]:
+    """Where a convoy is now: on its road, or at its origin while it waits."""
     net = sim.net
-    if convoy.state != "moving":
+    at = convoy.position()
+    if at is None:
         return net.pos[convoy.origin]
-    e = convoy.edges[convoy.leg]
-    forward = net.edge_u[e] == convoy.route[convoy.leg]
-    x = convoy.s if forward else net.edge_len[e] - convoy.s
-    return net.point(e, x)
+    leg, s = at
+    e = convoy.info.edges[leg]
+    return net.point(e, s if convoy.info.fwd[leg] else net.edge_len[e] - s)
 
 
 def draw_map(model: AppModel) -> Figure:
@@ -185,7 +186,7 @@ def draw_map(model: AppModel) -> Figure:
             zorder=6,
             label="guard units (orange: joint)",
         )
-    moving = [c for c in sim.agents_by_type.get(Convoy, []) if c.state in ("moving", "waiting")]
+    moving = sim.movement.travelling()
     if moving:
         xs, ys = zip(*(_convoy_xy(sim, c) for c in moving), strict=True)
         ax.scatter(

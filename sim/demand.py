@@ -25,8 +25,9 @@ import numpy as np
 import pandas as pd
 
 from agents.convoy import Convoy
+from sim.movement import DEPART
 from sim.network import ANCHOR_KINDS, DEMAND_KINDS
-from sim.randomness import name_key
+from sim.randomness import BLOCK_DAYS, Draws, hashes, name_key, poisson_table, uniforms
 from sim.submodel import Submodel
 from sim.targets import CONVOY, UNESCORTED
 
@@ -35,6 +36,7 @@ __all__ = ["KIND_WEIGHT", "TRIP_COLUMNS", "Demand"]
 K_TRIPS, K_COUNT, K_OD, K_PASSENGERS, K_ARMORED, K_DEPART, K_LEAK, K_ESCORTED = map(
     name_key, ("trips", "count", "od", "passengers", "armored", "depart", "leak", "escorted")
 )
+K_ROUTE, K_THRESHOLD, K_INSIDER = map(name_key, ("route", "threshold", "insider"))
 TRIP_COLUMNS = (
     "day",
     "index",
@@ -123,6 +125,9 @@ class Demand(Submodel):
         }
         self.trip_count = 0
         self.trips: list[tuple] = []
+        self._block: dict = {}
+        self._chances: dict = {}
+        self._chances_at = -1
 
     def _edge_traffic(self, pairs, w, per_day: float) -> Counter:
         """Expected movements a day on each edge, on the fastest routes of ``pairs``."""
@@ -143,8 +148,72 @@ class Demand(Submodel):
             nodes = anchored or nodes
         return nodes[0]
 
+    def _poisson(self, mean: float, u: np.ndarray, h: np.ndarray, *key) -> np.ndarray:
+        """Poisson counts of the uniforms ``u``, as :meth:`Draws.poisson` gives them."""
+        if mean <= 30.0:
+            return np.searchsorted(poisson_table(mean), u, side="right")
+        return np.array([Draws(int(x)).poisson(mean, *key) for x in h], dtype=np.int64)
+
+    def _draw_block(self, first: int) -> None:
+        """Draw the trips of days ``first`` .. ``first + BLOCK_DAYS - 1`` in one pass.
+
+        Every number is the one the trip's own keyed draw gives (:mod:`sim.randomness`): the
+        day's count, then for trip ``j`` of the day its kind, ends, passengers, vehicles,
+        departure time, leak, route, first encounter threshold and insider draws. What depends
+        on the state of the day (the leak chance) is decided at the start of the day.
+        """
+        model, cfg = self.model, self.cfg
+        dem, pol = cfg.demand, cfg.policy
+        days = np.arange(first, min(first + BLOCK_DAYS, cfg.days))
+        h_day = hashes(model.draws.h, K_TRIPS, days)
+        counts = self._poisson(dem.trips_per_day, uniforms(h_day, K_COUNT), h_day, K_COUNT)
+        starts = np.cumsum(counts) - counts
+        index = np.arange(int(counts.sum())) - np.repeat(starts, counts)
+        h = hashes(np.repeat(h_day, counts), index)
+        escorted = uniforms(h, K_ESCORTED) < pol.escort_coverage
+        u_od = uniforms(h, K_OD)
+        pair = np.where(
+            escorted,
+            np.minimum(np.searchsorted(self.od_cdf, u_od, side="right"), len(self.od_cdf) - 1),
+            np.minimum(
+                np.searchsorted(self.local_cdf, u_od, side="right"), len(self.local_cdf) - 1
+            ),
+        )
+        u_pass = uniforms(h, K_PASSENGERS)
+        passengers = 1 + np.where(
+            escorted,
+            self._poisson(dem.passengers_mean - 1.0, u_pass, h, K_PASSENGERS),
+            self._poisson(dem.unescorted_passengers_mean - 1.0, u_pass, h, K_PASSENGERS),
+        )
+        armored = escorted & (uniforms(h, K_ARMORED) < pol.armored_share)
+        window = pol.departure_window_h
+        hour = dem.departure_hour + (uniforms(h, K_DEPART) - 0.5) * window
+        hour = np.minimum(np.maximum(hour, 0.0), 24.0 - model.dt)
+        columns = (
+            index,
+            escorted,
+            pair,
+            passengers,
+            armored,
+            uniforms(h, K_LEAK),
+            hour,
+            uniforms(h, K_ROUTE),
+            uniforms(h, K_THRESHOLD, 0),
+            uniforms(h, K_INSIDER),
+            h,
+        )
+        rows = list(zip(*(c.tolist() for c in columns), strict=True))
+        self._block = {}
+        at = 0
+        for day, n in zip(days.tolist(), counts.tolist(), strict=True):
+            self._block[day] = rows[at : at + n]
+            at += n
+
     def start_day(self, day: int) -> None:
-        """Draw the day's trips, their departure times and leaks, and schedule the departures.
+        """Take the day's trips, decide their leaks, and put their departures in the calendar.
+
+        Convoys leaving within one step claim their escorts at the step's start in the order
+        their trips were drawn (first drawn, first served), and set out at their own times.
 
         Every draw of a trip is keyed by its day and its index within the day, so the same
         trips (ends, passengers, vehicles, departure time, leak) are drawn under every policy.
@@ -152,63 +221,97 @@ class Demand(Submodel):
         model = self.model
         cfg, net = self.cfg, model.net
         dem, pol, th = cfg.demand, cfg.policy, cfg.threat
-        window = pol.departure_window_h
-        spread = 1.0 + window / th.schedule_scale_h
+        if day not in self._block:
+            self._draw_block(day)
+        trips = self._block.pop(day)
+        spread = 1.0 + pol.departure_window_h / th.schedule_scale_h
         planned = min(max(dem.departure_hour, 0.0), 24.0 - model.dt)  # the leaked, nominal hour
-        today = model.draws.child(K_TRIPS, day)
-        for j in range(today.poisson(dem.trips_per_day, K_COUNT)):
-            draws = today.child(j)
-            escorted = draws.random(K_ESCORTED) < pol.escort_coverage
+        per_vehicle = dem.passengers_per_vehicle
+        leak_chance = model.threat.leak_chance
+        if self._chances_at != model.population.version:  # grievance moved: chances change
+            self._chances, self._chances_at = {}, model.population.version
+        chances = self._chances
+        routes_of = net.routes
+        k, limit = pol.route_choices, pol.detour_limit
+        push = model.movement.push
+        counters = model.counters
+        base = day * 24.0
+        # the convoys leaving in each step, in the order their trips were drawn: they claim
+        # escort teams at the step's start, then each sets out at its own time
+        departures: dict = {}
+        dt = model.dt
+        for j, escorted, pair, passengers, armored, u_leak, hour, *uniform, h in trips:
+            drivers = math.ceil(passengers / per_vehicle)
             if escorted:
-                o, d = self.od_pairs[draws.pick(self.od_cdf, K_OD)]
-                passengers = 1 + draws.poisson(dem.passengers_mean - 1.0, K_PASSENGERS)
-                armored = draws.random(K_ARMORED) < pol.armored_share
-                drivers = math.ceil(passengers / dem.passengers_per_vehicle)
-                chance = model.threat.leak_chance(net.region[o], drivers)
-                leaked = draws.random(K_LEAK) < chance
-            else:  # low-profile: one unarmored car, told to nobody, on the fastest road
-                o, d = self.local_pairs[draws.pick(self.local_cdf, K_OD)]
-                passengers = 1 + draws.poisson(dem.unescorted_passengers_mean - 1.0, K_PASSENGERS)
-                armored = leaked = False
-            hour = dem.departure_hour + (draws.random(K_DEPART) - 0.5) * window
-            hour = min(max(hour, 0.0), 24.0 - model.dt)
-            routes = net.routes(o, d, pol.route_choices, pol.detour_limit)
+                o, d = self.od_pairs[pair]
+                at = (net.region[o], drivers)
+                chance = chances.get(at)
+                if chance is None:
+                    chance = chances[at] = leak_chance(*at)
+                leaked = u_leak < chance
+            else:  # low-profile: one unarmored car, told to nobody
+                o, d = self.local_pairs[pair]
+                leaked = False
+            routes = routes_of(o, d, k, limit)
             self.trip_count += 1
             convoy = Convoy(
                 model,
                 trip_id=self.trip_count,
                 key=(day, j),
-                draws=draws,
+                draws=Draws(h),
                 origin=o,
                 destination=d,
                 routes=routes,
                 passengers=passengers,
-                drivers=math.ceil(passengers / dem.passengers_per_vehicle),
+                drivers=drivers,
                 armored=armored,
                 escorted=escorted,
                 leaked=leaked,
-                depart_h=day * 24.0 + hour,
-                planned_h=day * 24.0 + planned,
+                depart_h=base + hour,
+                planned_h=base + planned,
                 # a uniform choice among n routes has entropy ln n: exp(entropy) = n
                 predictability=1.0 / (len(routes) * spread),
+                uniforms=uniform,
             )
-            model.counters["trips_started"] += 1
-            model.counters["trips_unescorted"] += not escorted
+            counters["trips_started"] += 1
+            if not escorted:
+                counters["trips_unescorted"] += 1
             if leaked:
-                model.counters["itineraries_leaked"] += 1
+                counters["itineraries_leaked"] += 1
                 model.threat.exploit_leak(convoy)
-            step_index = day * model.steps_per_day + int(hour // model.dt) + 1
-            model.schedule_event(convoy.depart, at=step_index - 0.5)
+            step = math.floor(hour / dt + 1e-9) * dt
+            leaving = departures.get(step)
+            if leaving is None:
+                departures[step] = [convoy]
+            else:
+                leaving.append(convoy)
             self.trips.append(
-                (day, j, o, d, escorted, passengers, armored, round(hour, 9), leaked, len(routes))
-                + (convoy.predictability,)
+                (day, j, o, d, escorted, passengers, armored, hour, leaked, convoy.predictability)
             )
+        for hour, leaving in departures.items():
+            push(base + hour, DEPART, leaving)
 
     def trip_table(self) -> pd.DataFrame:
         """Every trip drawn so far: its key (day, index), ends, people, vehicles and leak."""
         name = self.model.net.G.nodes
+        pol = self.cfg.policy
+        routes = self.model.net.routes
         rows = [
-            (day, j, str(name[o].get("name", o)), str(name[d].get("name", d)), *rest)
-            for day, j, o, d, *rest in self.trips
+            (
+                day,
+                j,
+                str(name[o].get("name", o)),
+                str(name[d].get("name", d)),
+                escorted,
+                passengers,
+                armored,
+                round(hour, 9),
+                leaked,
+                len(routes(o, d, pol.route_choices, pol.detour_limit)),
+                predictability,
+            )
+            for day, j, o, d, escorted, passengers, armored, hour, leaked, predictability in (
+                self.trips
+            )
         ]
         return pd.DataFrame(rows, columns=list(TRIP_COLUMNS))

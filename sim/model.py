@@ -1,14 +1,18 @@
 """CorridorModel: the coordinator that wires the submodels and runs the day's plan.
 
-One step is ``step_hours`` hours. Each step the convoys that are waiting or moving act, inside the
-daylight window; everything that happens daily or rarely is a scheduled event. At the turn of
-each day the plan :data:`DAY_PLAN` runs: the day that ends closes (cells learn and face
-interdiction, guards at sites may turn on the people they guard, legitimacy and recruitment are
-updated, a row of the time series is recorded), then the new day's tips and trips are drawn.
-Cells become ready, convoys depart and escorts come back at their own scheduled times.
+Time advances from event to event. Mesa's event list holds the turn of each day and the rare
+events of cells (a preparation ends, a site strike, a wait in ambush ends); the trips' own events
+(departures, arrivals, encounters, escorts coming back) sit in the calendar of
+:class:`sim.movement.Movement`, which every Mesa event first brings up to its time. There is no
+hourly step: Mesa's default step schedule is stopped. At the turn of each day the plan
+:data:`DAY_PLAN` runs: the day that ends closes (cells learn and face interdiction, guards at
+sites may turn on the people they guard, legitimacy and recruitment are updated, a row of the
+time series is recorded), then the new day's tips and trips are drawn. ``step_hours`` is the
+unit of Mesa's clock and the grid on which escort teams come back and waits are counted.
 
 The submodels, each readable alone (see :class:`sim.submodel.Submodel` for their hooks):
 
+* :class:`sim.movement.Movement`: the trip calendar, convoys on the road, escort waits;
 * :class:`sim.demand.Demand`: trips (gravity model), departures, leaks;
 * :class:`sim.population.Population`: legitimacy, grievance, recruitment (Epstein 2002), tips;
 * :class:`sim.targets.Targets`: sites, the targets within each cell's reach, target choice;
@@ -19,13 +23,12 @@ The submodels, each readable alone (see :class:`sim.submodel.Submodel` for their
 Randomness: the model owns one seed. Every draw is keyed by its process and the entity it belongs
 to (:mod:`sim.randomness`): a trip by its day and index, a cell by the event that founded it. A
 policy change therefore never shifts another trip's or cell's numbers (common random numbers for
-paired policy comparisons). Nothing is drawn from Mesa's ``rng``: convoys act in the order their
-trips were drawn, cells in the order of their keys.
+paired policy comparisons). Nothing is drawn from Mesa's ``rng``: simultaneous trip events run in
+the order their trips were drawn, cells in the order of their keys.
 """
 
 from __future__ import annotations
 
-import math
 import time
 from collections import Counter
 
@@ -36,11 +39,11 @@ import pandas as pd
 from mesa.discrete_space import Network
 from mesa.time import Priority, Schedule
 
-from agents.convoy import Convoy
 from scenarios.schema import Scenario, ScenarioError
 from sim import outcomes as outcome_defs
 from sim.demand import Demand
 from sim.engagement import Engagement
+from sim.movement import Movement
 from sim.network import RoadNetwork, build_graph
 from sim.outcomes import CASUALTY_GROUPS, EVENT_COLUMNS
 from sim.population import Population
@@ -52,7 +55,7 @@ from sim.threat import Threat
 __all__ = ["DAY_PLAN", "SUBMODELS", "CorridorModel"]
 
 #: The submodels, in the order they are set up (each may read those before it).
-SUBMODELS = (Population, Demand, Targets, Security, Threat, Engagement)
+SUBMODELS = (Movement, Population, Demand, Targets, Security, Threat, Engagement)
 
 #: What happens at the turn of a day, in order: (hook, submodel). ``record`` rows are assembled
 #: from every submodel's ``record`` hook, then the day's event counts.
@@ -90,10 +93,11 @@ class CorridorModel(mesa.Model):
     Attributes:
         population, demand, targets, security, threat, engagement: the submodels.
         counters: event counts of the run so far.
-        timings: seconds spent in each ``(hook, submodel)`` of the plan, and in ``movement``.
+        timings: seconds spent in each ``(hook, submodel)`` of the plan.
 
     """
 
+    movement: Movement
     population: Population
     demand: Demand
     targets: Targets
@@ -128,9 +132,11 @@ class CorridorModel(mesa.Model):
         for sub in self.submodels.values():
             setattr(self, sub.name, sub)
             sub.setup()
+        self._default_schedule.stop()  # no hourly step: time moves from event to event
+        self.step = self._user_step  # step() runs one step's events (a subclass may override)
         self.schedule_recurring(
             self._turn_of_day,
-            Schedule(interval=self.steps_per_day, start=0.5),
+            Schedule(interval=self.steps_per_day, start=0, end=self.end_time),
             priority=Priority.HIGH,
         )
         self.finished = False
@@ -138,28 +144,28 @@ class CorridorModel(mesa.Model):
     # ---- time -------------------------------------------------------------------------------
     @property
     def hours(self) -> float:
-        """Start, in hours, of the current step (or of the next one, between steps)."""
-        return (math.ceil(self.time - 1e-9) - 1) * self.dt
+        """The present, in hours since the start of the run."""
+        return self.movement.now
 
     def step(self) -> None:
-        """One step: convoys that are waiting or moving act, inside the daylight window."""
-        hour = self.hours % 24.0
-        dem = self.cfg.demand
-        if hour < dem.move_start_h or hour >= dem.move_end_h:
-            return
-        convoys = self.agents_by_type.get(Convoy)
-        if convoys:
-            t0 = time.perf_counter()
-            convoys.do("step")  # in the order the trips were drawn: first come, first served
-            self.timings["movement"] += time.perf_counter() - t0
+        """One step of ``step_hours``: run the events that fall in it."""
+        self.run_until(self.time + 1)
+
+    def run_until(self, end_time: float) -> None:
+        """Run Mesa's events up to ``end_time`` (steps), then bring movement to that time."""
+        super().run_until(end_time)
+        self.movement.catch_up()
 
     def _turn_of_day(self) -> None:
-        day = int(self.time // self.steps_per_day)
-        if day > 0:
-            self._run_plan(day - 1, closing=True)
-        if day < self.cfg.days:
-            self.day = day
-            self._run_plan(day, closing=False)
+        movement = self.movement
+        movement.catch_up()
+        day = int(round(self.time / self.steps_per_day))
+        with movement.changing(None):  # learning, choices, interdiction change the hazard
+            if day > 0:
+                self._run_plan(day - 1, closing=True)
+            if day < self.cfg.days:
+                self.day = day
+                self._run_plan(day, closing=False)
 
     def _run_plan(self, day: int, closing: bool) -> None:
         """Run the closing part (end_day, record) or the opening part (start_day) of the plan."""
@@ -181,7 +187,6 @@ class CorridorModel(mesa.Model):
             {"hook": hook, "submodel": name, "seconds": self.timings[(hook, name)]}
             for hook, name in DAY_PLAN
         ]
-        rows.append({"hook": "step", "submodel": "movement", "seconds": self.timings["movement"]})
         return pd.DataFrame(rows)
 
     # ---- records ----------------------------------------------------------------------------
@@ -197,11 +202,10 @@ class CorridorModel(mesa.Model):
         self._events.append(row)
 
     def run(self) -> CorridorModel:
-        """Run to the horizon (``days``) and close the books; returns the model."""
+        """Run to the horizon (``days``), where the last day closes; returns the model."""
         if not self.finished:
             if self.time < self.end_time:
                 self.run_until(self.end_time)
-            self._run_plan(self.cfg.days - 1, closing=True)
             self.finished = True
             self.running = False
         return self

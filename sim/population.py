@@ -22,9 +22,7 @@ from __future__ import annotations
 
 from collections import deque
 
-import numpy as np
-
-from sim.randomness import name_key
+from sim.randomness import DayStream, name_key, poisson_inverse
 from sim.submodel import Submodel
 
 __all__ = ["Population"]
@@ -55,10 +53,16 @@ class Population(Submodel):
         self.H = {r: float(table.get(r, {}).get("hardship", pop.hardship)) for r in regions}
         self.L0 = {r: float(table.get(r, {}).get("legitimacy0", pop.legitimacy0)) for r in regions}
         self.L = dict(self.L0)
+        self.version = 0  # counts changes of legitimacy (chances that depend on it are kept)
         self.harm_today = dict.fromkeys(regions, 0.0)
         self.tips_today = dict.fromkeys(regions, 0)
         self._tips = {r: deque(maxlen=TIP_MEMORY_DAYS) for r in regions}
         self._mean_legitimacy: list[float] = []
+        root = model.draws  # a region's tips and recruits of a day are keyed (process, day, region)
+        self._tip_u = [DayStream(root, K_TIPS, after=(i, K_TIPS)) for i in range(len(regions))]
+        self._recruit_u = [
+            DayStream(root, K_RECRUIT, after=(i, K_RECRUIT)) for i in range(len(regions))
+        ]
 
     def grievance(self, region) -> float:
         """Grievance ``G = H (1 - L)`` of a region (Epstein 2002)."""
@@ -68,8 +72,11 @@ class Population(Submodel):
         """The day's tips from each region: Poisson with mean ``tip_rate x L``."""
         model, th = self.model, self.cfg.threat
         for index, r in enumerate(model.net.regions):
-            draws = model.draws.child(K_TIPS, day, index)
-            n = draws.poisson(th.tip_rate * self.L[r], K_TIPS)
+            mean = th.tip_rate * self.L[r]
+            if mean > 30.0:
+                n = model.draws.child(K_TIPS, day, index).poisson(mean, K_TIPS)
+            else:
+                n = poisson_inverse(mean, self._tip_u[index](day)) if mean > 0.0 else 0
             self.tips_today[r] = n
             self._tips[r].append(n)
             model.counters["tips"] += n
@@ -88,17 +95,27 @@ class Population(Submodel):
             L -= th.backlash * foreign_in[r] / 100.0
             L -= th.collateral_sensitivity * self.harm_today[r]
             L -= surveillance
-            self.L[r] = min(1.0, max(0.0, L))
+            L = min(1.0, max(0.0, L))
+            if L != self.L[r]:
+                self.L[r] = L
+                self.version += 1
             self.harm_today[r] = 0.0
         for index, r in enumerate(model.net.regions):
-            draws = model.draws.child(K_RECRUIT, day, index)  # the region's draws of the day
-            n = draws.poisson(th.recruitment_rate * self.grievance(r), K_RECRUIT)
+            mean = th.recruitment_rate * self.grievance(r)
+            draws = None
+            if mean > 30.0:
+                draws = model.draws.child(K_RECRUIT, day, index)
+                n = draws.poisson(mean, K_RECRUIT)
+            else:
+                n = poisson_inverse(mean, self._recruit_u[index](day)) if mean > 0.0 else 0
             if n:
+                draws = draws or model.draws.child(K_RECRUIT, day, index)  # the region's draws
                 model.threat.recruit(r, n, draws, day)
 
     def record(self, row: dict) -> None:
         """Mean and lowest legitimacy over regions."""
-        mean_l = float(np.mean(list(self.L.values())))
+        values = self.L.values()
+        mean_l = sum(values) / len(values)
         self._mean_legitimacy.append(mean_l)
         row["mean_legitimacy"] = mean_l
         row["min_legitimacy"] = min(self.L.values())

@@ -145,11 +145,6 @@ class Security(Submodel):
         unit.busy = True
         return unit
 
-    def release_escort_later(self, unit: GuardUnit, hours: float) -> None:
-        """The team drives back: it is free again after the trip's duration."""
-        model = self.model
-        model.schedule_event(unit.release, after=max(1, math.ceil(hours / model.dt)))
-
     def outcomes(self) -> dict[str, float]:
         """Personnel deployed x days, all and foreign, and the cost of the configuration.
 

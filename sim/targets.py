@@ -42,7 +42,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.engagement import contest, detection_probability
-from sim.randomness import name_key
+from sim.randomness import BLOCK_DAYS, name_key, uniforms
 from sim.submodel import Submodel
 
 __all__ = [
@@ -71,9 +71,16 @@ K_CHOOSE, K_STRIKE, K_INSIDER = map(name_key, ("choose", "strike", "insider"))
 
 def logit_shares(payoffs, rationality: float) -> np.ndarray:
     """Logit quantal response: ``exp(lambda U_t) / sum_s exp(lambda U_s)`` (computed stably)."""
-    u = rationality * np.asarray(payoffs, dtype=float)
-    w = np.exp(u - u.max())
-    return w / w.sum()
+    return np.asarray(_logit_weights(payoffs, rationality)) / sum(
+        _logit_weights(payoffs, rationality)
+    )
+
+
+def _logit_weights(payoffs, rationality: float) -> list[float]:
+    """``exp(lambda (U_t - max U))``: the logit choice's weights, unnormalized."""
+    u = [rationality * p for p in payoffs]
+    top = max(u)
+    return [math.exp(x - top) for x in u]
 
 
 def believed_success(
@@ -141,6 +148,9 @@ class Targets(Submodel):
         self.site_shield = pol.site_hardening * self.cfg.threat.hardening
         self.site_cut = pol.site_hardening * self.cfg.threat.hardening_protection
         self._reach_cache: dict = {}
+        self._believed: dict = {}
+        self._plans: dict = {}
+        self._insider_days: dict = {}
         self.choices: list[tuple] = []
 
     # ---- what a cell can reach -----------------------------------------------------------------
@@ -174,11 +184,45 @@ class Targets(Submodel):
             ),
         }
 
+    def believed(self, attackers: int, host: int, foreign: int, shield: float) -> float:
+        """:func:`believed_success` under this run's threat parameters (remembered)."""
+        key = (attackers, host, foreign, shield)
+        got = self._believed.get(key)
+        if got is None:
+            got = self._believed[key] = believed_success(
+                self.cfg.threat, attackers, host, foreign, shield
+            )
+        return got
+
     def seen_on_site(self, cell) -> float:
         """The success chance implied by the protection the cell sees at a site."""
-        return believed_success(
-            self.cfg.threat, cell.attackers, self.site_host, self.site_foreign, self.site_shield
-        )
+        return self.believed(cell.attackers, self.site_host, self.site_foreign, self.site_shield)
+
+    def sites_within_reach(self, cell) -> bool:
+        """Whether any site is within the cell's reach."""
+        return self._plan(cell)[2]
+
+    def _plan(self, cell) -> tuple:
+        """The targets within reach of the cell's node and what each pays.
+
+        ``(targets, [(w N lethality, belief key), ...], whether a site is among them)``.
+        """
+        plan = self._plans.get(cell.node)
+        if plan is None:
+            th, dem = self.cfg.threat, self.cfg.demand
+            targets = self.within_reach(cell)
+            per = {
+                CONVOY: th.symbolic_convoy * dem.passengers_mean,
+                UNESCORTED: th.symbolic_unescorted * dem.unescorted_passengers_mean,
+            }
+            consts = [
+                (per[t] if t in per else th.symbolic_site * self.sites[t].staff) * th.lethality
+                for t in targets
+            ]
+            keys = [t if t in per else SITE for t in targets]
+            near = SITE in keys
+            plan = self._plans[cell.node] = (targets, list(zip(consts, keys, strict=True)), near)
+        return plan
 
     def payoff(self, cell, target) -> float:
         """Expected payoff ``w N lethality pi`` of attacking ``target``."""
@@ -203,12 +247,30 @@ class Targets(Submodel):
     def end_day(self, day: int) -> None:
         """A guard at a site may turn on the staff he guards (:meth:`Threat.insider_chance`)."""
         model = self.model
-        if self.site_host <= 0:
+        if self.site_host <= 0 or not self.sites:
             return
-        for site in self.sites:
-            chance = model.threat.insider_chance(model.net.region[site.node], self.site_host)
+        if day not in self._insider_days:
+            self._insider_block(day)
+        region = model.net.region
+        for site in self._insider_days.pop(day):
+            chance = model.threat.insider_chance(region[site.node], self.site_host)
             if site.draws.random(K_INSIDER, day) < chance:
                 model.engagement.insider(SITE, site.staff, site.node, site.draws, (day,))
+
+    def _insider_block(self, first: int) -> None:
+        """The sites whose guard draw of each day is below the chance's bound, a block at once.
+
+        Only those can have an insider attack that day (:meth:`Threat.insider_bound`); the
+        draws are the sites' own ``K_INSIDER`` draws of each day.
+        """
+        model = self.model
+        days = np.arange(first, first + BLOCK_DAYS)
+        self._insider_days = {day: [] for day in days.tolist()}
+        for site in self.sites:
+            bound = model.threat.insider_bound(model.net.region[site.node], self.site_host)
+            u = uniforms(site.draws.h, K_INSIDER, days)
+            for i in np.flatnonzero(u < bound).tolist():
+                self._insider_days[first + i].append(site)
 
     # ---- choice --------------------------------------------------------------------------------
     def choose(self, cell, *stamp) -> None:
@@ -219,22 +281,30 @@ class Targets(Submodel):
         exponential's memorylessness makes the daily redraw exact).
         """
         model = self.model
-        targets, p = self.shares(cell)
+        targets, pays, _ = self._plan(cell)
         cell.choices += 1
         if not targets:
             cell.target = None
             return
-        u = cell.draws.random(K_CHOOSE, *stamp)
-        cdf = np.cumsum(p)
-        target = targets[min(int(np.searchsorted(cdf, u * cdf[-1], side="right")), len(p) - 1)]
+        beliefs = cell.beliefs
+        weights = _logit_weights([c * beliefs[k] for c, k in pays], self.cfg.threat.rationality)
+        daily = stamp[0] == 1
+        u = cell.choose_u(stamp[1]) if daily else cell.draws.random(K_CHOOSE, *stamp)
+        u *= sum(weights)
+        target = targets[-1]
+        for t, w in zip(targets, weights, strict=True):
+            u -= w
+            if u < 0.0:
+                target = t
+                break
         cell.target = target
         self.choices.append((model.hours, cell.key, target))
         if target in (CONVOY, UNESCORTED):
             return
         now = model.hours
         ends = (math.floor(now / 24.0 + 1e-9) + 1) * 24.0
-        wait = cell.draws.exponential(24.0 / self.cfg.threat.site_attack_rate, K_STRIKE, *stamp)
+        r = cell.strike_u(stamp[1]) if daily else cell.draws.random(K_STRIKE, *stamp)
+        wait = -24.0 / self.cfg.threat.site_attack_rate * math.log1p(-r)  # exponential
         if now + wait < ends:
-            at = math.floor((now + wait) / model.dt) + 0.75
             cell.strike_token = cell.choices
-            model.schedule_event(cell.strike_site, at=max(at, model.time + 0.25))
+            model.schedule_event(cell.strike_site, at=max((now + wait) / model.dt, model.time))

@@ -30,6 +30,7 @@ from collections import Counter
 import numpy as np
 
 from agents.militant_cell import MilitantCell
+from sim.movement import clock_after
 from sim.randomness import name_key
 from sim.submodel import Submodel
 
@@ -46,27 +47,6 @@ REFERENCE_GRIEVANCE = 0.2
 K_LEAK_CELL, K_LEAK_ACT, K_LEAK_ROUTE, K_LEAK_SITE = map(
     name_key, ("leak cell", "leak act", "leak route", "leak site")
 )
-
-
-def clock_after(start_h: float, travel_h: float, move_start: float, move_end: float) -> float:
-    """The time (hours) at which ``travel_h`` hours of driving end, moving only in daylight.
-
-    Driving starts at ``start_h`` and happens only between ``move_start`` and ``move_end`` of
-    each day (hours of the day), as convoys do.
-    """
-    if not math.isfinite(travel_h):
-        return math.inf
-    day0 = math.floor(start_h / 24.0) * 24.0
-    hour = start_h - day0
-    if hour >= move_end:  # after today's window: start at tomorrow's
-        day0, hour = day0 + 24.0, move_start
-    hour = max(hour, move_start)
-    if travel_h <= move_end - hour:
-        return day0 + hour + travel_h
-    left = travel_h - (move_end - hour)
-    window = move_end - move_start
-    days = math.ceil(left / window)  # further days on the road, the last one partly
-    return day0 + 24.0 * days + move_start + (left - (days - 1) * window)
 
 
 class Threat(Submodel):
@@ -92,6 +72,9 @@ class Threat(Submodel):
         self.ambushes: list[tuple] = []
         self.cells_in: Counter = Counter()
         self.cell_days = 0
+        self.cover_version = 0  # counts changes of edge_cover (routes cache the cells on them)
+        self._cells_version = -1
+        self._bounds: dict = {}
         nodes = model.net.nodes
         grievance = model.population.grievance
         w = np.array([grievance(model.net.region[n]) for n in nodes], dtype=float)
@@ -106,7 +89,11 @@ class Threat(Submodel):
     @property
     def cells(self) -> list[MilitantCell]:
         """The active cells, in the order of their keys."""
-        return sorted(self.model.agents_by_type.get(MilitantCell, []), key=lambda c: c.key)
+        if self._cells_version != self.cover_version:
+            agents = self.model.agents_by_type.get(MilitantCell, [])
+            self._cells = sorted(agents, key=lambda c: c.key)
+            self._cells_version = self.cover_version
+        return list(self._cells)
 
     # ---- insiders -------------------------------------------------------------------------
     def chain(self, drivers: int) -> tuple[float, float]:
@@ -154,12 +141,28 @@ class Threat(Submodel):
         p = self.host_insider(self.cfg.threat.insider_rate, region)
         return 1.0 - (1.0 - p) ** guards
 
+    def insider_bound(self, region, guards: int) -> float:
+        """An upper bound of :meth:`insider_chance` over the run: grievance at most hardship.
+
+        A draw at or above it cannot be an insider attack, so the exact chance is computed
+        only for the rare draws below it.
+        """
+        key = (region, guards)
+        got = self._bounds.get(key)
+        if got is None:
+            th, pol = self.cfg.threat, self.cfg.policy
+            g = self.model.population.H[region] / REFERENCE_GRIEVANCE
+            p = min(1.0, th.insider_rate * g * (1.0 - th.vetting_effect * pol.vetting))
+            got = self._bounds[key] = 1.0 - (1.0 - p) ** guards
+        return got
+
     # ---- the roads cells reach ----------------------------------------------------------------
     def register_cover(self, cell: MilitantCell) -> None:
         """Index the stretches of road a new cell covers."""
         for e, spans in cell.cover.items():
             lst = self.edge_cover.setdefault(e, [])
             lst.extend((cell, a, b) for a, b in spans)
+        self.cover_version += 1
 
     def cells_covering(self, edges) -> list[MilitantCell]:
         """Active cells whose reach covers any of ``edges``, in a fixed order."""
@@ -174,6 +177,7 @@ class Threat(Submodel):
         for e in cell.cover:
             self.edge_cover[e] = [t for t in self.edge_cover[e] if t[0] is not cell]
         cell.remove()
+        self.cover_version += 1
 
     def _found(
         self, node, strength: int, key: tuple, draws, day: int, beliefs=None
@@ -243,7 +247,7 @@ class Threat(Submodel):
             * model.population.tips_today[region]
             / max(self.cells_in[region], 1)
         ) * (1.0 + th.raid_effect_foreign * joint_share)
-        if cell.draws.random(K_INTERDICT, day) >= 1.0 - math.exp(-hazard):
+        if cell.interdict_u(day) >= 1.0 - math.exp(-hazard):  # the cell's K_INTERDICT draw
             return
         joint = cell.draws.random(K_JOINT_RAID, day) < joint_share
         p_coll = th.collateral * (1.0 - th.intel_precision * pol.intel_sharing)
@@ -311,8 +315,7 @@ class Threat(Submodel):
         convoy.ambush = (cell, e, x, t - half, t + half)
         cell.committed, cell.committed_until = convoy, t + half
         self.ambushes.append((model.hours, convoy.key, cell.key, e, round(x, 9)))
-        release_step = math.floor((t + half) / model.dt) + 1.5
-        model.schedule_event(cell.release, at=max(release_step, model.time + 0.5))
+        model.schedule_event(cell.release, at=max((t + half) / model.dt, model.time))
 
     def expected_passing(self, convoy, route: list, leg: int, x: float) -> float:
         """When ``convoy`` would pass point ``x`` of the ``leg``-th edge of ``route`` (hours).

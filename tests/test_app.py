@@ -7,7 +7,7 @@ import pytest
 import solara
 from mesa.visualization.solara_viz import ModelController
 
-from agents import Convoy, MilitantCell
+from agents import MilitantCell
 from sim import app
 
 CONTEXTS = []
@@ -133,7 +133,7 @@ def test_app_model_matches_a_plain_run_day_by_day():
 def test_map_places_cells_guards_and_convoys():
     model = app.AppModel(threat="high", days=30)
     model.sim.run_until(8.5 + 0 * model.sim.steps_per_day)  # 08:30 on day 0: convoys moving
-    moving = [c for c in model.sim.agents_by_type[Convoy] if c.state == "moving"]
+    moving = [c for c in model.sim.movement.travelling() if c.state == "moving"]
     assert moving
     fig = app.draw_map(model)
     labels = {c.get_label(): len(c.get_offsets()) for c in fig.axes[0].collections}

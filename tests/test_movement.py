@@ -1,0 +1,88 @@
+"""Event-driven movement: the clock, the bulk draws, and what the calendar does.
+
+The vectorized draws must equal the scalar keyed draws to the last bit (common random numbers
+rest on it); the daylight clock and its inverse must agree; a convoy's planned events must
+match an hour-by-hour walk of the same hazard (in ``test_analytic`` and ``test_equivalence``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from helpers import limiting_scenario
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sim import CorridorModel, load_scenario
+from sim.movement import clock_after, daylight_hours
+from sim.randomness import DayStream, Draws, hashes, poisson_table, uniforms
+
+
+def test_bulk_draws_equal_the_keyed_scalar_draws():
+    root = Draws.root(987654321)
+    days = np.arange(700)
+    h = hashes(root.h, 11, days, 3)
+    assert [int(x) for x in h] == [root.child(11, d, 3).h for d in range(700)]
+    u = uniforms(root.h, 5, days)
+    assert u.tolist() == [root.random(5, d) for d in range(700)]
+    stream = DayStream(root.child(7), 2, after=(4,), block=50)
+    assert [stream(d) for d in (0, 49, 50, 3, 120, 119)] == [
+        root.child(7).random(2, d, 4) for d in (0, 49, 50, 3, 120, 119)
+    ]
+    for mean in (0.0, 0.3, 2.5, 15.0, 30.0):
+        counts = np.searchsorted(poisson_table(mean), u, side="right")
+        assert counts.tolist() == [root.poisson(mean, 5, d) for d in range(700)]
+
+
+@settings(
+    max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(
+    st.floats(0.0, 2000.0),
+    st.floats(0.0, 100.0),
+    st.floats(0.0, 23.0),
+    st.floats(0.5, 24.0),
+)
+def test_the_daylight_clock_and_its_inverse_agree(start, travel, move_start, width):
+    move_end = min(move_start + width, 24.0)
+    end = clock_after(start, travel, move_start, move_end)
+    assert end >= start
+    assert daylight_hours(start, end, move_start, move_end) == pytest.approx(travel, abs=1e-6)
+    hour = end - 24.0 * math.floor(end / 24.0)
+    if travel > 0:  # driving ends inside the window (or at its close, midnight for 24)
+        inside = move_start - 1e-9 <= hour <= move_end + 1e-9
+        assert inside or (move_end == 24.0 and hour < 1e-9)
+
+
+def test_one_year_has_no_hourly_steps_and_keeps_mesa_clock():
+    model = CorridorModel(load_scenario(days=20, seed=4))
+    model.run()
+    assert model.steps == 0  # Mesa's default step schedule is off
+    assert model.time == model.end_time == 20 * 24
+    assert len(model.timeseries) == 20 and model.movement.now == pytest.approx(480.0)
+    assert not model.movement.calendar or model.movement.calendar[0][0] > 480.0
+
+
+def test_convoys_on_the_road_are_where_their_clock_puts_them():
+    """Halfway through a straight road at constant speed, a convoy is halfway along it."""
+    sc = limiting_scenario(
+        days=2,
+        length_km=400.0,
+        trips_per_day=20.0,
+        demand=dict(move_start_h=0.0, move_end_h=24.0, speed_factor=0.5),
+    )
+    model = CorridorModel(sc)
+    model.run_until(9.5)  # 09:30 on day 0: convoys left at 08:00 at 30 km/h
+    moving = [c for c in model.movement.travelling() if c.position() is not None]
+    assert len(moving) >= 5
+    for convoy in moving:
+        at = convoy.position()
+        if at is None:
+            continue
+        leg, s = at
+        driven = convoy.info.cum_km[leg] + s
+        hours = model.movement.now - convoy.start_hour
+        assert hours == pytest.approx(1.5)
+        assert driven == pytest.approx(hours * 30.0, rel=1e-9)
