@@ -72,46 +72,22 @@ class Convoy:
 
     """
 
-    __slots__ = (
-        "acc",
-        "ambush",
-        "armored",
-        "attacks",
-        "budget",
-        "clock",
-        "d",
-        "delayed",
-        "depart_h",
-        "destination",
-        "drivers",
-        "draws",
-        "edges",
-        "escort",
-        "escorted",
-        "info",
-        "key",
-        "kind",
-        "km",
-        "leaked",
-        "leg",
-        "model",
-        "origin",
-        "passengers",
-        "plan",
-        "planned_h",
-        "predictability",
-        "route",
-        "routes",
-        "s",
-        "start_hour",
-        "state",
-        "thresholds",
-        "token",
-        "trip_id",
-        "uniforms",
-        "wait_from",
-        "wait_hours",
-    )
+    # the state of a trip that has not set out (class defaults: a trip sets only what differs)
+    ambush: tuple | None = None
+    escort: GuardUnit | None = None
+    state = SCHEDULED
+    delayed = False
+    wait_hours = 0.0
+    route: list | None = None
+    info = None
+    edges: list | None = None
+    km = 0.0
+    thresholds = 0
+    attacks = 0
+    leg, s, d = 0, 0.0, 0.0
+    acc = budget = 0.0
+    token = 0
+    plan: tuple | None = None
 
     def __init__(
         self,
@@ -145,23 +121,7 @@ class Convoy:
         self.predictability = predictability
         # the trip's route, first-threshold and insider uniforms, when drawn in bulk
         self.uniforms = uniforms
-        self.ambush: tuple | None = None
-        self.escort: GuardUnit | None = None
-        self.state = SCHEDULED
-        self.delayed = False
-        self.wait_hours = 0.0
-        self.wait_from = depart_h
-        self.route: list | None = None
-        self.info = None
-        self.km = 0.0
-        self.start_hour = depart_h
-        self.clock = depart_h
-        self.thresholds = 0
-        self.attacks = 0
-        self.leg, self.s, self.d = 0, 0.0, 0.0
-        self.acc = self.budget = 0.0
-        self.token = 0
-        self.plan: tuple | None = None
+        self.wait_from = self.start_hour = self.clock = depart_h
 
     # ---- departure -------------------------------------------------------------------------
     def depart(self) -> None:
@@ -207,20 +167,26 @@ class Convoy:
         shift = abs(self.depart_h - self.planned_h)  # staff held ready for a moved departure
         if detour > 0.0 or shift > 0.0:
             mv.tally["staff_hours_lost"] += self.passengers * (max(detour, 0.0) + shift)
-        cells = mv.cells_on(info)
         esc = self.escort
-        if cells:  # the cells on its roads see it set out, and the protection it has
-            seen = (
-                self.kind,
-                esc.host if esc is not None else 0,
-                esc.foreign if esc is not None else 0,
-                self.armored,
-            )
-            p = self.predictability
-            for cell in cells:
-                cell.observed += 1
-                cell.observed_predictability += p
-                cell.seen[seen] = cell.seen.get(seen, 0) + 1
+        kind = self.kind
+        # the cells on its roads see it set out, and the protection it has (told at day's end)
+        seen = (
+            info,
+            kind,
+            esc.host if esc is not None else 0,
+            esc.foreign if esc is not None else 0,
+            self.armored,
+            self.predictability,
+        )
+        sightings = mv.sightings
+        sightings[seen] = sightings.get(seen, 0) + 1
+        hazard = 0.0  # of the whole route, at the rates now
+        for cell in mv.cells_on(info):
+            if cell.ready and cell.committed is None and cell.target == kind:
+                km = info.overlap.get(cell)
+                if km is None:
+                    km = info.overlap[cell] = info.km_within(cell.cover)
+                hazard += cell.ambush_density(kind) * km
         if esc is not None and esc.host:
             region = model.net.region[self.origin]
             r = u[2] if u is not None else self.draws.random(K_INSIDER)
@@ -230,6 +196,12 @@ class Convoy:
                 self.finish(completed=False)
                 return
         mv.on_road[self] = None
+        if self.ambush is None and hazard < self.budget:  # it arrives: the common case
+            self.token += 1
+            self.plan = (ARRIVE, len(info.edges) - 1, info.lens[-1], hazard, None)
+            end = clock_after(at, info.cum_h[-1], mv.move_start, mv.move_end)
+            mv.push(end, MOVE, self, self.token)
+            return
         self.replan()
 
     def _new_threshold(self) -> None:

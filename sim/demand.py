@@ -128,6 +128,7 @@ class Demand(Submodel):
         self._block: dict = {}
         self._chances: dict = {}
         self._chances_at = -1
+        self._pair_facts: dict = {}
 
     def _edge_traffic(self, pairs, w, per_day: float) -> Counter:
         """Expected movements a day on each edge, on the fastest routes of ``pairs``."""
@@ -240,19 +241,30 @@ class Demand(Submodel):
         # escort teams at the step's start, then each sets out at its own time
         departures: dict = {}
         dt = model.dt
+        pairs = self._pair_facts
+        unescorted = 0
         for j, escorted, pair, passengers, armored, u_leak, hour, *uniform, h in trips:
             drivers = math.ceil(passengers / per_vehicle)
+            facts = pairs.get((escorted, pair))
+            if facts is None:  # ends, region of origin, candidate routes, predictability
+                o, d = (self.od_pairs if escorted else self.local_pairs)[pair]
+                routes = routes_of(o, d, k, limit)
+                # a uniform choice among n routes has entropy ln n: exp(entropy) = n
+                facts = pairs[(escorted, pair)] = (
+                    o,
+                    d,
+                    net.region[o],
+                    routes,
+                    1.0 / (len(routes) * spread),
+                )
+            o, d, region, routes, predictability = facts
+            leaked = False  # a low-profile car is told to nobody
             if escorted:
-                o, d = self.od_pairs[pair]
-                at = (net.region[o], drivers)
+                at = (region, drivers)
                 chance = chances.get(at)
                 if chance is None:
                     chance = chances[at] = leak_chance(*at)
                 leaked = u_leak < chance
-            else:  # low-profile: one unarmored car, told to nobody
-                o, d = self.local_pairs[pair]
-                leaked = False
-            routes = routes_of(o, d, k, limit)
             self.trip_count += 1
             convoy = Convoy(
                 model,
@@ -269,13 +281,11 @@ class Demand(Submodel):
                 leaked=leaked,
                 depart_h=base + hour,
                 planned_h=base + planned,
-                # a uniform choice among n routes has entropy ln n: exp(entropy) = n
-                predictability=1.0 / (len(routes) * spread),
+                predictability=predictability,
                 uniforms=uniform,
             )
-            counters["trips_started"] += 1
             if not escorted:
-                counters["trips_unescorted"] += 1
+                unescorted += 1
             if leaked:
                 counters["itineraries_leaked"] += 1
                 model.threat.exploit_leak(convoy)
@@ -290,6 +300,8 @@ class Demand(Submodel):
             )
         for hour, leaving in departures.items():
             push(base + hour, DEPART, leaving)
+        counters["trips_started"] += len(trips)
+        counters["trips_unescorted"] += unescorted
 
     def trip_table(self) -> pd.DataFrame:
         """Every trip drawn so far: its key (day, index), ends, people, vehicles and leak."""

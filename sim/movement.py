@@ -169,6 +169,8 @@ class Movement(Submodel):
         self._routes: dict = {}
         self._live: dict = {}
         self.tally = dict.fromkeys(TALLIED, 0)  # added to the counters in bulk
+        # convoys set out today: (route, kind, host, foreign guards, armored, predictability)
+        self.sightings: dict = {}
 
     def flush(self) -> None:
         """Add what trips have tallied since the last flush to the model's counters."""
@@ -256,6 +258,20 @@ class Movement(Submodel):
             live = set().union(*(c.cover.keys() for c in cells)) if cells else frozenset()
             self._live[kind] = live
         return live
+
+    def tell_cells(self) -> None:
+        """The cells on their roads learn of the convoys that set out since the last telling.
+
+        Each cell counts them, their predictability and the protection it saw (kind, escort,
+        armor); at the day's end these drive its learning (:meth:`MilitantCell.daily`).
+        """
+        for (info, kind, host, foreign, armored, p), n in self.sightings.items():
+            key = (kind, host, foreign, armored)
+            for cell in self.cells_on(info):
+                cell.observed += n
+                cell.observed_predictability += n * p
+                cell.seen[key] = cell.seen.get(key, 0) + n
+        self.sightings = {}
 
     # ---- routes -------------------------------------------------------------------------------
     def route_info(self, route: list) -> RouteInfo:

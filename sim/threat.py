@@ -219,6 +219,7 @@ class Threat(Submodel):
     # ---- the day ------------------------------------------------------------------------------
     def end_day(self, day: int) -> None:
         """Cells learn from the day's traffic, then face the day's interdiction hazard."""
+        self.model.movement.tell_cells()
         cells = self.cells
         self.cells_in = Counter(c.region for c in cells)
         for cell in cells:
