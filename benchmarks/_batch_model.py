@@ -1,6 +1,8 @@
 """The corridor model wrapped for mesa.batch_run (keyword parameters, a DataCollector).
 
-It lives in its own module because batch_run's spawned workers must import it.
+batch_run runs a Mesa model the one way it can: ``step()`` until ``running`` is false or
+``max_steps`` (here one step an hour to the horizon). It lives in its own module because
+batch_run's spawned workers must import it.
 """
 
 from __future__ import annotations
@@ -30,9 +32,11 @@ class BatchModel(CorridorModel):
         )
 
     def step(self):
-        """The whole run in one step (time moves from event to event), then collect."""
-        self.run()
-        self.datacollector.collect(self)
+        """One step, as batch_run drives any Mesa model; at the horizon, close and collect."""
+        super().step()
+        if self.time >= self.end_time and not self.finished:
+            self.run()
+            self.datacollector.collect(self)
 
 
 assert set(KEEP) <= set(OUTCOMES)

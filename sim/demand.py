@@ -93,42 +93,79 @@ class Demand(Submodel):
         return pairs, w / w.sum()
 
     def setup(self) -> None:
-        """Gravity weights of every origin-destination pair and the expected traffic by node."""
+        """Gravity weights of every origin-destination pair and the expected traffic by node.
+
+        They depend on the road network and four parameters only, so runs on one network
+        share them (``net.memo``); nothing here changes them afterwards.
+        """
         net, dem = self.model.net, self.cfg.demand
-        pairs, w = self._gravity(dem.distance_scale_km)
-        self.od_pairs = pairs
-        self.od_cdf = np.cumsum(w)
-        self.od_cdf[-1] = 1.0
-        local, wl = self._gravity(dem.unescorted_distance_scale_km)
-        self.local_pairs = local
-        self.local_cdf = np.cumsum(wl)
-        self.local_cdf[-1] = 1.0
-        traffic: Counter = Counter()
-        origin_region: Counter = Counter()
-        self.node_share: Counter = Counter()
-        for (o, d), wt in zip(pairs, w, strict=True):
-            for n in net.fastest_route(o, d):
-                traffic[n] += wt
-            origin_region[net.region[o]] += wt
-            self.node_share[o] += wt / 2.0
-            self.node_share[d] += wt / 2.0
-        order = {n: i for i, n in enumerate(net.nodes)}
-        self.busiest = sorted(net.nodes, key=lambda n: (-traffic[n], order[n]))
-        self.region_traffic = {
-            r: sum(traffic[n] for n in net.nodes if net.region[n] == r) for r in net.regions
-        }
-        self.origin_share = {r: origin_region[r] for r in net.regions}
         coverage = self.cfg.policy.escort_coverage
-        self.edge_traffic = {
-            CONVOY: self._edge_traffic(pairs, w, dem.trips_per_day * coverage),
-            UNESCORTED: self._edge_traffic(local, wl, dem.trips_per_day * (1.0 - coverage)),
-        }
+        key = (
+            "demand",
+            dem.distance_scale_km,
+            dem.unescorted_distance_scale_km,
+            dem.trips_per_day,
+            coverage,
+        )
+        if key not in net.memo:
+            net.memo[key] = self._weights(coverage)
+        (
+            self.od_pairs,
+            self.od_cdf,
+            self.local_pairs,
+            self.local_cdf,
+            self.node_share,
+            self.busiest,
+            self.region_traffic,
+            self.origin_share,
+            self.edge_traffic,
+        ) = net.memo[key]
         self.trip_count = 0
         self.trips: list[tuple] = []
         self._block: dict = {}
         self._chances: dict = {}
         self._chances_at = -1
         self._pair_facts: dict = {}
+
+    def _weights(self, coverage: float) -> tuple:
+        """The pairs and their cumulative weights, shares and expected traffic (see setup)."""
+        net, dem = self.model.net, self.cfg.demand
+        pairs, w = self._gravity(dem.distance_scale_km)
+        od_cdf = np.cumsum(w)
+        od_cdf[-1] = 1.0
+        local, wl = self._gravity(dem.unescorted_distance_scale_km)
+        local_cdf = np.cumsum(wl)
+        local_cdf[-1] = 1.0
+        traffic: Counter = Counter()
+        origin_region: Counter = Counter()
+        node_share: Counter = Counter()
+        for (o, d), wt in zip(pairs, w, strict=True):
+            for n in net.fastest_route(o, d):
+                traffic[n] += wt
+            origin_region[net.region[o]] += wt
+            node_share[o] += wt / 2.0
+            node_share[d] += wt / 2.0
+        order = {n: i for i, n in enumerate(net.nodes)}
+        busiest = sorted(net.nodes, key=lambda n: (-traffic[n], order[n]))
+        region_traffic = {
+            r: sum(traffic[n] for n in net.nodes if net.region[n] == r) for r in net.regions
+        }
+        origin_share = {r: origin_region[r] for r in net.regions}
+        edge_traffic = {
+            CONVOY: self._edge_traffic(pairs, w, dem.trips_per_day * coverage),
+            UNESCORTED: self._edge_traffic(local, wl, dem.trips_per_day * (1.0 - coverage)),
+        }
+        return (
+            pairs,
+            od_cdf,
+            local,
+            local_cdf,
+            node_share,
+            busiest,
+            region_traffic,
+            origin_share,
+            edge_traffic,
+        )
 
     def _edge_traffic(self, pairs, w, per_day: float) -> Counter:
         """Expected movements a day on each edge, on the fastest routes of ``pairs``."""

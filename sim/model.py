@@ -44,7 +44,7 @@ from sim import outcomes as outcome_defs
 from sim.demand import Demand
 from sim.engagement import Engagement
 from sim.movement import Movement
-from sim.network import RoadNetwork, build_graph
+from sim.network import build_graph, road_network, shared_graph
 from sim.outcomes import CASUALTY_GROUPS, EVENT_COLUMNS
 from sim.population import Population
 from sim.randomness import Draws
@@ -114,11 +114,13 @@ class CorridorModel(mesa.Model):
         self.cfg = cfg
         self.draws = Draws.root(cfg.seed)
         if graph is None:
+            graph = shared_graph(cfg.network)  # built once when it does not depend on the seed
+        if graph is None:
             seed = cfg.network.seed
             if seed is None:  # the network's own stream of the run seed
                 seed = np.random.SeedSequence(cfg.seed, spawn_key=(0,))
             graph = build_graph(cfg.network, np.random.default_rng(seed))
-        self.net = RoadNetwork(graph)
+        self.net = road_network(graph)  # routes and reaches shared by runs on one graph
         self.space = Network(graph, layout=self.net.layout(), random=self.random)
         self.dt = cfg.step_hours
         self.steps_per_day = int(round(24 / self.dt))
@@ -148,7 +150,8 @@ class CorridorModel(mesa.Model):
         return self.movement.now
 
     def step(self) -> None:
-        """One step of ``step_hours``: run the events that fall in it."""
+        """One step of ``step_hours``: run the events that fall in it (``steps`` counts them)."""
+        self.steps += 1
         self.run_until(self.time + 1)
 
     def run_until(self, end_time: float) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import math
+import weakref
 from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
@@ -32,7 +33,9 @@ __all__ = [
     "line_graph",
     "load_graphml",
     "random_geometric_graph",
+    "road_network",
     "save_graphml",
+    "shared_graph",
     "validate_graph",
 ]
 
@@ -403,6 +406,9 @@ class RoadNetwork:
         self.regions = sorted(set(self.region.values()))
         self._routes = lru_cache(maxsize=None)(self._k_routes)
         self._dist = lru_cache(maxsize=None)(self._distances)
+        self._reach: dict = {}
+        #: results derived from this network and a few parameters, shared by its runs
+        self.memo: dict = {}
 
     def edge_id(self, u, v) -> int:
         """Number of the edge between ``u`` and ``v``."""
@@ -452,12 +458,19 @@ class RoadNetwork:
         return self._dist(a).get(b, math.inf)
 
     def reach(self, node, radius_km: float) -> dict[int, list[tuple[float, float]]]:
-        """Stretches of road within ``radius_km`` road distance of ``node``.
+        """Stretches of road within ``radius_km`` road distance of ``node`` (remembered).
 
-        Returns ``{edge: [(a, b), ...]}`` with positions from ``edge_u``. A point at ``x`` on an
-        edge of length ``l`` lies at road distance ``min(d_u + x, d_v + l - x)`` from the node,
-        so the covered set is ``[0, R - d_u] U [l - (R - d_v), l]``.
+        Returns ``{edge: [(a, b), ...]}`` with positions from ``edge_u`` (shared: do not
+        change it). A point at ``x`` on an edge of length ``l`` lies at road distance
+        ``min(d_u + x, d_v + l - x)`` from the node, so the covered set is
+        ``[0, R - d_u] U [l - (R - d_v), l]``.
         """
+        key = (node, radius_km)
+        if key not in self._reach:
+            self._reach[key] = self._reach_of(node, radius_km)
+        return self._reach[key]
+
+    def _reach_of(self, node, radius_km: float) -> dict[int, list[tuple[float, float]]]:
         d = self._dist(node)
         out: dict[int, list[tuple[float, float]]] = {}
         for e, (u, v, length) in enumerate(
@@ -487,3 +500,34 @@ class RoadNetwork:
     def layout(self) -> dict:
         """Node positions ``{node: (x, y)}`` for drawing and for Mesa's network space."""
         return dict(self.pos)
+
+
+_NETWORKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_BUILT: dict = {}
+
+
+def road_network(graph: nx.Graph) -> RoadNetwork:
+    """The :class:`RoadNetwork` of ``graph``, made once per graph object and then shared.
+
+    Its routes, distances and reaches depend on the graph alone, so every run on the same
+    graph object (a sweep worker's runs, a notebook's replications) computes each only once.
+    The graph must not be changed after its first run.
+    """
+    net = _NETWORKS.get(graph)
+    if net is None:
+        net = _NETWORKS[graph] = RoadNetwork(graph)
+    return net
+
+
+def shared_graph(spec: NetworkSpec) -> nx.Graph | None:
+    """The graph of a network that does not depend on the run seed, built once per spec.
+
+    ``None`` for a network drawn from the run seed (a synthetic network without a seed of
+    its own) and for a GraphML file (read by the caller).
+    """
+    if spec.kind == "graphml" or (spec.kind != "cpec" and spec.seed is None):
+        return None
+    key = repr(sorted(spec.to_dict().items()))
+    if key not in _BUILT:
+        _BUILT[key] = build_graph(spec, np.random.default_rng(spec.seed or 0))
+    return _BUILT[key]
