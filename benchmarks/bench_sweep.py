@@ -1,6 +1,6 @@
 """Sweep engine against mesa.batch_run and a plain loop on the same runs.
 
-    python benchmarks/bench_sweep.py [--runs 400] [--days 30] [--many 10000] [--no-record]
+    python benchmarks/bench_sweep.py [--runs 2000] [--days 30] [--many 10000] [--no-record]
 
 Each method runs in a fresh subprocess so that its peak memory (the process and its workers)
 is its own. Measures: throughput and peak memory for the same N short runs; the engine's
@@ -106,7 +106,7 @@ def measure(method: str, runs: int, days: int, workers: int, repeat: int = 3) ->
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=400)
+    parser.add_argument("--runs", type=int, default=2000)
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--long-runs", type=int, default=60)
     parser.add_argument("--many", type=int, default=10_000)
