@@ -112,13 +112,19 @@ def scaling(repeat: int = 5) -> dict:
         wide.append(timed(base.replace(seed=seed), padded))
         five.append(timed(base.replace(seed=seed, days=1825), plain))
     out["one"], out["wide"], out["five"] = (statistics.median(x) for x in (one, wide, five))
+    out["trips"] = {}
+    for factor in (0.5, 2.0):  # trips a day halved and doubled
+        sc = base.replace(demand__trips_per_day=base.demand.trips_per_day * factor)
+        out["trips"][factor] = statistics.median(
+            timed(sc.replace(seed=seed), plain) for seed in range(repeat)
+        )
     return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", type=int, default=10)
-    parser.add_argument("--base-seeds", type=int, default=3)
+    parser.add_argument("--base-seeds", type=int, default=5)
     parser.add_argument("--base", default="v0.1.0")
     parser.add_argument("--no-record", action="store_true")
     args = parser.parse_args()
@@ -182,6 +188,11 @@ def main() -> None:
         f"{scale['one'] * 1000:.0f} ms, **{wide:.2f}x** (target <= 1.2x: {met(wide <= 1.2)}).",
         f"- Five years against one: {scale['five'] * 1000:.0f} ms against "
         f"{scale['one'] * 1000:.0f} ms, **{five:.2f}x** (target <= 5.2x: {met(five <= 5.2)}).",
+        f"- Trips: half, the default (16) and twice the trips a day take "
+        f"{scale['trips'][0.5] * 1000:.0f}, {scale['one'] * 1000:.0f} and "
+        f"{scale['trips'][2.0] * 1000:.0f} ms: about "
+        f"{(scale['trips'][2.0] - scale['trips'][0.5]) / (24 * 365) * 1e6:.1f} microseconds "
+        "a trip on top of the days' own work (cells, legitimacy, recruitment).",
     ]
     text = "\n".join(lines)
     print(text)

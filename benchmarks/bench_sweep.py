@@ -108,7 +108,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=2000)
     parser.add_argument("--days", type=int, default=30)
-    parser.add_argument("--long-runs", type=int, default=60)
+    parser.add_argument("--long-runs", type=int, default=200)
     parser.add_argument("--many", type=int, default=10_000)
     parser.add_argument("--no-record", action="store_true")
     args = parser.parse_args()
