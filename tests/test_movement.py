@@ -86,3 +86,73 @@ def test_convoys_on_the_road_are_where_their_clock_puts_them():
         hours = model.movement.now - convoy.start_hour
         assert hours == pytest.approx(1.5)
         assert driven == pytest.approx(hours * 30.0, rel=1e-9)
+
+
+def _movement(step_hours=2.0, move_start=6.5, move_end=19.0):
+    sc = limiting_scenario(
+        days=2,
+        demand=dict(move_start_h=move_start, move_end_h=move_end),
+    ).replace(step_hours=step_hours)
+    return CorridorModel(sc).movement
+
+
+def test_escort_waits_follow_the_step_grid_and_the_window():
+    """Step starts in the window (2 h steps, window 06:30-19:00): 08:00 is the first each day."""
+    mv = _movement()
+    assert mv.in_daylight(6.5) and mv.in_daylight(18.0) and mv.in_daylight(30.5)
+    assert not mv.in_daylight(19.0) and not mv.in_daylight(6.0) and not mv.in_daylight(24.0)
+    for t, first in [(7.0, 8.0), (8.0, 8.0), (3.0, 8.0), (16.5, 18.0), (18.5, 32.0), (24.0, 32.0)]:
+        assert mv.next_daylight(t) == first, t
+    assert math.isinf(_movement(2.0, 18.5, 19.0).next_daylight(3.0))  # no step starts inside
+    # a team is back max(1, ceil(hours / dt)) steps after the step in which its trip ended
+    for finished, hours, back in [(10.3, 3.2, 16.0), (10.0, 3.2, 14.0), (10.3, 0.5, 14.0)]:
+        mv.calendar.clear()
+        mv.escort_back("team", finished, hours)
+        assert mv.calendar[0][0] == back and mv.calendar[0][3] == "team"
+
+
+def test_the_calendar_runs_in_time_order_up_to_the_clock():
+    model = CorridorModel(limiting_scenario(days=3).replace(step_hours=2.0))
+    mv = model.movement
+    model.run_until(6)  # six 2-hour steps: 12:00 on day 0
+    assert mv.now == pytest.approx(12.0)
+    seen = []
+
+    class Entry:
+        def __init__(self, name):
+            self.name = name
+
+        def release(self):
+            seen.append((mv.now, self.name))
+
+    mv.push(13.0, 0, Entry("b"))
+    mv.push(12.5, 0, Entry("a"))
+    mv.push(13.0, 0, Entry("c"))
+    mv.push(14.0, 0, Entry("d"))
+    mv.advance_to(14.0)
+    assert seen == [(12.5, "a"), (13.0, "b"), (13.0, "c"), (14.0, "d")]
+
+
+def test_only_ready_free_cells_of_a_kind_make_its_roads_live():
+    from agents import MilitantCell
+
+    model = CorridorModel(limiting_scenario(days=2))
+    mv = model.movement
+    for other in model.threat.cells:  # only the cell below sets ambushes
+        other.ready = False
+    node = model.net.nodes[1]
+    cell = MilitantCell(
+        model, node=node, strength=3, knowledge=1.0, key=(9, 0), draws=model.draws.child(9, 0)
+    )
+    covered = set(cell.cover)
+    assert covered
+    for ready, committed, target, live_for in [
+        (True, None, "convoy", "convoy"),
+        (True, None, "unescorted", "unescorted"),
+        (False, None, "convoy", None),
+        (True, object(), "convoy", None),
+    ]:
+        cell.ready, cell.committed, cell.target = ready, committed, target
+        mv._live.clear()
+        for kind in ("convoy", "unescorted"):
+            assert (set(mv.live_edges(kind)) == covered) == (kind == live_for), (ready, kind)
