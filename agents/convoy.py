@@ -80,7 +80,6 @@ class Convoy:
     wait_hours = 0.0
     route: list | None = None
     info = None
-    edges: list | None = None
     km = 0.0
     thresholds = 0
     attacks = 0
@@ -155,7 +154,6 @@ class Convoy:
             self.route = routes[0]
         info = mv.route_info(self.route)
         self.info = info
-        self.edges = info.edges
         if u is not None:
             self.budget = -math.log1p(-u[1])
             self.thresholds = 1

@@ -101,10 +101,6 @@ class MilitantCell(FixedAgent):
             return 0.0
         return self.model.cfg.threat.ambush_rate * self.knowledge
 
-    def belief(self, target) -> float:
-        """Believed success chance of an attack on ``target`` (a site index or a kind)."""
-        return self.beliefs[SITE if isinstance(target, int) else target]
-
     def learn(self, kind: str, observation: float) -> None:
         """Move the belief about ``kind`` toward an observation: ``pi += alpha (o - pi)``."""
         alpha = self.model.cfg.threat.belief_rate
@@ -147,23 +143,6 @@ class MilitantCell(FixedAgent):
             with movement.changing(self):
                 self.ready = True
                 self.model.targets.choose(self, 0, self.preparations)
-
-    def observe(self, convoy) -> None:
-        """A convoy sets out on a road this cell reaches (``Convoy.start`` does this inline).
-
-        The cell counts it, and the protection it saw (kind, escort, armor): at the day's end
-        these become the success chance that protection implies (:meth:`daily`).
-        """
-        self.observed += 1
-        self.observed_predictability += convoy.predictability
-        esc = convoy.escort
-        key = (
-            convoy.kind,
-            esc.host if esc is not None else 0,
-            esc.foreign if esc is not None else 0,
-            convoy.armored,
-        )
-        self.seen[key] = self.seen.get(key, 0) + 1
 
     def release(self) -> None:
         """Scheduled event: a wait in ambush is over; the preparation is kept."""

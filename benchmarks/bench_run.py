@@ -30,14 +30,7 @@ sys.path.insert(0, str(HERE))
 
 from _common import machine, record  # noqa: E402
 
-POLICIES = (
-    "domestic_baseline",
-    "domestic_surge",
-    "joint_escort",
-    "joint_command",
-    "domestic_intel",
-    "randomized_movement",
-)
+from scenarios.compose import POLICIES  # noqa: E402
 
 
 def time_runs(root: Path, policy: str, seeds: list[int], days: int = 365) -> list[float]:

@@ -71,9 +71,8 @@ K_CHOOSE, K_STRIKE, K_INSIDER = map(name_key, ("choose", "strike", "insider"))
 
 def logit_shares(payoffs, rationality: float) -> np.ndarray:
     """Logit quantal response: ``exp(lambda U_t) / sum_s exp(lambda U_s)`` (computed stably)."""
-    return np.asarray(_logit_weights(payoffs, rationality)) / sum(
-        _logit_weights(payoffs, rationality)
-    )
+    weights = _logit_weights(payoffs, rationality)
+    return np.asarray(weights) / sum(weights)
 
 
 def _logit_weights(payoffs, rationality: float) -> list[float]:
@@ -224,23 +223,17 @@ class Targets(Submodel):
             plan = self._plans[cell.node] = (targets, list(zip(consts, keys, strict=True)), near)
         return plan
 
-    def payoff(self, cell, target) -> float:
-        """Expected payoff ``w N lethality pi`` of attacking ``target``."""
-        th, dem = self.cfg.threat, self.cfg.demand
-        if target == CONVOY:
-            w, n = th.symbolic_convoy, dem.passengers_mean
-        elif target == UNESCORTED:
-            w, n = th.symbolic_unescorted, dem.unescorted_passengers_mean
-        else:
-            w, n = th.symbolic_site, self.sites[target].staff
-        return w * n * th.lethality * cell.belief(target)
+    def payoffs(self, cell) -> tuple[list, list[float]]:
+        """The targets within reach and the cell's expected payoff ``w N lethality pi`` of each."""
+        targets, pays, _ = self._plan(cell)
+        beliefs = cell.beliefs
+        return targets, [c * beliefs[k] for c, k in pays]
 
     def shares(self, cell) -> tuple[list, np.ndarray]:
         """The targets within reach and the cell's logit choice probabilities over them."""
-        targets = self.within_reach(cell)
+        targets, payoffs = self.payoffs(cell)
         if not targets:
             return targets, np.zeros(0)
-        payoffs = [self.payoff(cell, t) for t in targets]
         return targets, logit_shares(payoffs, self.cfg.threat.rationality)
 
     # ---- insiders ----------------------------------------------------------------------------
@@ -281,13 +274,12 @@ class Targets(Submodel):
         exponential's memorylessness makes the daily redraw exact).
         """
         model = self.model
-        targets, pays, _ = self._plan(cell)
+        targets, payoffs = self.payoffs(cell)
         cell.choices += 1
         if not targets:
             cell.target = None
             return
-        beliefs = cell.beliefs
-        weights = _logit_weights([c * beliefs[k] for c, k in pays], self.cfg.threat.rationality)
+        weights = _logit_weights(payoffs, self.cfg.threat.rationality)
         daily = stamp[0] == 1
         u = cell.choose_u(stamp[1]) if daily else cell.draws.random(K_CHOOSE, *stamp)
         u *= sum(weights)
