@@ -178,13 +178,7 @@ class Convoy:
         )
         sightings = mv.sightings
         sightings[seen] = sightings.get(seen, 0) + 1
-        hazard = 0.0  # of the whole route, at the rates now
-        for cell in mv.cells_on(info):
-            if cell.ready and cell.committed is None and cell.target == kind:
-                km = info.overlap.get(cell)
-                if km is None:
-                    km = info.overlap[cell] = info.km_within(cell.cover)
-                hazard += cell.ambush_density(kind) * km
+        hazard = self._route_hazard()
         if esc is not None and esc.host:
             region = model.net.region[self.origin]
             r = u[2] if u is not None else self.draws.random(K_INSIDER)
@@ -201,6 +195,19 @@ class Convoy:
             mv.push(end, MOVE, self, self.token)
             return
         self.replan()
+
+    def _route_hazard(self) -> float:
+        """The whole route's hazard at the rates now: each cell's reach on it times its rate."""
+        info, kind = self.info, self.kind
+        hazard = 0.0
+        for cell in self.model.movement.cells_on(info):
+            rate = cell.ambush_density(kind)
+            if rate > 0.0:
+                km = info.overlap.get(cell)
+                if km is None:
+                    km = info.overlap[cell] = info.km_within(cell.cover)
+                hazard += rate * km
+        return hazard
 
     def _new_threshold(self) -> None:
         """The exponential threshold of the next encounter (the n-th of this trip)."""
@@ -255,17 +262,7 @@ class Convoy:
         self.token += 1
         ambush = self._ambush_ahead() if self.ambush is not None else None
         if ambush is None and self.leg == 0 and self.s == 0.0:
-            # from the start: the whole route's hazard, cell by cell (its reach on the route
-            # times its rate); below the threshold, the trip arrives
-            hazard = 0.0
-            kind = self.kind
-            for cell in mv.cells_on(info):
-                rate = cell.ambush_density(kind)
-                if rate > 0.0:
-                    km = info.overlap.get(cell)
-                    if km is None:
-                        km = info.overlap[cell] = info.km_within(cell.cover)
-                    hazard += rate * km
+            hazard = self._route_hazard()  # from the start; below the threshold, it arrives
             if hazard < self.budget - self.acc:
                 self.plan = (ARRIVE, len(info.edges) - 1, info.lens[-1], hazard, None)
                 at = clock_after(self.clock, info.cum_h[-1], mv.move_start, mv.move_end)
@@ -343,13 +340,7 @@ class Convoy:
         if self.state != MOVING or now <= self.clock:
             return
         mv, info = self.model.movement, self.info
-        d = min(
-            self.d + daylight_hours(self.clock, now, mv.move_start, mv.move_end), info.cum_h[-1]
-        )
-        i = min(max(bisect_right(info.cum_h, d) - 1, self.leg), len(info.edges) - 1)
-        s = min((d - info.cum_h[i]) / info.hours[i] * info.lens[i], info.lens[i])
-        if i == self.leg:
-            s = max(s, self.s)
+        i, s = self._at(now)
         live = mv.live_edges(self.kind)
         hazard = 0.0
         if not live.isdisjoint(info.edge_set):
@@ -395,8 +386,11 @@ class Convoy:
         """``(leg, s)`` on the route at ``now`` (default: movement's clock); None off the road."""
         if self.state != MOVING:
             return None
+        return self._at(self.model.movement.now if now is None else now)
+
+    def _at(self, now: float) -> tuple[int, float]:
+        """``(leg, s)`` reached by ``now``: driving since ``clock`` from where it was then."""
         mv, info = self.model.movement, self.info
-        now = mv.now if now is None else now
         d = min(
             self.d + daylight_hours(self.clock, now, mv.move_start, mv.move_end), info.cum_h[-1]
         )

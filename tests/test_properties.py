@@ -204,6 +204,7 @@ def test_exposure_grows_with_distance(seed, a, b):
                     recruitment_rate=0.0,
                     leak_prob=0.0,  # a cell waiting in a leak ambush sets no other ambush
                     site_attack_rate=0.0,  # nor does one that targets a site
+                    insider_rate=0.0,  # an escort who turns on his convoy ends its trip
                 ),
             )
         )
