@@ -587,6 +587,9 @@ def prim_boxes(
 
     logging.getLogger("EMA").setLevel(logging.WARNING)
     y = np.asarray(y, dtype=int)
+    # whole-number factors (cells, teams) as floats: PRIM peels between their values (10.5)
+    whole = [c for c in x.columns if pd.api.types.is_integer_dtype(x[c]) or x[c].dtype == bool]
+    x = x.astype(dict.fromkeys(whole, float))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the library's own pandas deprecations
         model = prim.Prim(x.reset_index(drop=True), y, mass_min=mass_min)

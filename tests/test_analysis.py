@@ -278,3 +278,15 @@ def test_interval_and_test_agree_when_many_differences_are_zero():
     assert checked > 0  # the boundary case occurred
     lo, hi, p, _ = sign_flip([0.0] * 27 + [1.2, 1.2, 0.01])
     assert p > 0.05 and lo == 0.0 < hi
+
+
+def test_prim_boxes_peel_whole_number_factors():
+    """An integer design factor (``cells``) is peeled between its values, not refused."""
+    from sim.analysis import prim_boxes
+
+    rng = np.random.default_rng(0)
+    x = pd.DataFrame({"cells": rng.integers(2, 20, 400), "rate": rng.uniform(0, 1, 400)})
+    y = (x.cells > 10) & (x.rate > 0.5)
+    box = prim_boxes(x, y).set_index("parameter")
+    assert 10 <= box.loc["cells", "lower"] <= 11 and 0.4 <= box.loc["rate", "lower"] <= 0.6
+    assert box.density.min() > 0.8
