@@ -134,8 +134,7 @@ class Convoy:
             if self.escort is None:
                 self.delayed = True
                 self.state = WAITING
-                dt = model.dt
-                self.wait_from = math.floor(self.depart_h / dt + 1e-9) * dt
+                self.wait_from = model.movement.now  # the start of its departure's step
                 model.movement.waiting.append(self)
                 return
         self.start(self.depart_h)
@@ -178,7 +177,6 @@ class Convoy:
         )
         sightings = mv.sightings
         sightings[seen] = sightings.get(seen, 0) + 1
-        hazard = self._route_hazard()
         if esc is not None and esc.host:
             region = model.net.region[self.origin]
             r = u[2] if u is not None else self.draws.random(K_INSIDER)
@@ -188,12 +186,6 @@ class Convoy:
                 self.finish(completed=False)
                 return
         mv.on_road[self] = None
-        if self.ambush is None and hazard < self.budget:  # it arrives: the common case
-            self.token += 1
-            self.plan = (ARRIVE, len(info.edges) - 1, info.lens[-1], hazard, None)
-            end = clock_after(at, info.cum_h[-1], mv.move_start, mv.move_end)
-            mv.push(end, MOVE, self, self.token)
-            return
         self.replan()
 
     def _route_hazard(self) -> float:
@@ -250,7 +242,7 @@ class Convoy:
         s = x if info.fwd[i] else info.lens[i] - x
         if i < self.leg or (i == self.leg and s < self.s):
             return None
-        d = info.cum_h[i] + s / info.lens[i] * info.hours[i]
+        d = info.hours_to(i, s)
         mv = self.model.movement
         t = clock_after(self.clock, d - self.d, mv.move_start, mv.move_end)
         return (i, s) if t_from <= t <= t_to else None
@@ -302,7 +294,7 @@ class Convoy:
             plan = (ARRIVE, n - 1, info.lens[-1], got, None)
         self.plan = plan
         i, s = plan[1], plan[2]
-        d = info.cum_h[i] + s / info.lens[i] * info.hours[i]
+        d = info.hours_to(i, s)
         at = clock_after(self.clock, d - self.d, mv.move_start, mv.move_end)
         mv.push(max(at, mv.now), MOVE, self, self.token)
 
@@ -332,7 +324,7 @@ class Convoy:
             self.acc += hazard
             tally["threat_exposure"] += self.passengers * hazard
         self.leg, self.s = i, s
-        self.d = info.cum_h[i] + s / info.lens[i] * info.hours[i]
+        self.d = info.hours_to(i, s)
         self.clock = at
 
     def settle(self, now: float) -> None:

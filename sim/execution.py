@@ -18,7 +18,6 @@
 from __future__ import annotations
 
 import itertools
-import json
 import math
 import os
 import signal
@@ -29,8 +28,6 @@ import traceback
 from collections.abc import Iterator
 from contextlib import ExitStack, nullcontext
 from pathlib import Path
-
-import numpy as np
 
 from scenarios.schema import Scenario
 from sim.designs import Experiment, SweepError, experiment_from_kwargs
@@ -50,22 +47,6 @@ class SweepAborted(RuntimeError):
 
 
 # ---- one run -----------------------------------------------------------------------------------
-_GRAPH_CACHE: dict = {}
-
-
-def _graph_for(sc: Scenario):
-    """Build (or reuse, when it does not depend on the run seed) the run's road graph."""
-    from sim.network import build_graph
-
-    net = sc.network
-    if net.kind not in ("cpec", "graphml") and net.seed is None:
-        return None
-    key = json.dumps(net.to_dict(), sort_keys=True)
-    if key not in _GRAPH_CACHE:
-        _GRAPH_CACHE[key] = build_graph(net, np.random.default_rng(net.seed or 0))
-    return _GRAPH_CACHE[key]
-
-
 def _row(spec: RunSpec) -> dict:
     from scenarios.compose import GROUPS
     from scenarios.schema import Threat
@@ -94,6 +75,7 @@ def run_one(spec: RunSpec, events: bool = False):
     """Run one spec; never raises: a failure becomes a row with its error."""
     from sim import __version__
     from sim.model import CorridorModel
+    from sim.network import shared_graph
 
     started = time.perf_counter()
     row = _row(spec)
@@ -101,7 +83,8 @@ def run_one(spec: RunSpec, events: bool = False):
     try:
         check_labels(spec.policy, spec.design, spec.scenario)
         sc = Scenario.from_dict(spec.scenario)
-        model = CorridorModel(sc, graph=_graph_for(sc))
+        # built (or a GraphML file read) once per worker when it does not depend on the seed
+        model = CorridorModel(sc, graph=shared_graph(sc.network, read_files=True))
         model.run()
         row.update(model.outcomes())
         row["status"], row["error"] = "ok", None

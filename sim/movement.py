@@ -137,6 +137,10 @@ class RouteInfo:
         self.version = -1
         self.overlap: dict = {}
 
+    def hours_to(self, i: int, s: float) -> float:
+        """Driving hours from the route's start to ``s`` km along its ``i``-th edge."""
+        return self.cum_h[i] + s / self.lens[i] * self.hours[i]
+
     def km_within(self, cover: dict) -> float:
         """Km of the route inside a cell's reach (``cover``: ``{edge: [(a, b), ...]}``)."""
         return sum(b - a for e in self.edges for a, b in cover.get(e, ()))
@@ -200,9 +204,8 @@ class Movement(Submodel):
                     convoy.depart()
             elif kind == RELEASE:
                 obj.release()
-                if self.waiting and at not in self._retry:  # after this time's departures
-                    self._retry.add(at)
-                    self.push(at, RETRY, None)
+                if self.waiting:  # after this time's departures
+                    self._retry_at(at)
             else:
                 self._retry.discard(at)
                 self.serve()
@@ -326,6 +329,12 @@ class Movement(Submodel):
         steps = math.ceil(finished / dt - 1e-9) + max(1, math.ceil(hours / dt - 1e-9))
         self.push(steps * dt, RELEASE, unit)
 
+    def _retry_at(self, at: float) -> None:
+        """Waiting convoys try again at ``at`` (one calendar entry for each time)."""
+        if at not in self._retry:
+            self._retry.add(at)
+            self.push(at, RETRY, None)
+
     def serve(self) -> None:
         """Waiting convoys take free escort teams, in the order their trips were drawn.
 
@@ -337,9 +346,8 @@ class Movement(Submodel):
         now = self.now
         if not self.in_daylight(now):
             at = self.next_daylight(now)
-            if at > now and math.isfinite(at) and at not in self._retry:
-                self._retry.add(at)
-                self.push(at, RETRY, None)
+            if at > now and math.isfinite(at):
+                self._retry_at(at)
             return
         security, region = self.model.security, self.model.net.region
         still = []

@@ -12,6 +12,7 @@ road distance of a node (a militant cell's reach).
 from __future__ import annotations
 
 import csv
+import json
 import math
 import weakref
 from functools import cache, lru_cache
@@ -519,15 +520,18 @@ def road_network(graph: nx.Graph) -> RoadNetwork:
     return net
 
 
-def shared_graph(spec: NetworkSpec) -> nx.Graph | None:
+def shared_graph(spec: NetworkSpec, read_files: bool = False) -> nx.Graph | None:
     """The graph of a network that does not depend on the run seed, built once per spec.
 
     ``None`` for a network drawn from the run seed (a synthetic network without a seed of
-    its own) and for a GraphML file (read by the caller).
+    its own), and for a GraphML file unless ``read_files`` (the model reads no files; the
+    sweep engine's workers do, once each).
     """
-    if spec.kind == "graphml" or (spec.kind != "cpec" and spec.seed is None):
+    if spec.kind == "graphml" and not read_files:
         return None
-    key = repr(sorted(spec.to_dict().items()))
+    if spec.kind not in ("cpec", "graphml") and spec.seed is None:
+        return None
+    key = json.dumps(spec.to_dict(), sort_keys=True)
     if key not in _BUILT:
         _BUILT[key] = build_graph(spec, np.random.default_rng(spec.seed or 0))
     return _BUILT[key]
