@@ -61,20 +61,20 @@ def draw(summary: pd.DataFrame, path: Path, days: int = 365) -> Path:
 
 def format_comparison(table: pd.DataFrame) -> str:
     """Paired differences as ``diff [lo, hi]`` with P(better/tie/worse), p and Holm-adjusted p."""
+    from sim.analysis import format_estimate, format_p
+
     out = table.copy()
     out["difference [95% CI]"] = [
-        f"{d:+.3f} [{lo:+.3f}, {hi:+.3f}]"
-        if o == "mean_legitimacy"
-        else f"{d:+.2f} [{lo:+.2f}, {hi:+.2f}]"
-        for d, lo, hi, o in zip(out["diff"], out.lo, out.hi, out.outcome, strict=True)
+        format_estimate(d, lo, hi, sign=True)
+        for d, lo, hi in zip(out["diff"], out.lo, out.hi, strict=True)
     ]
     out["relative"] = [f"{r:+.0%}" if np.isfinite(r) else "n/a" for r in out.rel_change]
     out["P(better/tie/worse)"] = [
         f"{b:.2f}/{t:.2f}/{w:.2f}"
         for b, t, w in zip(out.p_better, out.p_tie, out.p_worse, strict=True)
     ]
-    out["p"] = out.p_value.map(lambda p: f"{p:.4f}")
-    out["p (Holm)"] = out.p_holm.map(lambda p: f"{p:.4f}")
+    out["p"] = out.p_value.map(format_p)
+    out["p (Holm)"] = out.p_holm.map(format_p)
     cols = ["difference [95% CI]", "relative", "P(better/tie/worse)", "p", "p (Holm)"]
     with pd.option_context("display.width", 200, "display.max_colwidth", 40):
         text = out.set_index(["outcome", "policy"])[cols].to_string()

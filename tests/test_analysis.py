@@ -11,7 +11,10 @@ from scipy import stats
 
 from sim.analysis import (
     compare,
+    format_estimate,
+    format_number,
     holm,
+    mean_interval,
     morris_indices,
     paired_differences,
     pareto_front,
@@ -256,11 +259,88 @@ def test_regret_table_by_hand():
     assert r.loc["a", "share_best"] == 0.5
 
 
-def test_summarize_t_interval():
-    df = table({"a": [1.0, 2.0, 3.0, 4.0]})
+def test_summarize_interval_of_data_that_can_be_negative_is_the_t_interval():
+    df = table({"a": [-1.0, 2.0, 3.0, 4.0]})
     s = summarize(df, outcomes=["foreign_killed"]).loc["a"]
-    half = stats.t.ppf(0.975, 3) * np.std([1, 2, 3, 4], ddof=1) / 2
-    assert s.foreign_killed == 2.5 and s.foreign_killed_hi == pytest.approx(2.5 + half)
+    half = stats.t.ppf(0.975, 3) * np.std([-1, 2, 3, 4], ddof=1) / 2
+    assert s.foreign_killed == 2.0 and s.foreign_killed_hi == pytest.approx(2.0 + half)
+    assert s.foreign_killed_lo == pytest.approx(2.0 - half)
+
+
+def test_summarize_interval_of_counts_is_the_log_link_one_and_stays_non_negative():
+    x = [0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 2.0, 0.0]  # a t interval would reach -0.27
+    s = summarize(table({"a": x}), outcomes=["foreign_killed"]).loc["a"]
+    m, sd = np.mean(x), np.std(x, ddof=1)
+    factor = np.exp(stats.t.ppf(0.975, 7) * sd / (m * np.sqrt(8)))
+    assert s.foreign_killed_lo == pytest.approx(m / factor) and s.foreign_killed_lo > 0
+    assert s.foreign_killed_hi == pytest.approx(m * factor)
+    zero = summarize(table({"a": [0.0] * 20}), outcomes=["foreign_killed"]).loc["a"]
+    # a zero total of Poisson counts: the exact upper bound -ln(0.025) / n
+    assert zero.foreign_killed_lo == 0 and zero.foreign_killed_hi == pytest.approx(
+        -np.log(0.025) / 20
+    )
+    assert mean_interval([0.0, 0.5, 0.0])[0] > 0  # not whole numbers: still the log link
+    assert mean_interval([0.0, 0.0, 0.0])[:2] == (0.0, pytest.approx(-np.log(0.025) / 3))
+    assert mean_interval([0.0, 0.0], 0.95)[0] == 0.0
+    assert mean_interval([0.25, 0.25, 0.25])[:2] == (0.25, 0.25)
+
+
+def _vector_mean_interval(x: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`mean_interval` over the rows of ``x`` (checked against it on the first rows)."""
+    n = x.shape[1]
+    m, sd = x.mean(axis=1), x.std(axis=1, ddof=1)
+    t = stats.t.ppf(0.5 + level / 2, n - 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = np.exp(t * sd / (m * np.sqrt(n)))
+    zero_hi = stats.chi2.ppf(0.5 + level / 2, 2) / (2 * n)
+    lo = np.where(m > 0, m / factor, 0.0)
+    hi = np.where(m > 0, m * factor, zero_hi)
+    for row in range(5):
+        assert (lo[row], hi[row]) == pytest.approx(mean_interval(x[row], level)[:2])
+    return lo, hi
+
+
+@pytest.mark.parametrize(
+    ("n", "zero_share", "mean_count", "shape"),
+    [
+        (50, 0.5, 1.0, None),  # zero-inflated Poisson
+        (50, 0.7, 3.0, 1.0),  # zero-inflated negative binomial
+        (200, 0.8, 1.0, None),
+        (200, 0.9, 2.0, None),
+        (200, 0.6, 5.0, 0.5),
+        (500, 0.95, 4.0, None),
+    ],
+)
+def test_count_interval_covers_known_means_93_to_97_percent(n, zero_share, mean_count, shape):
+    """Coverage on synthetic zero-inflated counts with known means, the shape of yearly deaths:
+    mostly zeros, a few runs with several. Each case has at least 5 expected non-zero runs
+    (below that no interval can estimate the spread; stated in docs/glossary.md)."""
+    rng = np.random.default_rng(n + int(100 * zero_share))
+    reps = 4000
+    if shape is None:
+        counts = rng.poisson(mean_count, size=(reps, n))
+    else:
+        counts = rng.negative_binomial(shape, shape / (shape + mean_count), size=(reps, n))
+    x = np.where(rng.random((reps, n)) < zero_share, 0, counts).astype(float)
+    true_mean = (1 - zero_share) * mean_count
+    lo, hi = _vector_mean_interval(x)
+    coverage = np.mean((lo <= true_mean) & (true_mean <= hi))
+    assert lo.min() >= 0
+    assert 0.93 <= coverage <= 0.97, coverage
+
+
+def test_estimates_print_with_the_precision_their_interval_shows():
+    assert format_estimate(0.1, 0.02, 0.24) == "0.10 [0.02, 0.24]"
+    assert format_estimate(-2.1e-5, -4e-5, -1e-6) == "-0.000021 [-0.000040, -0.000001]"
+    assert format_estimate(-1e-12, -1e-2, 1e-2, sign=True) == "0.000 [-0.010, +0.010]"
+    assert format_estimate(3.0, 2.9, 3.1, sign=True) == "+3.00 [+2.90, +3.10]"
+    assert format_estimate(-0.001, -0.5, 0.5, sign=True) == "0.00 [-0.50, +0.50]"
+    assert format_estimate(123456.7, 120000.0, 130000.0) == "123,457 [120,000, 130,000]"
+    assert format_number(-0.0004, 3) == "0.000" and format_number(-0.0, 2) == "0.00"
+    # a degenerate interval (every pair equal): three significant digits of the value
+    assert format_estimate(-0.01364272, -0.01364272, -0.01364272 + 1e-17) == (
+        "-0.0136 [-0.0136, -0.0136]"
+    )
 
 
 def test_interval_and_test_agree_when_many_differences_are_zero():
