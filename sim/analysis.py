@@ -17,6 +17,7 @@ from scipy import stats
 from scenarios.schema import ScenarioError
 
 __all__ = [
+    "EVENT_UNITS",
     "MAIN_OUTCOMES",
     "break_even",
     "by_year",
@@ -54,7 +55,11 @@ MAIN_OUTCOMES = (
 )
 
 
-def mean_interval(x, level: float = 0.95) -> tuple[float, float, str]:
+#: Units of outcomes that count events: a zero total of them is a Poisson count of zero.
+EVENT_UNITS = frozenset({"persons", "attacks", "cells", "tips", "trips"})
+
+
+def mean_interval(x, level: float = 0.95, events: bool | None = None) -> tuple[float, float, str]:
     """``level`` interval of the mean of ``x``; returns ``(lo, hi, method)``.
 
     Non-negative data (counts, person-days, cost, legitimacy) get the interval of an
@@ -62,8 +67,9 @@ def mean_interval(x, level: float = 0.95) -> tuple[float, float, str]:
     ``mean * exp(+-t * s / (mean * sqrt(n)))``, ``s`` the standard deviation of ``x``. It stays
     non-negative because it is built on the log of the mean, not by clipping, and its skew follows
     the data's (a mean of rare counts is more uncertain upwards). When every value is 0 the
-    model's mean is undefined: whole numbers then get the exact Poisson bound of a zero total,
-    ``[0, chi2(level', 2) / 2n]`` (Garwood 1936), and other zeros are exactly 0. Data that can be
+    model's mean is undefined: counts of events (``events``; by default, whole numbers) then get
+    the exact Poisson bound of a zero total, ``[0, chi2(level', 2) / 2n]`` (Garwood 1936), and
+    other zeros (no foreign person-days under a host-only policy) are exactly 0. Data that can be
     negative get the t interval. ``tests/test_analysis.py`` checks 93-97% coverage on zero-inflated
     counts with known means.
     """
@@ -77,7 +83,7 @@ def mean_interval(x, level: float = 0.95) -> tuple[float, float, str]:
         half = t * sd / np.sqrt(n)
         return mean - half, mean + half, "t interval"
     if mean == 0:
-        if np.all(x == np.round(x)):
+        if np.all(x == np.round(x)) if events is None else events:
             return 0.0, float(stats.chi2.ppf(0.5 + level / 2, 2) / (2 * n)), "Poisson, zero total"
         return 0.0, 0.0, "all zero"
     factor = float(np.exp(t * sd / (mean * np.sqrt(n))))
@@ -93,6 +99,8 @@ def summarize(
     (``status != "ok"``) are left out and counted in ``failed``. ``attrs["methods"]`` names the
     interval used for each outcome.
     """
+    from sim.outcomes import OUTCOMES
+
     by = [by] if isinstance(by, str) else list(by)
     if "status" in results:
         failed = results[results.status != "ok"].groupby(by, sort=False).size()
@@ -100,6 +108,7 @@ def summarize(
     else:
         failed = pd.Series(dtype=int)
     rows, methods = [], {}
+    events = {n: OUTCOMES[n].unit in EVENT_UNITS if n in OUTCOMES else None for n in outcomes}
     for key, group in results.groupby(by, sort=False):
         key = key if isinstance(key, tuple) else (key,)
         row = dict(zip(by, key, strict=True))
@@ -107,7 +116,7 @@ def summarize(
         row["failed"] = int(failed.get(key if len(key) > 1 else key[0], 0))
         for name in outcomes:
             x = group[name].to_numpy(float)
-            lo, hi, method = mean_interval(x, level)
+            lo, hi, method = mean_interval(x, level, events[name])
             row[name], row[f"{name}_lo"], row[f"{name}_hi"] = float(x.mean()), lo, hi
             methods.setdefault(name, set()).add(method)
         rows.append(row)

@@ -477,6 +477,10 @@ def sweep(
     events: bool = False,
     progress: bool = True,
     retry_failed: bool = False,
+    precision: dict | None = None,
+    max_replications: int = 2000,
+    pilot: int = 30,
+    baseline: str = "domestic_baseline",
     **kwargs,
 ):
     """Run a sweep and return its results table (one row per run).
@@ -495,7 +499,20 @@ def sweep(
     ``conf/calibration/posterior.csv``) and replication ``j`` runs with set ``j mod N`` under
     every policy, design point and threat level (common random numbers on parameters as on
     seeds). With N at least the number of replications, every replication has its own set.
+
+    ``replications="auto"`` with ``precision={"foreign_killed": 0.5, ...}`` runs paired
+    replications in stages after a pilot of ``pilot`` (at least 30) until the 95% interval of
+    every paired difference from ``baseline`` has a half-width at or below its target, or
+    ``max_replications`` is reached (:mod:`sim.precision`); the table's
+    ``attrs["precision"]`` says which, with the final half-widths.
     """
+    auto = isinstance(replications, str) and replications == "auto"
+    if isinstance(replications, str) and not auto:
+        raise SweepError("replications", f"must be a whole number or 'auto', got {replications!r}")
+    if precision is not None and not auto:
+        raise SweepError(
+            "precision", "is read only with replications='auto' (replications by precision)"
+        )
     if not isinstance(overrides, (list, tuple)):
         raise SweepError("overrides", f"must be a list of key=value strings, got {overrides!r}")
     exp = experiment_from_kwargs(
@@ -503,7 +520,7 @@ def sweep(
         policies=policies,
         threats=threats,
         design=design,
-        replications=replications,
+        replications=None if auto else replications,
         seed=seed,
         overrides=overrides,
         kwargs=kwargs,
@@ -511,15 +528,24 @@ def sweep(
         posterior_file=posterior_file,
     )
     holder = tempfile.TemporaryDirectory(prefix="sweep-") if out is None else nullcontext(out)
+    settings = dict(
+        workers=workers,
+        backend=backend,
+        scheduler=scheduler,
+        events=events,
+        progress=progress,
+        retry_failed=retry_failed,
+    )
+    if auto:
+        from sim.precision import PrecisionRule, run_to_precision
+
+        rule = PrecisionRule(dict(precision or {}), baseline, pilot, max_replications)
+        rule.check(exp)
     with holder as folder:
-        store = run_sweep(
-            exp,
-            folder,
-            workers=workers,
-            backend=backend,
-            scheduler=scheduler,
-            events=events,
-            progress=progress,
-            retry_failed=retry_failed,
-        )
-        return store.read()
+        if not auto:
+            return run_sweep(exp, folder, **settings).read()
+        store, report = run_to_precision(exp, folder, rule, **settings)
+        results = store.read()
+        results = results[results.replication < report["replications"]].reset_index(drop=True)
+        results.attrs["precision"] = report
+        return results
