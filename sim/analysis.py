@@ -129,7 +129,7 @@ def summarize(
 
 def _decimals(value: float, half_width: float, digits: int) -> int:
     """Decimals that show ``digits`` significant digits of a half-width (or of the value)."""
-    wide = np.isfinite(half_width) and half_width > 1e-9 * max(abs(value), 1e-300)
+    wide = np.isfinite(half_width) and half_width > 1e-6 * max(abs(value), 1e-300)
     ref = abs(half_width) if wide else abs(value)
     if not np.isfinite(ref) or ref == 0:
         return 0
@@ -152,9 +152,11 @@ def format_estimate(value: float, lo: float, hi: float, sign: bool = False, digi
 
     The decimals show ``digits`` significant digits of the interval's half-width (two by
     default, one more than the half-width's first digit, so the reader sees how wide it is);
-    without a width, ``digits + 1`` significant digits of the value. No value prints as "-0".
+    without a width (or one below a millionth of the value: the rounding noise of a difference
+    that every pair shares), ``digits + 1`` significant digits of the value. No value prints as
+    "-0".
     """
-    if np.isfinite(lo) and np.isfinite(hi) and hi - lo > 1e-9 * abs(value):
+    if np.isfinite(lo) and np.isfinite(hi) and hi - lo > 2e-6 * abs(value):
         d = _decimals(value, (hi - lo) / 2, digits)
     else:
         d = _decimals(value, np.nan, digits + 1)

@@ -183,15 +183,24 @@ def distributions(
     return fig
 
 
-def forest(comparison: pd.DataFrame, outcomes=None) -> Figure:
+def forest(
+    comparison: pd.DataFrame, outcomes=None, columns: int = 3, title: str | None = None
+) -> Figure:
     """Forest plot of paired differences from the baseline with their intervals.
 
-    ``comparison`` is the table of :func:`sim.analysis.compare`; one panel per outcome.
+    ``comparison`` is the table of :func:`sim.analysis.compare`; one panel per outcome, in a
+    grid of ``columns`` panels a row, so many outcomes stay readable. ``title`` (for instance
+    the threat level, horizon and replications) goes above the method's legend.
     """
     outcomes = list(outcomes or pd.unique(comparison.outcome))
-    fig = Figure(figsize=(4.2 * len(outcomes), 0.45 * comparison.policy.nunique() + 1.8))
-    axes = fig.subplots(1, len(outcomes), squeeze=False)[0]
-    for ax, outcome in zip(axes, outcomes, strict=True):
+    cols = max(1, min(columns, len(outcomes)))
+    rows = -(-len(outcomes) // cols)
+    height = 0.42 * comparison.policy.nunique() + 1.3
+    fig = Figure(figsize=(4.4 * cols, height * rows + 0.8))
+    grid = fig.subplots(rows, cols, squeeze=False)
+    for ax in grid.flat[len(outcomes) :]:
+        ax.set_visible(False)
+    for k, (ax, outcome) in enumerate(zip(grid.flat, outcomes, strict=False)):
         t = comparison[comparison.outcome == outcome]
         y = np.arange(len(t))
         better = OUTCOMES[outcome].better if outcome in OUTCOMES else "lower"
@@ -215,51 +224,95 @@ def forest(comparison: pd.DataFrame, outcomes=None) -> Figure:
                 [d], [yi], xerr=[[d - lo_], [hi_ - d]], fmt="o", color=c, elinewidth=2, capsize=3
             )
         ax.axvline(0, color="k", lw=0.8)
-        ax.set_yticks(y, t.policy)
+        ax.set_yticks(y, t.policy if k % cols == 0 else [""] * len(t))
         ax.invert_yaxis()
-        ax.set_xlabel(f"difference in {_label(outcome)}")
+        ax.set_title(_label(outcome), fontsize=9)
+        ax.set_xlabel("difference from the baseline", fontsize=8)
         ax.grid(axis="x", alpha=0.3)
     base = comparison.attrs.get("baseline", "the baseline")
-    fig.suptitle(
-        f"Paired differences from {base} "
-        "(95% permutation-test intervals; green: better, red: worse)",
-        fontsize=10,
+    legend = (
+        f"Paired differences from {base} (95% permutation-test intervals; "
+        "green: better, red: worse, grey: cannot tell)"
     )
+    fig.suptitle(f"{title}\n{legend}" if title else legend, fontsize=10)
     fig.tight_layout()
     return fig
 
 
-def tradeoff(
-    front: pd.DataFrame,
-    x: str = "foreign_security_person_days",
-    y: str = "foreign_killed",
-    size: str | None = "cost_usd",
-) -> Figure:
-    """Policies on two objectives (a third as marker size); Pareto-efficient ones highlighted.
+#: Panels of :func:`tradeoff`: foreign deaths against each price of protection.
+PRICES = ("foreign_security_person_days", "cost_usd", "mean_legitimacy")
 
-    ``front`` is the table of :func:`sim.analysis.pareto_front`.
+
+def tradeoff(
+    summary: pd.DataFrame,
+    y: str = "foreign_killed",
+    prices=PRICES,
+    pareto=None,
+    title: str | None = None,
+    size: str = "cost_usd",
+) -> Figure:
+    """Foreign deaths against each price of protection, means with 95% intervals on both axes.
+
+    ``summary`` is the table of :func:`sim.analysis.summarize` (one row per policy) with the
+    outcomes ``y`` and ``prices``; ``pareto`` (policy -> bool, from
+    :func:`sim.analysis.pareto_front`) marks the Pareto-efficient policies in green. One panel
+    per price: the sovereignty footprint (foreign security person-days), the cost and the
+    legitimacy of the state. In the first panel the marker's area also shows ``size`` (the
+    cost), with a legend of sizes.
     """
-    fig = Figure(figsize=(7, 5))
-    ax = fig.add_subplot()
-    s = 60.0
-    if size is not None and size in front:
-        s = 60 + 400 * (front[size] - front[size].min()) / max(np.ptp(front[size]), 1e-9)
-    colours = np.where(
-        front.get("pareto", pd.Series(True, index=front.index)), "#27ae60", "#95a5a6"
-    )
-    ax.scatter(front[x], front[y], s=s, c=colours, edgecolors="k", alpha=0.85, zorder=3)
-    for name, row in front.iterrows():
-        ax.annotate(
-            str(name), (row[x], row[y]), fontsize=8, xytext=(6, 4), textcoords="offset points"
+    prices = [p for p in prices if p in summary]
+    fig = Figure(figsize=(4.6 * len(prices), 4.4))
+    axes = fig.subplots(1, len(prices), sharey=True, squeeze=False)[0]
+    efficient = pd.Series(pareto if pareto is not None else True, index=summary.index)
+    markers = ["o", "s", "^", "D", "v", "P", "X", "*", "h", "<", ">"]
+    sized = size in summary and len(prices) > 0 and prices[0] != size
+    lo_size, hi_size = (summary[size].min(), summary[size].max()) if sized else (0.0, 0.0)
+
+    def marker_size(value: float) -> float:  # marker diameter (points) from area
+        share = (value - lo_size) / (hi_size - lo_size) if hi_size > lo_size else 0.5
+        return float(np.sqrt(40 + 360 * share))
+
+    for i, (ax, x) in enumerate(zip(axes, prices, strict=True)):
+        for k, (name, row) in enumerate(summary.iterrows()):
+            colour = "#27ae60" if bool(efficient.get(name, True)) else "#7f8c8d"
+            ms = marker_size(row[size]) if sized and i == 0 else 8
+            ax.errorbar(
+                row[x],
+                row[y],
+                xerr=[[row[x] - row[f"{x}_lo"]], [row[f"{x}_hi"] - row[x]]],
+                yerr=[[row[y] - row[f"{y}_lo"]], [row[f"{y}_hi"] - row[y]]],
+                fmt=markers[k % len(markers)],
+                color=colour,
+                mec="k",
+                ms=ms,
+                capsize=3,
+                label=str(name) if i == len(prices) - 1 else None,
+            )
+        ax.set_xlabel(_label(x))
+        ax.grid(alpha=0.3)
+    if sized:
+        from matplotlib.lines import Line2D
+
+        refs = np.unique(np.round(np.linspace(lo_size, hi_size, 3), -3))
+        handles = [
+            Line2D([], [], ls="", marker="o", mfc="none", mec="k", ms=marker_size(v)) for v in refs
+        ]
+        axes[0].legend(
+            handles,
+            [f"{v:,.0f}" for v in refs],
+            title=f"marker size: {_label(size)}",
+            fontsize=7,
+            title_fontsize=7,
+            labelspacing=1.2,
+            loc="best",
         )
-    ax.set_xlabel(_label(x))
-    ax.set_ylabel(_label(y))
-    title = "Trade-off: green = Pareto-efficient"
-    if size is not None:
-        title += f"; size = {size.replace('_', ' ')}"
-    ax.set_title(title, fontsize=10)
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
+    axes[0].set_ylabel(_label(y))
+    handles, labels = axes[-1].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=min(6, len(labels)), fontsize=8)
+    heading = "Foreign deaths against the price of protection (means, 95% intervals; "
+    heading += "green: Pareto-efficient on deaths, footprint and cost)"
+    fig.suptitle(f"{title}\n{heading}" if title else heading, fontsize=10)
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
     return fig
 
 

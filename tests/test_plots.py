@@ -10,7 +10,7 @@ import pytest
 from matplotlib.collections import LineCollection
 
 from sim import plots, run, sweep
-from sim.analysis import compare, pareto_front
+from sim.analysis import compare, pareto_front, summarize
 
 
 @pytest.fixture(scope="module")
@@ -61,8 +61,47 @@ def test_forest_draws_one_interval_per_policy(results):
     ]
 
 
-def test_tradeoff_distributions_timeseries_and_sobol(results):
-    render(plots.tradeoff(pareto_front(results)))
+def test_forest_is_a_grid_of_panels_with_its_title(results):
+    outcomes = ["foreign_killed", "attacks_executed", "threat_exposure", "cost_usd"]
+    table = compare(results, outcomes=outcomes, n_resamples=999)
+    fig = plots.forest(table, columns=3, title="high threat, 120 days, 3 replications")
+    render(fig)
+    visible = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(fig.axes) == 6 and len(visible) == 4  # 2 rows of 3, the last two empty
+    assert [ax.get_title() for ax in visible][0] == "foreign killed (persons)"
+    assert fig.texts[0].get_text().startswith("high threat, 120 days, 3 replications")
+
+
+def test_tradeoff_shows_intervals_on_both_axes_a_size_legend_and_three_prices(results):
+    summary = summarize(results)
+    front = pareto_front(results)
+    fig = plots.tradeoff(summary, pareto=front.pareto, title="high threat")
+    render(fig)
+    assert [ax.get_xlabel() for ax in fig.axes] == [
+        "foreign security person days (person-days)",
+        "cost usd (USD)",
+        "mean legitimacy (1)",
+    ]
+    # each policy: one marker with its error bars, in every panel
+    bars = [c for c in fig.axes[1].containers]
+    assert len(bars) == len(summary)
+    joint = bars[list(summary.index).index("joint_escort")]
+    segs = [seg for coll in joint.lines[2] for seg in coll.get_segments()]
+    row = summary.loc["joint_escort"]
+    spans = sorted(tuple(np.round(np.ptp(seg, axis=0), 6)) for seg in segs)
+    want = sorted(
+        [
+            (round(row.cost_usd_hi - row.cost_usd_lo, 6), 0.0),
+            (0.0, round(row.foreign_killed_hi - row.foreign_killed_lo, 6)),
+        ]
+    )
+    assert spans == want
+    legend = fig.axes[0].get_legend()
+    assert legend is not None and "marker size: cost usd" in legend.get_title().get_text()
+    assert fig.legends and [t.get_text() for t in fig.legends[0].get_texts()] == list(summary.index)
+
+
+def test_distributions_timeseries_and_sobol(results):
     render(plots.distributions(results, "foreign_killed"))
     r = run(days=30)
     fig = plots.timeseries({"a": r.timeseries, "b": r.timeseries})

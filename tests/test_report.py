@@ -1,0 +1,198 @@
+"""The report: one command, a self-contained HTML file whose numbers are the analysis's."""
+
+from __future__ import annotations
+
+import base64
+import subprocess
+import sys
+from html.parser import HTMLParser
+
+import pandas as pd
+import pytest
+
+from sim import sweep
+from sim.analysis import compare, format_estimate, format_number
+from sim.report import build, validation_table
+
+
+class _Page(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.images, self.tables, self.conclusions, self.headings = [], [], [], []
+        self._in, self._text = None, []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "img":
+            self.images.append(a.get("src", ""))
+        if tag == "table":
+            self.tables.append(a.get("data-table"))
+        if tag == "p" and a.get("class") == "conclusion":
+            self._in, self._text = "conclusion", []
+        if tag in ("h1", "h2"):
+            self._in, self._text = "heading", []
+
+    def handle_data(self, data):
+        if self._in:
+            self._text.append(data)
+
+    def handle_endtag(self, tag):
+        if self._in == "conclusion" and tag == "p":
+            self.conclusions.append("".join(self._text))
+            self._in = None
+        if self._in == "heading" and tag in ("h1", "h2"):
+            self.headings.append("".join(self._text))
+            self._in = None
+
+
+POLICIES = ["domestic_baseline", "joint_escort", "domestic_intel"]
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    out = tmp_path_factory.mktemp("sweep")
+    sweep(
+        policies=POLICIES,
+        threats=["baseline", "high"],
+        replications=6,
+        days=400,  # two years (the second partial): the year-by-year section has rows
+        events=True,
+        progress=False,
+        out=out,
+    )
+    return out
+
+
+def test_one_command_writes_a_self_contained_report_with_tables_and_files(folder):
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim.report", f"out={folder}"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    html_file = folder / "_report" / "report.html"
+    assert str(html_file) in proc.stdout
+    page = _Page()
+    page.feed(html_file.read_text())
+    # every figure embedded as PNG data: a forest plot and a trade-off per threat level
+    assert len(page.images) == 4
+    for src in page.images:
+        assert src.startswith("data:image/png;base64,")
+        assert base64.b64decode(src.split(",", 1)[1])[:4] == b"\x89PNG"
+    want = {
+        "scenario_set",
+        "means_baseline",
+        "comparison_baseline",
+        "means_high",
+        "comparison_high",
+        "foreign_killed_by_year",
+        "regret",
+        "validation",
+        "break_even_prices",
+    }
+    assert want <= set(page.tables)
+    for name in want:
+        assert (folder / "_report" / "tables" / f"{name}.csv").stat().st_size > 0
+        assert "\\begin{table}" in (folder / "_report" / "tables" / f"{name}.tex").read_text()
+    for heading in ("The question", "Conclusion", "How to reproduce"):
+        assert heading in page.headings
+    # the sweep's rows are still what pandas reads from the folder
+    assert len(pd.read_parquet(folder)) == 3 * 2 * 6
+
+
+def test_the_conclusion_states_the_analysis_numbers_with_their_intervals(folder):
+    path = build(folder)
+    page = _Page()
+    page.feed(path.read_text())
+    results = pd.read_parquet(folder)
+    assert len(page.conclusions) == 2  # one per threat level
+    for threat, text in zip(["baseline", "high"], page.conclusions, strict=True):
+        t = compare(results[results.threat == threat], outcomes=["foreign_killed"])
+        base = t.baseline_mean.iloc[0]
+        assert text.startswith(f"Under the {threat} threat (6 paired replications)")
+        assert f"loses {format_number(base, 2)} foreign nationals per 400 days" in text
+        for _, r in t.iterrows():
+            stated = format_estimate(r["diff"], r.lo, r.hi, sign=True)
+            clear = r.lo > 0 or r.hi < 0
+            # a clear difference is stated with its interval; an unclear one is named as such
+            if clear and r.hi < 0 and r["diff"] == t["diff"].min():
+                assert stated in text
+            if not clear:
+                assert r.policy in text.split("cannot be told apart from domestic_baseline")[0]
+        assert "Joint against domestic: the best joint policy, joint_escort" in text
+    csv = pd.read_csv(folder / "_report" / "tables" / "comparison_high.csv")
+    t = compare(results[results.threat == "high"], outcomes=["foreign_killed"])
+    row = csv[(csv.outcome == "foreign_killed") & (csv.policy == "joint_escort")].iloc[0]
+    assert row["diff"] == pytest.approx(t.set_index("policy").loc["joint_escort", "diff"])
+    assert row["lo"] == pytest.approx(t.set_index("policy").loc["joint_escort", "lo"])
+
+
+def test_the_validation_table_is_the_documents():
+    table, heading = validation_table()
+    assert heading.startswith("Validation: the calibrated model against the record")
+    assert list(table.role.unique()) == ["held out", "fitted"]
+    assert (table.role == "held out").sum() == 8 and (table.role == "fitted").sum() == 6
+    assert table.iloc[0]["statistic"].startswith("share of attacks on fixed sites")
+
+
+def test_a_design_over_the_adversary_adds_its_answer_and_the_break_even(tmp_path):
+    out = tmp_path / "design"
+    sweep(
+        policies=["domestic_baseline", "joint_escort"],
+        design={
+            "kind": "factorial",
+            "factors": {
+                "threat.belief_rate": [0.0, 0.05],
+                "threat.effect_foreign": [0.4, 1.2, 2.0],
+            },
+        },
+        replications=2,
+        days=60,
+        progress=False,
+        out=out,
+    )
+    page = _Page()
+    page.feed(build(out).read_text())
+    assert "adversary" in page.tables and "break_even_design" in page.tables
+    adv = pd.read_csv(out / "_report" / "tables" / "adversary.csv")
+    assert sorted(adv.adversary.unique()) == ["adaptive", "static"]
+    even = pd.read_csv(out / "_report" / "tables" / "break_even_design.csv")
+    assert set(even.parameter) == {"effect_foreign"}  # two values are no range to tie in
+
+
+@pytest.mark.parametrize(
+    ("make", "words"),
+    [
+        (lambda p: p / "missing", "is not a folder"),
+        (lambda p: p, "is not a sweep folder"),
+    ],
+)
+def test_bad_folders_exit_2_and_write_nothing(tmp_path, make, words):
+    target = make(tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim.report", f"out={target}"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2 and words in proc.stderr and proc.stderr.count("\n") == 1
+    assert not (tmp_path / "_report").exists()
+
+
+def test_a_sweep_without_the_baseline_is_refused(tmp_path):
+    sweep(
+        policies=["joint_escort", "domestic_intel"],
+        replications=2,
+        days=10,
+        progress=False,
+        out=tmp_path,
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim.report", f"out={tmp_path}"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2 and "no domestic_baseline runs" in proc.stderr
+    assert not (tmp_path / "_report").exists() and not list(tmp_path.glob(".report-*"))
