@@ -1,62 +1,36 @@
-"""``make demo``: the default comparison of security policies, as tables and figures.
+"""``make demo``: joint against domestic security under each threat, to a stated precision.
 
-Runs every named policy under the baseline threat on the CPEC network for a year, over seeded
-replications shared across policies (common random numbers), then prints the mean and 95%
-interval of the main outcomes, the paired differences from the domestic baseline with their
-intervals and permutation tests, and the Pareto set, and writes the figures.
+Runs the six named policies on the CPEC network for a year under the baseline and the high
+threat, on paired replications (common random numbers; each replication with its own parameter
+set drawn from the calibrated posterior, so the intervals include parameter uncertainty). The
+replications are chosen by precision (:mod:`sim.precision`): after a pilot of 30, in stages,
+until every paired difference in foreign deaths a year from domestic_baseline has a 95%
+half-width of at most 1.0 with at least 40 differing pairs (about 300 replications, 3,600 runs,
+5-6 minutes on 2 cores). It prints the means and the paired comparisons, writes the figures,
+and ends by writing the report (``python -m sim.report``) and printing its path.
 
-    python -m sim.demo [--replications N] [--days D] [--threat T] [--out DIR] [--workers N]
-                       [--posterior N]
+    python -m sim.demo [--threats T ...] [--precision H] [--max-replications N]
+                       [--replications N] [--days D] [--workers N] [--out DIR]
+                       [--figures DIR] [--posterior N]
 
-By default every replication runs with its own parameter set drawn from the calibrated
-posterior (``--posterior`` defaults to the number of replications), so the intervals include
-parameter uncertainty; ``--posterior 0`` runs every replication at the calibrated point.
+The sweep folder (``--out``, default ``results/demo``) is resumable: run the same command
+again to finish an interrupted demo. ``--posterior 0`` runs every replication at the
+calibrated point instead of posterior draws.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from scenarios.compose import POLICIES
-
-COMPARED = ("foreign_killed", "attacks_executed", "threat_exposure", "mean_legitimacy")
-
-
-def draw(summary: pd.DataFrame, path: Path, days: int = 365) -> Path:
-    """Foreign deaths, attacks and sovereignty footprint by policy, with 95% intervals."""
-    from matplotlib.figure import Figure
-
-    per = "a year" if days == 365 else f"per {days} days"
-    panels = [
-        ("foreign_killed", f"foreign nationals killed {per}"),
-        ("attacks_executed", f"attacks executed {per}"),
-        ("foreign_security_person_days", f"foreign security person-days {per}"),
-    ]
-    fig = Figure(figsize=(13, 4))
-    axes = fig.subplots(1, len(panels), sharey=True)
-    y = np.arange(len(summary))
-    for ax, (name, label) in zip(axes, panels, strict=True):
-        m = summary[name].to_numpy()
-        err = np.vstack([m - summary[f"{name}_lo"], summary[f"{name}_hi"] - m])
-        ax.barh(y, m, xerr=np.nan_to_num(err), color="#4c72b0", alpha=0.85, capsize=3)
-        ax.set_xlabel(label)
-        ax.grid(axis="x", alpha=0.3)
-    axes[0].set_yticks(y, summary.index)
-    axes[0].invert_yaxis()
-    runs = int(summary["runs"].min())
-    fig.suptitle(
-        f"Security policies compared: means and 95% intervals over {runs} paired replications"
-    )
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    return path
+from sim.report import COMPARED
 
 
 def format_comparison(table: pd.DataFrame) -> str:
@@ -83,82 +57,155 @@ def format_comparison(table: pd.DataFrame) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``python -m sim.demo``."""
+    """Entry point of ``python -m sim.demo``: 0 done, 1 runs failed, 2 bad input."""
     from sim import Experiment, plots
-    from sim.analysis import (
-        compare,
-        format_summary,
-        pareto_front,
-        summarize,
-        uncertainty_statement,
-    )
-    from sim.execution import run_sweep
+    from sim.analysis import compare, format_summary, pareto_front, summarize, uncertainty_statement
+    from sim.designs import SweepError
+    from sim.execution import SweepAborted, run_sweep
+    from sim.precision import PrecisionRule, run_to_precision
+    from sim.report import build, record_command
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--replications", type=int, default=20)
-    parser.add_argument("--days", type=int, default=365)
-    parser.add_argument("--threat", default="baseline")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--out", default="figures")
-    parser.add_argument("--posterior", type=int, default=None)
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        epilog="Full precision at every threat level (about 40 minutes on 2 cores): "
+        "python -m sim.demo --threats low baseline high --precision 0.5 "
+        "--max-replications 3000",
+    )
+    parser.add_argument(
+        "--threats",
+        nargs="+",
+        default=["baseline", "high"],
+        help="threat levels to compare under (default: baseline high)",
+    )
+    parser.add_argument(
+        "--precision",
+        type=float,
+        default=1.0,
+        help="largest 95%% half-width of every paired difference in foreign deaths a year "
+        "(default 1.0)",
+    )
+    parser.add_argument(
+        "--max-replications",
+        type=int,
+        default=1000,
+        help="stop there even if the precision is not reached, and say so (default 1000)",
+    )
+    parser.add_argument(
+        "--replications",
+        type=int,
+        default=None,
+        help="a fixed number of paired replications instead of replications by precision",
+    )
+    parser.add_argument("--days", type=int, default=365, help="days per run (default 365)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help=f"worker processes (default: this machine's cores, {os.cpu_count()})",
+    )
+    parser.add_argument(
+        "--out", default="results/demo", help="sweep folder (default results/demo; resumable)"
+    )
+    parser.add_argument(
+        "--figures", default="figures", help="folder for the PNG figures (default figures)"
+    )
+    parser.add_argument(
+        "--posterior",
+        type=int,
+        default=None,
+        help="posterior parameter sets (default: one per replication; 0: calibrated point)",
+    )
     args = parser.parse_args(argv)
-    posterior = args.replications if args.posterior is None else args.posterior
-    print(
-        f"Comparing {len(POLICIES)} policies under threat={args.threat} on the CPEC network: "
-        f"{args.replications} paired replications of {args.days} days each"
-    )
-    experiment = Experiment(
-        name="demo",
-        policies=POLICIES,
-        replications=args.replications,
-        design={"kind": "factorial", "factors": {"threat": [args.threat]}},
-        overrides=(f"days={args.days}",),
-        posterior=posterior,
-    )
-    with tempfile.TemporaryDirectory(prefix="demo-") as tmp:
-        store = run_sweep(experiment, tmp, workers=args.workers, events=True)
-        results = store.read()
-        events_dir = Path(tmp) / "_events"
-        events = pd.read_parquet(events_dir) if events_dir.exists() else None
-    summary = summarize(results)
+    auto = args.replications is None
+    most = args.max_replications if auto else args.replications
+    posterior = most if args.posterior is None else args.posterior
+    started = time.perf_counter()
+    try:
+        experiment = Experiment(
+            name="demo",
+            policies=POLICIES,
+            replications=30 if auto else args.replications,
+            design={"kind": "factorial", "factors": {"threat": list(args.threats)}},
+            overrides=(f"days={args.days}",),
+            posterior=posterior,
+            seed=20261201,
+        )
+        experiment.check()
+        settings = dict(workers=args.workers, events=True)
+        how = (
+            f"paired replications until every paired difference in foreign deaths has a 95% "
+            f"half-width of at most {args.precision:g} (at most {args.max_replications})"
+            if auto
+            else f"{args.replications} paired replications"
+        )
+        print(
+            f"Comparing {len(POLICIES)} policies under threat {', '.join(args.threats)} on the "
+            f"CPEC network, {args.days} days each: {how}; {args.workers} workers -> {args.out}",
+            flush=True,
+        )
+        out = Path(args.out)
+        if auto:
+            rule = PrecisionRule(
+                {"foreign_killed": args.precision}, max_replications=args.max_replications
+            )
+            rule.check(experiment)
+            store, report = run_to_precision(experiment, out, rule, **settings)
+            reps = report["replications"]
+        else:
+            store = run_sweep(experiment, out, **settings)
+            report, reps = None, args.replications
+    except SweepError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except SweepAborted as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    record_command(out, ["python", "-m", "sim.demo", *(sys.argv[1:] if argv is None else argv)])
+    results = store.read()
+    results = results[results.replication < reps]
+    summary = summarize(results, by=["threat", "policy"])
     print("\nMeans and 95% intervals over replications:")
     print(format_summary(summary))
     print(uncertainty_statement(results))
-    table = compare(results, baseline="domestic_baseline", outcomes=COMPARED)
-    table.attrs["baseline"] = "domestic_baseline"
-    print(
-        "\nPaired differences from domestic_baseline (P(better/tie/worse): shares of paired "
-        "replications in which the policy does better, as well, or worse):"
-    )
-    print(format_comparison(table))
-    front = pareto_front(results)
-    print(
-        "\nPareto-efficient policies on foreign deaths, foreign security person-days and "
-        "cost (USD): " + ", ".join(front.index[front.pareto])
-    )
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    written = [draw(summary, out / "policy_comparison.png", args.days)]
-    figures = {
-        "paired_differences.png": plots.forest(
-            table, ["foreign_killed", "attacks_executed", "mean_legitimacy"]
-        ),
-        "tradeoff.png": plots.tradeoff(front),
-        "foreign_killed_distribution.png": plots.distributions(results, "foreign_killed"),
-    }
-    if events is not None:
-        base_ids = results.run_id[results.policy == "domestic_baseline"]
-        from sim.network import cpec_graph
-
-        figures["attack_map.png"] = plots.network_map(
-            cpec_graph(),
-            events[events.run_id.isin(base_ids)],
-            title=f"domestic_baseline: events of {len(base_ids)} simulated years",
+    figures = Path(args.figures)
+    figures.mkdir(parents=True, exist_ok=True)
+    written = []
+    for threat in args.threats:
+        at = results[results.threat == threat]
+        table = compare(at, baseline="domestic_baseline", outcomes=COMPARED)
+        table.attrs["baseline"] = "domestic_baseline"
+        print(
+            f"\nUnder the {threat} threat: paired differences from domestic_baseline "
+            "(P(better/tie/worse): shares of paired replications in which the policy does "
+            "better, as well, or worse):"
         )
-    for name, fig in figures.items():
-        fig.savefig(out / name, dpi=120)
-        written.append(out / name)
-    print("\nFigures written to " + ", ".join(str(p) for p in written))
+        print(format_comparison(table))
+        front = pareto_front(at)
+        print(
+            "Pareto-efficient policies on foreign deaths, foreign security person-days and "
+            "cost (USD): " + ", ".join(front.index[front.pareto])
+        )
+        title = f"{threat} threat, {args.days} days, {reps} paired replications"
+        for name, fig in {
+            f"paired_differences_{threat}.png": plots.forest(
+                table, list(COMPARED), columns=2, title=title
+            ),
+            f"tradeoff_{threat}.png": plots.tradeoff(
+                summarize(at), pareto=front.pareto, title=title
+            ),
+        }.items():
+            fig.savefig(figures / name, dpi=120)
+            written.append(figures / name)
+    if report is not None:
+        print(
+            f"\nPrecision: {reps} paired replications; "
+            + ("every target reached" if report["reached"] else "NOT every target reached")
+            + f" ({report['stopped']})"
+        )
+    print("Figures written to " + ", ".join(str(p) for p in written))
+    path = build(out)
+    minutes = (time.perf_counter() - started) / 60
+    print(f"\nReport written to {path} ({minutes:.1f} min in all)")
     return 0
 
 
