@@ -5,7 +5,7 @@ VPY       := $(VENV)/bin/python
 STAMP     := $(VENV)/.installed
 EXTRAS    ?= dev
 
-.PHONY: demo test app lint format bench clean robustness
+.PHONY: demo test app lint format bench clean robustness notebooks lab
 
 $(STAMP): pyproject.toml
 	@PY=$$(sh tools/find-python.sh) || exit 1; \
@@ -21,6 +21,17 @@ demo: $(STAMP)
 # quarter of an hour on 2 cores). Resumable: run it again to finish an interrupted sweep.
 robustness: $(STAMP)
 	$(VPY) -m sim.sweep experiment=robustness workers=$${WORKERS:-2} out=results/robustness
+
+# Every notebook at its default settings; times in docs/notebooks.md, executed copies in
+# results/notebooks/ (about 10 minutes on 2 cores).
+notebooks: $(STAMP)
+	$(VPY) tools/run_notebooks.py
+
+# JupyterLab on this machine only (127.0.0.1); it prints the URL with its token.
+lab: $(STAMP)
+	@$(VPY) -c "import jupyterlab" 2>/dev/null || $(VPY) -m pip install --quiet -e ".[dev,notebook]"
+	$(VENV)/bin/jupyter lab --ip 127.0.0.1 --port $${PORT:-8888} --no-browser \
+	  --ServerApp.root_dir=notebooks
 
 app: $(STAMP)
 	$(VENV)/bin/solara run sim/app.py --host $${HOST:-127.0.0.1} --port $${PORT:-8765} --production

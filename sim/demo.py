@@ -197,11 +197,7 @@ def main(argv: list[str] | None = None) -> int:
             fig.savefig(figures / name, dpi=120)
             written.append(figures / name)
     if report is not None:
-        print(
-            f"\nPrecision: {reps} paired replications; "
-            + ("every target reached" if report["reached"] else "NOT every target reached")
-            + f" ({report['stopped']})"
-        )
+        print(f"\nPrecision: {reps} paired replications; {report['stopped']}")
     print("Figures written to " + ", ".join(str(p) for p in written))
     path = build(out)
     minutes = (time.perf_counter() - started) / 60

@@ -31,6 +31,18 @@ TARGET_MARKER = {
 }
 
 
+def _plain_ticks(ax, axis: str = "x") -> None:
+    """Large values as grouped whole numbers (56,210; 9,900,000), not an offset like 1e7."""
+    from matplotlib.ticker import FuncFormatter
+
+    lo, hi = ax.get_xlim() if axis == "x" else ax.get_ylim()
+    if max(abs(lo), abs(hi)) >= 1e4:
+        target = ax.xaxis if axis == "x" else ax.yaxis
+        target.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        if axis == "x":
+            ax.tick_params(axis="x", labelrotation=20)
+
+
 def _label(outcome: str) -> str:
     o = OUTCOMES.get(outcome)
     return f"{outcome.replace('_', ' ')} ({o.unit})" if o else outcome.replace("_", " ")
@@ -229,6 +241,7 @@ def forest(
         ax.set_title(_label(outcome), fontsize=9)
         ax.set_xlabel("difference from the baseline", fontsize=8)
         ax.grid(axis="x", alpha=0.3)
+        _plain_ticks(ax)
     base = comparison.attrs.get("baseline", "the baseline")
     legend = (
         f"Paired differences from {base} (95% permutation-test intervals; "
@@ -290,6 +303,7 @@ def tradeoff(
             )
         ax.set_xlabel(_label(x))
         ax.grid(alpha=0.3)
+        _plain_ticks(ax)
     if sized:
         from matplotlib.lines import Line2D
 

@@ -1,0 +1,53 @@
+"""make demo's command: a comparison to a stated precision, figures, and the report at the end."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def demo(*args: str, timeout: float = 600):
+    return subprocess.run(
+        [sys.executable, "-m", "sim.demo", *args], capture_output=True, text=True, timeout=timeout
+    )
+
+
+def test_the_demo_runs_to_its_precision_and_ends_with_the_report(tmp_path):
+    out, figures = tmp_path / "sweep", tmp_path / "figures"
+    proc = demo(
+        "--threats", "high", "--days", "30", "--precision", "3", "--max-replications", "60",
+        "--workers", "1", "--out", str(out), "--figures", str(figures),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "replications by precision" not in proc.stderr  # the demo states its own header
+    assert "until every paired difference in foreign deaths has a 95% half-width of at most 3" in (
+        proc.stdout
+    )
+    assert "Precision: " in proc.stdout and "precision: stopped after" in proc.stderr
+    assert (
+        proc.stdout.rstrip()
+        .splitlines()[-1]
+        .startswith(f"Report written to {out / '_report' / 'report.html'}")
+    )
+    assert (out / "_report" / "report.html").stat().st_size > 10_000
+    assert (out / "_command.txt").read_text().startswith("python -m sim.demo --threats high")
+    assert sorted(p.name for p in figures.iterdir()) == [
+        "paired_differences_high.png",
+        "tradeoff_high.png",
+    ]
+    again = demo(
+        "--threats", "high", "--days", "30", "--precision", "3", "--max-replications", "60",
+        "--workers", "1", "--out", str(out), "--figures", str(figures),
+    )  # fmt: skip
+    # a rerun resumes: nothing left to run (no progress bar), the same stages and tables
+    assert again.returncode == 0 and "demo:" not in again.stderr
+    precision = [ln for ln in proc.stdout.splitlines() if ln.startswith("Precision")]
+    assert precision == [ln for ln in again.stdout.splitlines() if ln.startswith("Precision")]
+
+
+def test_a_bad_threat_exits_2_and_writes_nothing(tmp_path):
+    proc = demo("--threats", "extreme", "--out", str(tmp_path / "sweep"), "--figures",
+                str(tmp_path / "figures"))  # fmt: skip
+    assert proc.returncode == 2 and "extreme" in proc.stderr
+    assert proc.stderr.count("\n") == 1
+    assert not (tmp_path / "sweep").exists() and not (tmp_path / "figures").exists()
