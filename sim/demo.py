@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     from sim import Experiment, plots
     from sim.analysis import compare, format_summary, pareto_front, summarize, uncertainty_statement
     from sim.designs import SweepError
-    from sim.execution import SweepAborted, run_sweep
+    from sim.execution import SweepAborted, default_workers, run_sweep
     from sim.precision import PrecisionRule, run_to_precision
     from sim.report import build, record_command
 
@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--workers",
         type=int,
-        default=os.cpu_count() or 1,
+        default=None,
         help=f"worker processes (default: this machine's cores, {os.cpu_count()})",
     )
     parser.add_argument(
@@ -116,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         help="posterior parameter sets (default: one per replication; 0: calibrated point)",
     )
     args = parser.parse_args(argv)
+    args.workers = args.workers or default_workers()
     auto = args.replications is None
     most = args.max_replications if auto else args.replications
     posterior = most if args.posterior is None else args.posterior

@@ -370,6 +370,17 @@ def _check_out(out) -> Path:
     return Path(out)
 
 
+def default_workers() -> int:
+    """Workers when none are given: ``SIM_WORKERS`` if set (the tests set 1), else the cores."""
+    value = os.environ.get("SIM_WORKERS")
+    if value:
+        try:
+            return int(value)
+        except ValueError:
+            raise SweepError("SIM_WORKERS", f"must be a whole number, got {value!r}") from None
+    return os.cpu_count() or 1
+
+
 def _check_settings(workers, backend, flush_rows, flush_seconds, batch_seconds, retry_failed):
     if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= 1024:
         raise SweepError("workers", f"must be a whole number from 1 to 1,024, got {workers!r}")
@@ -470,7 +481,7 @@ def sweep(
     overrides: list[str] | tuple[str, ...] = (),
     posterior: int | None = None,
     posterior_file: str | Path | None = None,
-    workers: int = 1,
+    workers: int | None = None,
     backend: str = "processes",
     scheduler: str | None = None,
     out: str | Path | None = None,
@@ -492,7 +503,7 @@ def sweep(
     ``policy__escort_size=4`` apply to every run; ``policy="joint_escort"`` selects a policy; an
     argument that sets a parameter the design varies is refused. With ``out`` the results stay
     on disk (and a rerun resumes); without it they live in a temporary folder for the duration
-    of the call.
+    of the call. ``workers`` defaults to this machine's cores (``SIM_WORKERS`` overrides it).
 
     ``posterior=N`` carries parameter uncertainty into the comparison: N parameter sets are
     drawn from the calibrated posterior (``posterior_file``, default
@@ -529,7 +540,7 @@ def sweep(
     )
     holder = tempfile.TemporaryDirectory(prefix="sweep-") if out is None else nullcontext(out)
     settings = dict(
-        workers=workers,
+        workers=default_workers() if workers is None else workers,
         backend=backend,
         scheduler=scheduler,
         events=events,

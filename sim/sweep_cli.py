@@ -1,19 +1,19 @@
 """``python -m sim.sweep experiment=NAME [KEY=VALUE ...]``: a sweep from the command line.
 
-Sweep settings: experiment, replications, workers, backend (processes|dask), scheduler
-(ADDRESS of a running Dask scheduler), scheduler_timeout (seconds), out (folder; default
-results/NAME), seed (the experiment seed), events (true|false), progress (true|false),
-retry_failed (true|false: run the folder's failed rows again), flush_rows (rows per Parquet
-part), posterior (N: replication j runs with parameter set j mod N drawn from the calibrated
-posterior, the same set under every policy, so intervals include parameter uncertainty),
-posterior_file (default conf/calibration/posterior.csv). ``replications=auto`` with targets
-``precision.OUTCOME=H`` (for example precision.foreign_killed=0.5) runs paired replications in
-stages after a pilot (pilot=N, default 30, at least 30) until the 95% interval of every paired
-difference from the baseline (baseline=POLICY, default domestic_baseline) has a half-width at
-most H, or max_replications (default 2000) is reached, which it reports. ``policy=A[,B]``,
-``threat=T`` and ``network=N`` select from the experiment; every other KEY=VALUE is a scenario
-override applied to every run, such as days=90 or policy.escort_size=4, and may not set a
-parameter that the experiment's design varies.
+Sweep settings: experiment, replications, workers (default: this machine's cores), backend
+(processes|dask), scheduler (ADDRESS of a running Dask scheduler), scheduler_timeout (seconds),
+out (folder; default results/NAME), seed (the experiment seed), events (true|false), progress
+(true|false), retry_failed (true|false: run the folder's failed rows again), flush_rows (rows
+per Parquet part), posterior (N: replication j runs with parameter set j mod N drawn from the
+calibrated posterior, the same set under every policy, so intervals include parameter
+uncertainty), posterior_file (default conf/calibration/posterior.csv). ``replications=auto``
+with targets ``precision.OUTCOME=H`` (for example precision.foreign_killed=0.5) runs paired
+replications in stages after a pilot (pilot=N, default 30, at least 30) until the 95% interval
+of every paired difference from the baseline (baseline=POLICY, default domestic_baseline) has a
+half-width at most H, or max_replications (default 2000) is reached, which it reports.
+``policy=A[,B]``, ``threat=T`` and ``network=N`` select from the experiment; every other
+KEY=VALUE is a scenario override applied to every run, such as days=90 or policy.escort_size=4,
+and may not set a parameter that the experiment's design varies.
 
 Exit status: 0 when every run succeeded, 1 when some failed or a worker was killed (rerun the
 same command to resume), 2 for bad input (one line on stderr; nothing written).
@@ -27,7 +27,7 @@ from pathlib import Path
 from scenarios.compose import GROUPS, group_options
 from scenarios.schema import ScenarioError
 from sim.designs import SweepError, load_experiment
-from sim.execution import SweepAborted, run_sweep
+from sim.execution import SweepAborted, default_workers, run_sweep
 from sim.plan import Plan
 from sim.precision import MIN_PILOT, PrecisionRule, run_to_precision
 
@@ -135,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         plan = Plan(exp)
         out = Path(opts.get("out", f"results/{exp.name}"))
         settings = dict(
-            workers=opts.get("workers", 1),
+            workers=opts.get("workers") or default_workers(),
             backend=opts.get("backend", "processes"),
             scheduler=opts.get("scheduler"),
             scheduler_timeout=opts.get("scheduler_timeout", 10.0),

@@ -371,3 +371,15 @@ def test_sigkill_at_any_moment_then_rerun_gives_the_uninterrupted_rows(tmp_path)
     got = comparable(pd.read_parquet(out))
     assert got.run_id.is_unique
     pd.testing.assert_frame_equal(got, expected)
+
+
+def test_workers_default_to_the_cores_unless_sim_workers_says_otherwise(monkeypatch):
+    from sim.execution import default_workers
+
+    monkeypatch.delenv("SIM_WORKERS", raising=False)
+    assert default_workers() == os.cpu_count()
+    monkeypatch.setenv("SIM_WORKERS", "3")
+    assert default_workers() == 3
+    monkeypatch.setenv("SIM_WORKERS", "many")
+    with pytest.raises(SweepError, match="SIM_WORKERS"):
+        default_workers()
