@@ -108,17 +108,6 @@ def network_map(
             zorder=2,
             label="site (size: staff)",
         )
-    if labels and G.number_of_nodes() <= 40:
-        for n, d in G.nodes(data=True):
-            if d.get("kind") != "junction":
-                ax.annotate(
-                    str(d.get("name", n)),
-                    pos[n],
-                    fontsize=7,
-                    xytext=(3, 3),
-                    textcoords="offset points",
-                    zorder=4,
-                )
     if events is not None and len(events):
         ev = events.copy()
         kind = ev["event"].astype(str).to_numpy(copy=True)
@@ -170,9 +159,74 @@ def network_map(
     ax.set_aspect("equal", adjustable="datalim")
     ax.set_xlabel("x (lon)")
     ax.set_ylabel("y (lat)")
-    ax.legend(loc="lower right", fontsize=7, framealpha=0.8)
+    legend = ax.legend(loc="lower right", fontsize=7, framealpha=0.8)
     ax.set_title(title or f"Road network ({G.number_of_nodes()} nodes)")
+    if labels and G.number_of_nodes() <= 40:
+        named = [
+            (str(d.get("name", n)), pos[n])
+            for n, d in G.nodes(data=True)
+            if d.get("kind") != "junction"
+        ]
+        place_labels(ax, named, avoid=[legend])
     return fig
+
+
+#: Offsets (points) and alignments tried for a label, in order of preference.
+LABEL_SPOTS = [
+    ((4, 3), "left", "bottom"),
+    ((4, -3), "left", "top"),
+    ((-4, 3), "right", "bottom"),
+    ((-4, -3), "right", "top"),
+    ((0, 6), "center", "bottom"),
+    ((0, -6), "center", "top"),
+    ((8, 0), "left", "center"),
+    ((-8, 0), "right", "center"),
+]
+
+
+def place_labels(ax, items, fontsize: float = 7, avoid=()) -> list:
+    """Name points without overlapping labels; returns the text artists.
+
+    Each label takes the first of :data:`LABEL_SPOTS` around its point whose box overlaps no
+    label placed before it (nor the artists in ``avoid``, such as the legend), else the spot
+    that overlaps least.
+    """
+    fig = ax.figure
+    if fig.canvas is None or not hasattr(fig.canvas, "get_renderer"):
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        FigureCanvasAgg(fig)
+    renderer = fig.canvas.get_renderer()
+    ax.apply_aspect()
+    taken = [a.get_window_extent(renderer) for a in avoid if a is not None]
+    texts = []
+    for label, xy in items:
+        best, best_cost = None, None
+        for offset, ha, va in LABEL_SPOTS:
+            t = ax.annotate(
+                label, xy, xytext=offset, textcoords="offset points", fontsize=fontsize,
+                ha=ha, va=va, zorder=4,
+            )  # fmt: skip
+            box = t.get_window_extent(renderer).padded(1.5)
+            cost = sum(_overlap(box, other) for other in taken)
+            if best is None or cost < best_cost:
+                if best is not None:
+                    best.remove()
+                best, best_cost, best_box = t, cost, box
+            else:
+                t.remove()
+            if cost == 0:
+                break
+        taken.append(best_box)
+        texts.append(best)
+    return texts
+
+
+def _overlap(a, b) -> float:
+    """Area shared by two display boxes."""
+    w = min(a.x1, b.x1) - max(a.x0, b.x0)
+    h = min(a.y1, b.y1) - max(a.y0, b.y0)
+    return max(w, 0.0) * max(h, 0.0)
 
 
 def distributions(

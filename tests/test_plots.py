@@ -137,3 +137,23 @@ def test_map_shows_sites_and_attacks_by_target_kind():
         if not isinstance(c, LineCollection) and c.get_label().startswith("_")
     )
     assert marks == len(attacks)
+
+
+def test_map_labels_do_not_overlap(monkeypatch):
+    import itertools
+
+    from sim import build_model
+    from sim.plots import _overlap
+
+    model = build_model(run(days=5).scenario)
+
+    def overlaps(fig):
+        renderer = fig.canvas.get_renderer()
+        boxes = [t.get_window_extent(renderer) for t in fig.axes[0].texts]
+        assert len(boxes) == 25  # every node of the CPEC network is named
+        return sum(_overlap(a, b) > 0 for a, b in itertools.combinations(boxes, 2))
+
+    assert overlaps(plots.network_map(model)) == 0
+    # the labels a fixed offset gives do overlap: the placement is what separates them
+    monkeypatch.setattr(plots, "LABEL_SPOTS", plots.LABEL_SPOTS[:1])
+    assert overlaps(plots.network_map(model)) > 3
