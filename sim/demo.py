@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         help="posterior parameter sets (default: one per replication; 0: calibrated point)",
     )
     args = parser.parse_args(argv)
-    args.workers = args.workers or default_workers()
+    args.workers = default_workers() if args.workers is None else args.workers
     auto = args.replications is None
     most = args.max_replications if auto else args.replications
     posterior = most if args.posterior is None else args.posterior
@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
                 {"foreign_killed": args.precision}, max_replications=args.max_replications
             )
             rule.check(experiment)
-            store, report = run_to_precision(experiment, out, rule, **settings)
+            store, report = run_to_precision(experiment, out, rule, run_sweep, **settings)
             reps = report["replications"]
         else:
             store = run_sweep(experiment, out, **settings)

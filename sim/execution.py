@@ -555,7 +555,7 @@ def sweep(
     with holder as folder:
         if not auto:
             return run_sweep(exp, folder, **settings).read()
-        store, report = run_to_precision(exp, folder, rule, **settings)
+        store, report = run_to_precision(exp, folder, rule, run_sweep, **settings)
         results = store.read()
         results = results[results.replication < report["replications"]].reset_index(drop=True)
         results.attrs["precision"] = report

@@ -208,7 +208,7 @@ def run_to_precision(
     exp: Experiment,
     out: str | Path,
     rule: PrecisionRule,
-    run: Callable | None = None,
+    run: Callable,
     log: Callable[[str], None] | None = None,
     **run_kwargs,
 ):
@@ -217,11 +217,9 @@ def run_to_precision(
     ``report`` is a dict: the rule, the stages run, the final replication count, whether every
     target was reached (``"reached"``; ``False`` means the maximum stopped the sweep), why it
     stopped, and the final :func:`half_widths` table as records. It is also written to
-    ``out/_precision.json``. ``run`` is :func:`sim.execution.run_sweep` (replaceable in tests).
+    ``out/_precision.json``. ``run`` runs a stage: :func:`sim.execution.run_sweep` (the
+    sweep engine calls this module, not the other way round).
     """
-    from sim.execution import run_sweep
-
-    run = run or run_sweep
     log = log or (lambda text: print(text, file=sys.stderr))
     rule.check(exp)
     n, stages = rule.pilot, []

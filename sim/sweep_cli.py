@@ -135,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         plan = Plan(exp)
         out = Path(opts.get("out", f"results/{exp.name}"))
         settings = dict(
-            workers=opts.get("workers") or default_workers(),
+            workers=opts["workers"] if "workers" in opts else default_workers(),
             backend=opts.get("backend", "processes"),
             scheduler=opts.get("scheduler"),
             scheduler_timeout=opts.get("scheduler_timeout", 10.0),
@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"replications by precision ({rule.pilot} to {rule.max_replications}) -> {out}",
                 file=sys.stderr,
             )
-            store, report = run_to_precision(exp, out, rule, **settings)
+            store, report = run_to_precision(exp, out, rule, run_sweep, **settings)
         else:
             report = None
             store = run_sweep(

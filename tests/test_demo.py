@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 
 def demo(*args: str, timeout: float = 600):
     return subprocess.run(
@@ -45,9 +47,13 @@ def test_the_demo_runs_to_its_precision_and_ends_with_the_report(tmp_path):
     assert precision == [ln for ln in again.stdout.splitlines() if ln.startswith("Precision")]
 
 
-def test_a_bad_threat_exits_2_and_writes_nothing(tmp_path):
-    proc = demo("--threats", "extreme", "--out", str(tmp_path / "sweep"), "--figures",
-                str(tmp_path / "figures"))  # fmt: skip
-    assert proc.returncode == 2 and "extreme" in proc.stderr
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [(["--threats", "extreme"], "extreme"), (["--workers", "0"], "workers"),
+     (["--precision", "-1"], "precision.foreign_killed")],
+)  # fmt: skip
+def test_bad_input_exits_2_and_writes_nothing(tmp_path, args, named):
+    proc = demo(*args, "--out", str(tmp_path / "sweep"), "--figures", str(tmp_path / "figures"))
+    assert proc.returncode == 2 and named in proc.stderr
     assert proc.stderr.count("\n") == 1
     assert not (tmp_path / "sweep").exists() and not (tmp_path / "figures").exists()

@@ -137,7 +137,7 @@ def test_an_interrupted_auto_sweep_resumes_to_the_same_rows_and_stages(tmp_path)
         policies=("domestic_baseline", "joint_escort"), overrides=("days=60",), replications=30
     )
     rule = PrecisionRule({"threat_exposure": 0.04}, max_replications=300)
-    whole, report = run_to_precision(exp, tmp_path / "whole", rule, progress=False)
+    whole, report = run_to_precision(exp, tmp_path / "whole", rule, run_sweep, progress=False)
     assert len(report["stages"]) > 1  # a resume across stages is what is tested
     calls = []
 
@@ -150,8 +150,8 @@ def test_an_interrupted_auto_sweep_resumes_to_the_same_rows_and_stages(tmp_path)
         return run_sweep(e, out, **kw)
 
     with pytest.raises(KeyboardInterrupt):
-        run_to_precision(exp, tmp_path / "cut", rule, run=killed_in_second_stage, progress=False)
-    resumed, again = run_to_precision(exp, tmp_path / "cut", rule, progress=False)
+        run_to_precision(exp, tmp_path / "cut", rule, killed_in_second_stage, progress=False)
+    resumed, again = run_to_precision(exp, tmp_path / "cut", rule, run_sweep, progress=False)
     assert again["stages"] == report["stages"]
     a = whole.read().sort_values("run_id").reset_index(drop=True)
     b = resumed.read().sort_values("run_id").reset_index(drop=True)
