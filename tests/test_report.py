@@ -9,9 +9,10 @@ from html.parser import HTMLParser
 
 import pandas as pd
 import pytest
+from scipy import stats
 
 from sim import sweep
-from sim.analysis import compare, format_estimate, format_number
+from sim.analysis import compare, format_estimate, format_number, paired_differences
 from sim.report import build, validation_table
 
 
@@ -147,8 +148,8 @@ def test_a_design_over_the_adversary_adds_its_answer_and_the_break_even(tmp_path
                 "threat.effect_foreign": [0.4, 1.2, 2.0],
             },
         },
-        replications=2,
-        days=60,
+        replications=3,
+        days=120,
         progress=False,
         out=out,
     )
@@ -159,6 +160,14 @@ def test_a_design_over_the_adversary_adds_its_answer_and_the_break_even(tmp_path
     assert sorted(adv.adversary.unique()) == ["adaptive", "static"]
     even = pd.read_csv(out / "_report" / "tables" / "break_even_design.csv")
     assert set(even.parameter) == {"effect_foreign"}  # two values are no range to tie in
+    sens = pd.read_csv(out / "_report" / "tables" / "sensitivity.csv")
+    assert list(sens.parameter) == ["effect_foreign"]
+    runs = pd.read_parquet(out)
+    pairs = paired_differences(runs, "joint_escort", "domestic_baseline", "foreign_killed")
+    settings = runs[runs.policy == "joint_escort"].set_index(["replication", "point"])
+    x = settings.loc[pd.MultiIndex.from_frame(pairs[["replication", "point"]]), "effect_foreign"]
+    rho = stats.spearmanr(x.to_numpy(), pairs["diff"]).statistic
+    assert sens.rho[0] == pytest.approx(rho) and sens.lo[0] < rho < sens.hi[0]
 
 
 @pytest.mark.parametrize(
