@@ -31,7 +31,7 @@ notebooks: $(STAMP)
 lab: $(STAMP)
 	@$(VPY) -c "import jupyterlab" 2>/dev/null || $(VPY) -m pip install --quiet -e ".[dev,notebook]"
 	$(VENV)/bin/jupyter lab --ip 127.0.0.1 --port $${PORT:-8888} --no-browser \
-	  --ServerApp.root_dir=notebooks
+	  --ServerApp.root_dir=notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 app: $(STAMP)
 	$(VENV)/bin/solara run sim/app.py --host $${HOST:-127.0.0.1} --port $${PORT:-8765} --production
