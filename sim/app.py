@@ -13,13 +13,14 @@ rebuilds it with the current controls.
 
 from __future__ import annotations
 
+import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import mesa
 import solara
 from matplotlib.figure import Figure
-from mesa.visualization import SolaraViz, make_plot_component
+from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
 from agents import Convoy, GuardUnit, MilitantCell
@@ -38,6 +39,34 @@ __all__ = [
     "serve",
     "settings",
 ]
+
+
+def _quiet_navigator() -> None:
+    """Give solara's router template the ``module.exports`` its loader expects.
+
+    solara 1.64's ``navigator.vue`` assigns ``modules.export`` (a typo), so every page load
+    logs "Failed to evaluate Vue script ..." in the browser's console before ipyvue falls
+    back. A corrected copy of the same template is used instead; when solara fixes the typo the
+    copy is identical to the original.
+    """
+    import tempfile
+    from pathlib import Path
+
+    from solara.widgets import widgets as solara_widgets
+
+    original = Path(solara_widgets.Navigator.template_file)
+    text = original.read_text()
+    if "modules.export =" not in text:
+        return
+    fixed = Path(tempfile.gettempdir()) / "corridor-sim-navigator.vue"
+    fixed.write_text(text.replace("modules.export =", "module.exports ="))
+    solara_widgets.Navigator.template_file = str(fixed)
+
+
+_quiet_navigator()
+# Served on 127.0.0.1 over http, solara warns on every page load (twelve lines) that it falls
+# back to samesite=lax session cookies; lax is right for a local page, so the warning says nothing
+warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
 
 #: Levers shown as sliders: name -> (label, min, max, step, is_float).
 LEVERS = {
@@ -88,14 +117,17 @@ class AppModel(mesa.Model):
         self.policy = policy or s.policy
         self.threat = threat or s.threat
         self.seed_value = s.seed if seed is None else seed
-        levers = dict(s.levers if levers is None else levers)
         super().__init__(rng=self.seed_value)
-        # compose once; the levers (the policy's own when another policy is asked for) apply on top
+        # compose once; the levers apply on top: those given, else the controls' when the policy
+        # is the controls' own, else the policy's own
         base = load_scenario(
             policy=self.policy, threat=self.threat, seed=self.seed_value, days=days or s.days
         )
-        if self.policy != s.policy and levers == s.levers:
+        if levers is None and self.policy == s.policy:
+            levers = s.levers
+        elif levers is None:
             levers = {name: getattr(base.policy, name) for name in LEVERS}
+        levers = dict(levers)
         if base.policy.force == "domestic":
             levers["foreign_per_escort"] = 0  # only joint forces carry foreign personnel
         scenario = base.replace(**{f"policy__{k}": v for k, v in levers.items()})
@@ -271,6 +303,7 @@ def Controls(model: solara.Reactive):
                 min=lo,
                 max=hi,
                 step=step,
+                thumb_label="always",
                 on_value=lambda v, name=name: set_lever(name, v),
             )
 
@@ -279,29 +312,93 @@ def make_page(model: AppModel | None = None):
     """The SolaraViz page around a (reactive) model; scenario controls go in the sidebar."""
     initial = solara.use_memo(lambda: model if model is not None else AppModel(), [])
     reactive_model = solara.use_reactive(initial)
-    components = [
-        (MapView, 0),
-        make_plot_component(
-            {"foreign_killed": "#c0392b", "guards_killed": "#1f618d", "civilians_killed": "#7f8c8d"}
-        ),
-        make_plot_component({"attacks_executed": "#e67e22", "attacks_foiled": "#2e86c1"}),
-        make_plot_component({"cells_active": "#8e44ad"}),
-        make_plot_component({"mean_legitimacy": "#27ae60"}),
-    ]
-    viz = SolaraViz(reactive_model, components=components, name="corridor-sim", play_interval=150)
+    components = [(MapView, 0)] + [(chart, 0) for chart in DAILY_CHARTS]
+    solara.Title("corridor-sim: one policy")
+    solara.Style(".corridor-single .v-tabs { display: none; }")  # Mesa's lone "Page 0" tab
+    with solara.Column(classes=["corridor-single"]):
+        viz = SolaraViz(
+            reactive_model, components=components, name="corridor-sim", play_interval=150
+        )
     with solara.Sidebar():
         Controls(reactive_model)
         Summary(reactive_model.value)
     return viz
 
 
+def _daily_chart(columns: dict, title: str):
+    @solara.component
+    def Chart(model: AppModel):
+        update_counter.get()
+        frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+        fig = Figure(figsize=(5.2, 2.6))
+        ax = fig.add_subplot()
+        for name, colour in columns.items():
+            ax.plot(frame.index, frame[name], color=colour, label=name.replace("_", " "))
+        ax.set_xlabel("day")
+        ax.set_title(title, fontsize=9)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+        fig.tight_layout()
+        solara.FigureMatplotlib(fig, format="png", dpi=72)
+
+    Chart.__name__ = f"Chart_{'_'.join(columns)}"
+    return Chart
+
+
+#: The single view's live charts, one point per day.
+DAILY_CHARTS = [
+    _daily_chart(
+        {"foreign_killed": "#c0392b", "guards_killed": "#1f618d", "civilians_killed": "#7f8c8d"},
+        "killed (cumulative)",
+    ),
+    _daily_chart({"attacks_executed": "#e67e22", "attacks_foiled": "#2e86c1"}, "attacks"),
+    _daily_chart({"cells_active": "#8e44ad"}, "active militant cells"),
+    _daily_chart({"mean_legitimacy": "#27ae60"}, "mean legitimacy"),
+]
+
+
 @solara.component
 def Page():
-    """The page served by ``solara run sim/app.py``."""
+    """The single view: one policy, Mesa's controls, its map and live charts."""
     make_page()
 
 
 page = Page
+
+
+@solara.component
+def ComparePageRoute():
+    """The side-by-side view (the default page)."""
+    from sim.side_by_side import ComparePage
+
+    ComparePage()
+
+
+@solara.component
+def Layout(children=()):
+    """Both pages under one bar, with links named for what they show (no default tab labels)."""
+    route, routes = solara.use_route()
+    with solara.AppLayout(navigation=False):
+        with solara.AppBar():
+            for r in routes:
+                solara.Button(
+                    r.label,
+                    href="/" + ("" if r.path == "/" else r.path),
+                    text=True,
+                    dark=True,
+                    disabled=r is route,
+                    classes=["page-link"],
+                )
+        solara.Column(children=list(children))
+
+
+#: The pages of ``solara run sim/app.py``: the side-by-side view first, the single view after.
+routes = [
+    solara.Route(
+        path="/", component=ComparePageRoute, label="Two policies, same seed", layout=Layout
+    ),
+    solara.Route(path="single", component=Page, label="One policy"),
+]
 
 
 @contextmanager

@@ -74,6 +74,7 @@ DAY_PLAN = (
 SERIES_COUNTS = (
     *CASUALTY_GROUPS,
     "attacks_attempted",
+    "attacks_executed",
     "attacks_foiled",
     "plots_interdicted",
     "tips",

@@ -145,3 +145,86 @@ def test_map_places_cells_guards_and_convoys():
         x, y = app._convoy_xy(model.sim, convoy)
         xs = [p[0] for p in model.sim.net.pos.values()]
         assert min(xs) <= x <= max(xs)
+
+
+# ---- two policies side by side ----------------------------------------------------------------
+def _api(side, threat: str, seed: int, days: int) -> dict:
+    from sim import run
+
+    own = app.policy_levers(side.policy)
+    changed = {f"policy__{k}": v for k, v in side.levers.items() if own[k] != v}
+    return run(policy=side.policy, threat=threat, seed=seed, days=days, **changed).outcomes
+
+
+def test_each_side_equals_the_api_after_n_days_and_both_show_the_same_trips():
+    from sim.side_by_side import SHOWN, Pair, Side, with_lever
+
+    pair = Pair(Side.of("domestic_baseline"), Side.of("joint_escort"), threat="high", seed=1)
+    pair.step(45)
+    assert pair.day == 45
+    shown = [pair.shown(0), pair.shown(1)]
+    assert all(s["attacks_executed"] >= 1 for s in shown)  # each side has had an attack
+    assert shown[0] != shown[1]  # and the policies differ
+    for index in (0, 1):
+        api = _api(pair.sides[index], "high", 1, 45)
+        assert shown[index] == {k: int(api[k]) for k in SHOWN}
+    trips = [m.sim.demand.trip_table() for m in pair.models]
+    same = ["day", "index", "origin", "destination", "passengers", "departure_h"]
+    assert len(trips[0]) > 500 and trips[0][same].equals(trips[1][same])
+    # a lever variant on side B: B is rebuilt and rerun to day 45, A is left as it was
+    a_model = pair.models[0]
+    pair.change(1, with_lever(Side.of("domestic_baseline"), "escort_size", 12))
+    assert pair.models[0] is a_model and pair.shown(0) == shown[0]
+    assert pair.models[1].day == 45
+    api = _api(pair.sides[1], "high", 1, 45)
+    assert pair.shown(1) == {k: int(api[k]) for k in SHOWN}
+    assert pair.sides[1].label() == "domestic_baseline (escort_size=12)"
+
+
+def test_map_data_names_every_node_and_marks_attacks_by_kind_and_outcome():
+    from sim.side_by_side import Pair, Side, map_data
+
+    pair = Pair(Side.of("domestic_baseline"), Side.of("joint_escort"), threat="high", seed=4)
+    pair.step(45)
+    data = map_data(pair.models[0])
+    names = {n["name"] for n in data["nodes"]}
+    assert {"Karachi", "Gwadar", "Islamabad"} <= names and len(data["nodes"]) == 25
+    assert data["sites"] and all(s["staff"] > 0 for s in data["sites"])
+    events = pair.models[0].sim.events
+    struck = events[events.event.isin(["attack", "foiled"])]
+    assert len(data["attacks"]) == len(struck)
+    lethal = int(((struck.event == "attack") & (struck.foreign_killed > 0)).sum())
+    assert sum(a["outcome"] == "lethal" for a in data["attacks"]) == lethal
+    assert {a["target"] for a in data["attacks"]} <= {"convoy", "site", "unescorted"}
+    assert all(a["label"].startswith("day ") for a in data["attacks"])
+
+
+def test_compare_page_steps_both_sides_and_a_control_rebuilds_only_its_side():
+    from sim import side_by_side as sbs
+
+    rc = render(sbs.ComparePage())
+
+    def click(label):
+        rc.find(v.Btn, children=[label]).widget.click()
+
+    def counts(prefix):
+        return [t for t in texts(rc) if t.startswith(prefix)]
+
+    assert "Day 0 of 365" in texts(rc)
+    assert counts("A: ") == ["A: domestic_baseline"] and counts("B: ") == ["B: joint_escort"]
+    click("+10 days")
+    assert "Day 10 of 365" in texts(rc)
+    trips = counts("trips started")
+    assert len(trips) == 2 and trips[0] == trips[1] != "trips started 0"  # the same trips
+    a_before = [t for t in texts(rc) if "killed" in t or "attacks" in t][:3]
+    # side B's policy changes: B is rebuilt and rerun to day 10, A keeps its state
+    policy_b = [w for w in rc.find(v.Select).widgets if w.label == "policy B"][0]
+    policy_b.v_model = "domestic_surge"
+    assert "Day 10 of 365" in texts(rc)
+    assert counts("B: ") == ["B: domestic_surge"] and counts("A: ") == ["A: domestic_baseline"]
+    assert [t for t in texts(rc) if "killed" in t or "attacks" in t][:3] == a_before
+    click("Step 1 day")
+    assert "Day 11 of 365" in texts(rc)
+    maps = rc.find(v.VuetifyTemplate).widgets
+    assert [m.side for m in maps if hasattr(m, "side")] == ["A", "B"]
+    assert all(m.day == 11 for m in maps if hasattr(m, "day"))
