@@ -56,13 +56,13 @@ class Side:
     @classmethod
     def of(cls, policy: str) -> Side:
         """A side running ``policy`` with the policy's own levers."""
-        from sim.app import policy_levers
+        from sim.viewmodel import policy_levers
 
         return cls(policy, policy_levers(policy))
 
     def label(self) -> str:
         """The policy, with the levers that differ from the policy's own."""
-        from sim.app import policy_levers
+        from sim.viewmodel import policy_levers
 
         own = policy_levers(self.policy)
         changed = [f"{k}={v:g}" for k, v in self.levers.items() if own.get(k) != v]
@@ -86,7 +86,7 @@ class Pair:
         self.models = [self._build(left), self._build(right)]
 
     def _build(self, side: Side):
-        from sim.app import AppModel
+        from sim.viewmodel import AppModel
 
         return AppModel(
             policy=side.policy,
@@ -125,7 +125,7 @@ class Pair:
 # ---- the map's data ------------------------------------------------------------------------------
 def map_data(model) -> dict:
     """What :file:`map.vue` draws: roads, named nodes, sites, attacks, convoys and cells."""
-    from sim.app import _convoy_xy
+    from sim.viewmodel import _convoy_xy
 
     sim = model.sim
     G = sim.net.G
@@ -297,7 +297,7 @@ def SidePanel(pair: Pair, index: int, on_change, version: int = 0):
     the panel's arguments would compare equal and it would not be drawn again.
     """
     from scenarios.compose import group_options
-    from sim.app import LEVERS
+    from sim.viewmodel import LEVERS
 
     name = "AB"[index]
     side = pair.sides[index]

@@ -231,50 +231,55 @@ def _sweep_child(out: str, workers: int) -> None:
     os._exit(0)
 
 
-def _child_sweep(out, workers: int) -> tuple[float, int | None]:
-    """Start a sweep in a child process of its own group; return its seconds and exit code."""
-    started = time.monotonic()
-    child = mp.get_context("spawn").Process(target=_sweep_child, args=(str(out), workers))
-    child.start()
-    child.join()
-    return time.monotonic() - started, child.exitcode
+def _parts(out) -> int:
+    return len(list(out.glob("part-*.parquet"))) if out.exists() else 0
 
 
 def test_sigkill_at_20_random_moments_then_resume_gives_the_uninterrupted_rows(tmp_path):
     """Each child is killed with its whole process group at a random moment, whatever it is
     doing (starting, running, writing a part); a child that hangs is killed the same way.
 
-    The moments are drawn within the time an uninterrupted child takes on this machine, with
-    the same number of workers, start-up included: a faster model or a slower host moves the
-    window with it. The children are spawned, fresh interpreters as a user's command is: a forked
-    child inherits the parent's forkserver, which it cannot wait on (ChildProcessError as soon
-    as an earlier test in the same process had run a sweep on two workers), and so failed before
-    writing anything, which a CI run showed as 20 kills that left no rows."""
+    A quarter of the kills come at a random moment in the child's first second (start-up);
+    the others once the child has written a random number of the parts still missing, so that
+    they cut a sweep in progress on a fast host or a slow one alike. When a sweep is whole it
+    must equal the uninterrupted one, and the next attempts start again from nothing. The
+    children are spawned, fresh interpreters as a user's command is: a forked child inherits
+    the parent's forkserver, which it cannot wait on (ChildProcessError as soon as an earlier
+    test in the same process had run a sweep on two workers), and so failed before writing
+    anything, which a CI run showed as 20 kills that left no rows."""
     expected = rows_of(run_sweep(KILL_EXP, tmp_path / "ref", progress=False).read())
-    whole = {}
-    for workers in (1, 2):
-        whole[workers], code = _child_sweep(tmp_path / f"whole-{workers}", workers)
-        assert code == 0
+    total_parts = len(expected) // 2  # flush_rows=2
     out = tmp_path / "killed"
     rng = np.random.default_rng(2024)
     ctx = mp.get_context("spawn")
-    progress, killed = [], 0
+    progress, killed, cut = [], 0, 0
     for attempt in range(20):
-        workers = 1 + attempt % 2
-        child = ctx.Process(target=_sweep_child, args=(str(out), workers))
+        child = ctx.Process(target=_sweep_child, args=(str(out), 1 + attempt % 2))
         child.start()
-        time.sleep(float(rng.uniform(0.0, whole[workers])))
+        if rng.random() < 0.25:
+            time.sleep(float(rng.uniform(0.0, 1.0)))
+        else:
+            have = _parts(out)
+            target = have + int(rng.integers(1, max(2, total_parts - have)))
+            deadline = time.monotonic() + 120  # a child that hangs is killed too
+            while _parts(out) < target and child.is_alive() and time.monotonic() < deadline:
+                time.sleep(0.005)
         try:
             os.killpg(child.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass  # it had finished
         child.join()
         killed += child.exitcode == -signal.SIGKILL
-        if out.exists() and any(out.glob("part-*")):
-            progress.append(len(pd.read_parquet(out)))
-    assert killed >= 5, f"only {killed} of 20 children were killed before they finished"
-    # some kill left a partial sweep behind, and later attempts added to it
-    assert any(0 < rows < len(expected) for rows in progress) and progress[-1] > progress[0]
+        rows = len(pd.read_parquet(out)) if _parts(out) else 0
+        cut += 0 < rows < len(expected)
+        progress.append(rows)
+        if rows == len(expected):
+            done = pd.read_parquet(out)
+            assert done.run_id.is_unique
+            pd.testing.assert_frame_equal(rows_of(done), expected)
+            shutil.rmtree(out)
+    assert killed >= 10, f"only {killed} of 20 children were killed before they finished"
+    assert cut >= 5, progress  # kills left partial sweeps that later attempts added to
     final = run_sweep(KILL_EXP, out, progress=False).read()
     assert final.run_id.is_unique
     pd.testing.assert_frame_equal(rows_of(final), expected)
