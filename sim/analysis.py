@@ -17,6 +17,7 @@ from scipy import stats
 from scenarios.schema import ScenarioError
 
 __all__ = [
+    "COMPARED",
     "EVENT_UNITS",
     "MAIN_OUTCOMES",
     "break_even",
@@ -24,6 +25,7 @@ __all__ = [
     "compare",
     "decompose",
     "design_column",
+    "format_differences",
     "format_estimate",
     "format_number",
     "format_p",
@@ -166,6 +168,14 @@ def format_estimate(value: float, lo: float, hi: float, sign: bool = False, digi
         f"{format_number(value, d, sign)} "
         f"[{format_number(lo, d, sign)}, {format_number(hi, d, sign)}]"
     )
+
+
+def format_differences(table: pd.DataFrame) -> list[str]:
+    """``diff [lo, hi]``, signed, for each row of a :func:`compare` table."""
+    return [
+        format_estimate(d, lo, hi, sign=True)
+        for d, lo, hi in zip(table["diff"], table.lo, table.hi, strict=True)
+    ]
 
 
 def format_p(p: float) -> str:
@@ -326,17 +336,21 @@ def sign_flip(
     return interval_lo + 0.0, interval_hi + 0.0, p_value, method  # + 0.0: no negative zero
 
 
+#: Outcomes :func:`compare` compares by default: lives, attacks, exposure and the three prices.
+COMPARED = (
+    "foreign_killed",
+    "attacks_executed",
+    "threat_exposure",
+    "foreign_security_person_days",
+    "cost_usd",
+    "mean_legitimacy",
+)
+
+
 def compare(
     results: pd.DataFrame,
     baseline: str = "domestic_baseline",
-    outcomes=(
-        "foreign_killed",
-        "attacks_executed",
-        "threat_exposure",
-        "foreign_security_person_days",
-        "cost_usd",
-        "mean_legitimacy",
-    ),
+    outcomes=COMPARED,
     by: str | list[str] | None = None,
     level: float = 0.95,
     seed: int = 0,

@@ -35,13 +35,10 @@ from sim.report import COMPARED
 
 def format_comparison(table: pd.DataFrame) -> str:
     """Paired differences as ``diff [lo, hi]`` with P(better/tie/worse), p and Holm-adjusted p."""
-    from sim.analysis import format_estimate, format_p
+    from sim.analysis import format_differences, format_p
 
     out = table.copy()
-    out["difference [95% CI]"] = [
-        format_estimate(d, lo, hi, sign=True)
-        for d, lo, hi in zip(out["diff"], out.lo, out.hi, strict=True)
-    ]
+    out["difference [95% CI]"] = format_differences(out)
     out["relative"] = [f"{r:+.0%}" if np.isfinite(r) else "n/a" for r in out.rel_change]
     out["P(better/tie/worse)"] = [
         f"{b:.2f}/{t:.2f}/{w:.2f}"

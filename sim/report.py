@@ -44,10 +44,13 @@ import yaml
 
 from scenarios.schema import ScenarioError
 from sim.analysis import (
+    COMPARED,
     compare,
+    format_differences,
     format_estimate,
     format_number,
     format_p,
+    paired_differences,
     pareto_front,
     regret_table,
     summarize,
@@ -58,15 +61,6 @@ __all__ = ["ReportError", "build", "conclusions", "main"]
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = "domestic_baseline"
-#: The outcomes of the comparison tables, in order.
-COMPARED = (
-    "foreign_killed",
-    "attacks_executed",
-    "threat_exposure",
-    "foreign_security_person_days",
-    "cost_usd",
-    "mean_legitimacy",
-)
 #: Outcomes of the summary tables.
 SUMMARY = ("foreign_killed", *COMPARED[1:])
 #: Least differing pairs for a difference to count as measured (sim.precision's rule).
@@ -178,8 +172,6 @@ def _comparison(sweep: Sweep, threat: str) -> pd.DataFrame:
 
 
 def _pairs_differing(sweep: Sweep, threat: str, policy: str, outcome: str) -> int:
-    from sim.analysis import paired_differences
-
     rows = sweep.results[sweep.results.threat == threat]
     return int(np.count_nonzero(paired_differences(rows, policy, BASELINE, outcome)["diff"]))
 
@@ -215,8 +207,6 @@ def break_even_prices(sweep: Sweep) -> pd.DataFrame:
     foreign presence per death averted is acceptable). Undefined where the policy does not
     clearly avert deaths (the interval of deaths averted reaches 0 or below).
     """
-    from sim.analysis import paired_differences
-
     rows = []
     for threat in sweep.threats:
         at = sweep.results[sweep.results.threat == threat]
@@ -273,8 +263,6 @@ def design_sensitivity(ok: pd.DataFrame, factors: list[str], policies: list[str]
     ``tanh(atanh(rho) +- 1.96 sqrt((1 + rho^2 / 2) / (n - 3)))``.
     """
     from scipy import stats
-
-    from sim.analysis import paired_differences
 
     rows = []
     keys = ["replication", "point"]
@@ -623,10 +611,7 @@ def build(folder: str | Path, dest: str | Path | None = None) -> Path:
                 {
                     "outcome": table.outcome,
                     "policy": table.policy,
-                    "difference [95% CI]": [
-                        format_estimate(d, lo, hi, sign=True)
-                        for d, lo, hi in zip(table["diff"], table.lo, table.hi, strict=True)
-                    ],
+                    "difference [95% CI]": format_differences(table),
                     "relative": [
                         f"{r:+.0%}" if np.isfinite(r) else "n/a" for r in table.rel_change
                     ],
@@ -774,14 +759,9 @@ def _year_by_year(w: _Writer, sweep: Sweep, ok: pd.DataFrame) -> None:
                 }
             )
     raw = pd.DataFrame(rows)
-    shown = raw.assign(
-        **{
-            "difference [95% CI]": [
-                format_estimate(d, lo, hi, sign=True)
-                for d, lo, hi in zip(raw["diff"], raw.lo, raw.hi, strict=True)
-            ]
-        }
-    )[["threat", "year", "policy", "difference [95% CI]"]]
+    shown = raw.assign(**{"difference [95% CI]": format_differences(raw)})[
+        ["threat", "year", "policy", "difference [95% CI]"]
+    ]
     w.table(
         "foreign_killed_by_year",
         shown,
@@ -840,14 +820,9 @@ def _assumptions(w: _Writer, sweep: Sweep, ok: pd.DataFrame, per: str) -> None:
         _design_assumptions(w, sweep, ok, factors)
     split = adversary_split(sweep)
     if split is not None:
-        shown = split.assign(
-            **{
-                "difference [95% CI]": [
-                    format_estimate(d, lo, hi, sign=True)
-                    for d, lo, hi in zip(split["diff"], split.lo, split.hi, strict=True)
-                ]
-            }
-        )[["threat", "adversary", "policy", "difference [95% CI]"]]
+        shown = split.assign(**{"difference [95% CI]": format_differences(split)})[
+            ["threat", "adversary", "policy", "difference [95% CI]"]
+        ]
         w.table(
             "adversary",
             shown,
