@@ -134,10 +134,11 @@ def half_widths(results: pd.DataFrame, rule: PrecisionRule) -> pd.DataFrame:
 
     Columns: ``point`` (and ``threat`` when the results have it), ``policy``, ``outcome``, ``n``,
     ``diff``, ``lo``, ``hi``, ``half_width`` (the larger arm), ``target``, ``ratio``
-    (half-width / target), ``reached``, and ``nonzero``: the pairs whose difference is not 0.
-    A difference with few non-zero pairs (rare events) has a half-width estimated from few
-    events; when every pair is 0 its interval is [0, 0] and its target counts as reached. The
-    report flags differences with fewer than 10 non-zero pairs.
+    (half-width / target), ``nonzero`` (the pairs whose difference is not 0), ``need``
+    (:func:`stage_ratio`) and ``reached``: within the target and on at least ``min_events``
+    differing pairs. A difference with few differing pairs (rare events) has a half-width
+    estimated from few events, so it is not done however narrow its interval; when every pair
+    is 0 it is never done.
     """
     from sim.analysis import compare, paired_differences
 
