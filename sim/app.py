@@ -28,7 +28,7 @@ from sim.viewmodel import (  # noqa: F401 - the app's public names
     LEVERS,
     AppModel,
     Settings,
-    _convoy_xy,
+    convoy_xy,
     policy_levers,
     settings,
 )
@@ -112,7 +112,7 @@ def draw_map(model: AppModel) -> Figure:
         )
     moving = sim.movement.travelling()
     if moving:
-        xs, ys = zip(*(_convoy_xy(sim, c) for c in moving), strict=True)
+        xs, ys = zip(*(convoy_xy(sim, c) for c in moving), strict=True)
         ax.scatter(
             xs,
             ys,

@@ -234,6 +234,14 @@ class CorridorModel(mesa.Model):
             frame[col] = frame[col].fillna(0)
         return frame.astype(EVENT_COLUMNS)
 
+    def last_closed_day(self) -> dict:
+        """The time series row recorded at the close of the last finished day ({} before any).
+
+        After ``N`` days its counts are those of a run of ``days=N``: the day has closed and
+        the next day's trips are not yet drawn.
+        """
+        return dict(self._series[-1]) if self._series else {}
+
     @property
     def timeseries(self) -> pd.DataFrame:
         """Daily time series: legitimacy, active cells and cumulative counts."""

@@ -117,15 +117,14 @@ class Pair:
         After ``N`` days they are those of ``sim.run(..., days=N)``: the day's closing has run
         and the next day's trips are not yet drawn.
         """
-        rows = self.models[index].sim._series  # one row at the close of each day
-        last = rows[-1] if rows else {}
+        last = self.models[index].sim.last_closed_day()
         return {name: int(last.get(name, 0)) for name in SHOWN}
 
 
 # ---- the map's data ------------------------------------------------------------------------------
 def map_data(model) -> dict:
     """What :file:`map.vue` draws: roads, named nodes, sites, attacks, convoys and cells."""
-    from sim.viewmodel import _convoy_xy
+    from sim.viewmodel import convoy_xy
 
     sim = model.sim
     G = sim.net.G
@@ -176,7 +175,7 @@ def map_data(model) -> dict:
             )
     convoys = []
     for c in sim.movement.travelling():
-        x, y = _convoy_xy(sim, c)
+        x, y = convoy_xy(sim, c)
         convoys.append({"x": float(x), "y": float(y), "escorted": bool(c.escort)})
     cells = [
         {
@@ -223,7 +222,7 @@ def chart_data(pair: Pair) -> dict[str, pd.DataFrame]:
     """
     out = {}
     for index, model in enumerate(pair.models):
-        series = pd.DataFrame(model.sim._series)
+        series = model.sim.timeseries
         if series.empty:
             series = pd.DataFrame({"day": [-1], "foreign_killed": [0], "mean_legitimacy": [np.nan]})
         table = pd.DataFrame(

@@ -15,7 +15,7 @@ from scenarios.compose import compose_config
 from sim.model import CorridorModel
 from sim.runner import load_scenario
 
-__all__ = ["LEVERS", "AppModel", "Settings", "policy_levers", "settings"]
+__all__ = ["LEVERS", "AppModel", "Settings", "convoy_xy", "policy_levers", "settings"]
 
 #: Levers shown as sliders: name -> (label, min, max, step, is_float).
 LEVERS = {
@@ -119,7 +119,7 @@ class AppModel(mesa.Model):
         self.datacollector.collect(self)
 
 
-def _convoy_xy(sim: CorridorModel, convoy: Convoy) -> tuple[float, float]:
+def convoy_xy(sim: CorridorModel, convoy: Convoy) -> tuple[float, float]:
     """Where a convoy is now: on its road, or at its origin while it waits."""
     net = sim.net
     at = convoy.position()

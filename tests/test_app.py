@@ -142,7 +142,7 @@ def test_map_places_cells_guards_and_convoys():
     assert labels["guard units (orange: joint)"] > 0
     assert labels["site (size: staff)"] == len(model.sim.targets.sites) > 0
     for convoy in moving:
-        x, y = app._convoy_xy(model.sim, convoy)
+        x, y = app.convoy_xy(model.sim, convoy)
         xs = [p[0] for p in model.sim.net.pos.values()]
         assert min(xs) <= x <= max(xs)
 
