@@ -391,9 +391,9 @@ def conclusions(sweep: Sweep, comparisons: dict[str, pd.DataFrame]) -> list[str]
         targets = ", ".join(f"{k} +/- {v:g}" for k, v in p["rule"]["targets"].items())
         out.append(
             f"Replications were chosen by precision (targets: {targets}, 95% half-widths of "
-            f"every paired difference): {p['replications']} paired replications, "
-            f"{'every target reached' if p['reached'] else 'NOT every target reached'} "
-            f"({p['stopped']})."
+            f"every paired difference): {p['replications']} paired replications; "
+            + ("" if p["reached"] else "NOT every target reached: ")
+            + f"{p['stopped']}."
         )
     return out
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -31,7 +32,12 @@ def test_the_demo_runs_to_its_precision_and_ends_with_the_report(tmp_path):
         .splitlines()[-1]
         .startswith(f"Report written to {out / '_report' / 'report.html'}")
     )
-    assert (out / "_report" / "report.html").stat().st_size > 10_000
+    report = (out / "_report" / "report.html").read_text()
+    assert len(report) > 10_000
+    stopped = json.loads((out / "_precision.json").read_text())["stopped"]
+    assert "Replications were chosen by precision (targets: foreign_killed +/- 3" in report
+    # in the scenario set and in the conclusion, as the rule said it; here the maximum stopped it
+    assert report.count(stopped) == 2 and "NOT every target reached: maximum of 60" in report
     assert (out / "_command.txt").read_text().startswith("python -m sim.demo --threats high")
     assert sorted(p.name for p in figures.iterdir()) == [
         "paired_differences_high.png",
