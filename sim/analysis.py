@@ -129,10 +129,9 @@ def summarize(
     return table
 
 
-def _decimals(value: float, half_width: float, digits: int) -> int:
-    """Decimals that show ``digits`` significant digits of a half-width (or of the value)."""
-    wide = np.isfinite(half_width) and half_width > 1e-6 * max(abs(value), 1e-300)
-    ref = abs(half_width) if wide else abs(value)
+def _decimals(ref: float, digits: int) -> int:
+    """Decimals that show ``digits`` significant digits of ``ref``."""
+    ref = abs(ref)
     if not np.isfinite(ref) or ref == 0:
         return 0
     return int(min(8, max(0, digits - 1 - math.floor(math.log10(ref)))))
@@ -159,9 +158,9 @@ def format_estimate(value: float, lo: float, hi: float, sign: bool = False, digi
     "-0".
     """
     if np.isfinite(lo) and np.isfinite(hi) and hi - lo > 2e-6 * abs(value):
-        d = _decimals(value, (hi - lo) / 2, digits)
+        d = _decimals((hi - lo) / 2, digits)
     else:
-        d = _decimals(value, np.nan, digits + 1)
+        d = _decimals(value, digits + 1)
     if not (np.isfinite(lo) or np.isfinite(hi)) and not np.isfinite(value):
         return "n/a"
     return (
