@@ -286,7 +286,10 @@ def test_sigkill_at_20_random_moments_then_resume_gives_the_uninterrupted_rows(t
 
 
 def test_a_worker_killed_by_the_system_says_so_and_the_sweep_resumes(tmp_path):
-    exp = KILL_EXP.replace(overrides=("days=120",), replications=3)
+    """A worker is killed while runs remain. Each run is long (5.5 years, about 0.4 s) so that
+    the sweep is still running when the kill comes: with 120-day runs the whole sweep could end
+    between finding a worker and killing it, which a CI run showed as NoSuchProcess."""
+    exp = KILL_EXP.replace(overrides=("days=2000",), replications=3)
     errors = []
 
     def target():
@@ -299,22 +302,27 @@ def test_a_worker_killed_by_the_system_says_so_and_the_sweep_resumes(tmp_path):
     thread.start()
     me = psutil.Process()
     deadline = time.monotonic() + 60
-    victim = None
-    while victim is None and time.monotonic() < deadline:
+    killed = False
+    while not killed and thread.is_alive() and time.monotonic() < deadline:
         # workers are the children of the forkserver, itself a child of this process
         for child in me.children():
-            grandchildren = child.children()
-            if grandchildren:
-                victim = grandchildren[0]
+            for worker in child.children():
+                try:
+                    worker.send_signal(signal.SIGKILL)
+                    killed = True
+                    break
+                except psutil.NoSuchProcess:
+                    continue
+            if killed:
                 break
         time.sleep(0.05)
-    assert victim is not None
-    time.sleep(0.5)
-    victim.send_signal(signal.SIGKILL)
     thread.join(timeout=120)
+    assert killed, "no worker was found alive while the sweep ran"
+    stored = len(pd.read_parquet(tmp_path)) if _parts(tmp_path) else 0
+    assert stored < 3 * 2 * 3, "the sweep ended before the kill"
     assert errors and "killed by SIGKILL" in errors[0] and "rerun the same command" in errors[0]
     assert "__main__" not in errors[0]
-    done = run_sweep(exp, tmp_path, progress=False).read()
+    done = run_sweep(exp, tmp_path, workers=2, progress=False).read()
     assert done.run_id.is_unique and len(done) == 3 * 2 * 3
 
 
