@@ -339,7 +339,7 @@ def test_sigkill_at_any_moment_then_rerun_gives_the_uninterrupted_rows(tmp_path)
     args = [
         "experiment=joint_vs_domestic",
         "replications=4",
-        "days=40",
+        "days=200",  # long enough that a sweep is still running 0.4 s after a part lands
         "workers=2",
         "flush_rows=3",
         "progress=false",
