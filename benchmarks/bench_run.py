@@ -107,6 +107,7 @@ def scaling(repeat: int = 9) -> dict:
         five.append(timed(base.replace(seed=seed, days=1825), plain))
     out["one"], out["wide"], out["five"] = (statistics.median(x) for x in (one, wide, five))
     out["trips"] = {}
+    out["per_year"] = base.demand.trips_per_day * 365  # trips a year, on average
     for factor in (0.0, 0.5, 2.0):  # no trips (the days' own work), trips halved and doubled
         sc = base.replace(demand__trips_per_day=base.demand.trips_per_day * factor)
         out["trips"][factor] = statistics.median(
@@ -198,9 +199,9 @@ def main() -> None:
         f"- Where the time goes: a year with no trips at all (the days' own work: cells' "
         f"learning, choices and interdiction, legitimacy, recruitment, the daily record) "
         f"takes **{scale['trips'][0.0] * 1000:.0f} ms**. A 50 ms year leaves "
-        f"{max(0.05 - scale['trips'][0.0], 0.0) / (16 * 365) * 1e6:.1f} microseconds for each "
-        f"of its some 5,840 trips, against the "
-        f"{(scale['one'] - scale['trips'][0.0]) / (16 * 365) * 1e6:.1f} measured here.",
+        f"{max(0.05 - scale['trips'][0.0], 0.0) / scale['per_year'] * 1e6:.1f} microseconds "
+        f"for each of its some {scale['per_year']:,.0f} trips, against the "
+        f"{(scale['one'] - scale['trips'][0.0]) / scale['per_year'] * 1e6:.1f} measured here.",
         f"- The code the issue timed at about 250 ms a year ({args.filed}, domestic_baseline, "
         f"same seeds) takes {statistics.median(filed) * 1000:.0f} ms on this machine today; "
         f"{args.base} takes {statistics.median(rows[0][2]) * 1000:.0f} ms: a simulated year costs "

@@ -306,7 +306,11 @@ def test_a_worker_killed_by_the_system_says_so_and_the_sweep_resumes(tmp_path):
     while not killed and thread.is_alive() and time.monotonic() < deadline:
         # workers are the children of the forkserver, itself a child of this process
         for child in me.children():
-            for worker in child.children():
+            try:
+                workers = child.children()
+            except psutil.NoSuchProcess:  # a helper process that has just exited
+                continue
+            for worker in workers:
                 try:
                     worker.send_signal(signal.SIGKILL)
                     killed = True
