@@ -100,6 +100,9 @@ def compose_config(
     from omegaconf import OmegaConf
     from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
 
+    from scenarios.safe_yaml import check_yaml_tree
+
+    check_yaml_tree(CONF_DIR, "config")  # Hydra's loader never sees an alias bomb or a tag
     overrides = [str(o) for o in overrides]
     if check:
         for text in overrides:

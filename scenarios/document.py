@@ -14,9 +14,8 @@ import re
 import sys
 from pathlib import Path
 
-import yaml
-
 from scenarios.compose import compose_config, group_options
+from scenarios.safe_yaml import load_yaml
 from scenarios.schema import Scenario, parameter_table
 
 ODD = Path(__file__).resolve().parent.parent / "docs" / "ODD.md"
@@ -34,8 +33,6 @@ def _fmt(v) -> str:
 
 def explored() -> dict:
     """Values each parameter takes across config options, experiment designs and priors."""
-    import yaml
-
     seen: dict = {}
 
     def add(key, value):
@@ -49,14 +46,14 @@ def explored() -> dict:
                 add(f"{group}.{name}", value)
     conf = ODD.parent.parent / "conf"
     for path in sorted((conf / "experiment").glob("*.yaml")):
-        design = (yaml.safe_load(path.read_text()).get("experiment") or {}).get("design", {})
+        design = (load_yaml(path, "experiment").get("experiment") or {}).get("design", {})
         for key, values in (design.get("factors") or {}).items():
             for v in values:
                 add(key, v)
         for key, (lo, hi) in (design.get("ranges") or {}).items():
             add(key, lo)
             add(key, hi)
-    priors = yaml.safe_load((conf / "calibration" / "abc.yaml").read_text()).get("priors")
+    priors = load_yaml(conf / "calibration" / "abc.yaml", "calibration").get("priors")
     for key, (lo, hi) in (priors or {}).items():
         add(key, lo)
         add(key, hi)
@@ -102,7 +99,7 @@ def tables() -> str:
         "| section | parameter | value | unit | range explored | allowed | meaning | source |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    priors = yaml.safe_load((ODD.parent.parent / "conf" / "calibration" / "abc.yaml").read_text())
+    priors = load_yaml(ODD.parent.parent / "conf" / "calibration" / "abc.yaml", "calibration")
     calibrated = set(priors.get("priors") or {})
     for r in parameter_table():
         section = r["section"]

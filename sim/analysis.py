@@ -19,9 +19,11 @@ from scenarios.schema import ScenarioError
 __all__ = [
     "COMPARED",
     "EVENT_UNITS",
+    "AnalysisError",
     "MAIN_OUTCOMES",
     "break_even",
     "by_year",
+    "check_results",
     "compare",
     "decompose",
     "design_column",
@@ -104,6 +106,8 @@ def summarize(
     from sim.outcomes import OUTCOMES
 
     by = [by] if isinstance(by, str) else list(by)
+    outcomes = [outcomes] if isinstance(outcomes, str) else list(outcomes)
+    check_results(results, [*by, *outcomes], nonempty=False)  # failed runs are counted
     if "status" in results:
         failed = results[results.status != "ok"].groupby(by, sort=False).size()
         results = results[results.status == "ok"]
@@ -231,6 +235,46 @@ def _ok(results: pd.DataFrame) -> pd.DataFrame:
     return results[results.status == "ok"] if "status" in results else results
 
 
+class AnalysisError(ScenarioError):
+    """A results table, outcome, policy or grouping the analysis cannot use."""
+
+
+def check_results(
+    results, columns=(), policies=(), what: str = "results", nonempty: bool = True
+) -> pd.DataFrame:
+    """Refuse a results table that is not one, has no successful run, or lacks a column/policy.
+
+    Raises :class:`AnalysisError` (a ``ValueError``) naming what is missing and what is there.
+    """
+    if not isinstance(results, pd.DataFrame):
+        raise AnalysisError(
+            what,
+            f"must be a results table (a DataFrame from sim.sweep), got {type(results).__name__}",
+        )
+    missing = [c for c in columns if c not in results.columns]
+    if missing:
+        from sim.outcomes import OUTCOMES
+
+        known = [c for c in results.columns if c in OUTCOMES]
+        raise AnalysisError(
+            missing[0],
+            "is not a column of the results; outcomes there: " + ", ".join(known or ["none"]),
+        )
+    ok = _ok(results)
+    if nonempty and ok.empty:
+        raise AnalysisError(what, "holds no successful run")
+    if policies:
+        have = set(ok.policy) if "policy" in ok else set()
+        for p in policies:
+            if p not in have:
+                raise AnalysisError(
+                    "policy",
+                    f"{p!r} is not a policy of the results; they hold: "
+                    + ", ".join(map(str, pd.unique(ok.policy))),
+                )
+    return ok
+
+
 def _pair_keys(results: pd.DataFrame, by: list[str]) -> list[str]:
     keys = [k for k in ("replication", "point") if k in results.columns]
     if not keys:
@@ -243,7 +287,7 @@ def paired_differences(
 ) -> pd.DataFrame:
     """Per paired replication: ``policy - baseline`` of ``outcome`` (rows matched on seeds)."""
     by = list(by or [])
-    ok = _ok(results)
+    ok = check_results(results, ["policy", outcome, *by], [policy, baseline])
     keys = _pair_keys(ok, by)
     a = ok[ok.policy == policy].set_index(keys)[outcome]
     b = ok[ok.policy == baseline].set_index(keys)[outcome]
@@ -375,7 +419,8 @@ def compare(
     from sim.outcomes import OUTCOMES
 
     by = [by] if isinstance(by, str) else list(by or [])
-    ok = _ok(results)
+    outcomes = [outcomes] if isinstance(outcomes, str) else list(outcomes)
+    ok = check_results(results, ["policy", *outcomes, *by], [baseline])
     policies = [p for p in pd.unique(ok.policy) if p != baseline]
     if baseline not in set(ok.policy):
         raise ValueError(f"baseline policy {baseline!r} is not in the results")
@@ -754,7 +799,8 @@ def pareto_front(
     deaths, sovereignty footprint, cost).
     """
     objectives = objectives or TRADEOFF
-    means = _ok(results).groupby(by, sort=False)[list(objectives)].mean()
+    ok = check_results(results, [*([by] if isinstance(by, str) else by), *objectives])
+    means = ok.groupby(by, sort=False)[list(objectives)].mean()
     signed = means.copy()
     for name, better in objectives.items():
         if better == "higher":
@@ -784,7 +830,10 @@ def regret_table(
     from sim.outcomes import OUTCOMES
 
     scenario = [scenario] if isinstance(scenario, str) else list(scenario)
-    means = _ok(results).groupby([*scenario, "policy"])[outcome].mean().unstack("policy")
+    if outcome not in OUTCOMES:
+        raise AnalysisError("outcome", f"unknown outcome {outcome!r}")
+    ok = check_results(results, [*scenario, "policy", outcome])
+    means = ok.groupby([*scenario, "policy"])[outcome].mean().unstack("policy")
     if OUTCOMES[outcome].better == "higher":
         regret = means.max(axis=1).to_numpy()[:, None] - means
     else:

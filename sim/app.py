@@ -51,8 +51,12 @@ def _quiet_navigator() -> None:
     solara 1.64's ``navigator.vue`` assigns ``modules.export`` (a typo), so every page load
     logs "Failed to evaluate Vue script ..." in the browser's console before ipyvue falls
     back. A corrected copy of the same template is used instead; when solara fixes the typo the
-    copy is identical to the original.
+    copy is identical to the original. The copy goes into a folder of this process's own (a new
+    private temporary folder, removed at exit), never a fixed name in the shared temporary
+    folder, where another user could have planted a link.
     """
+    import atexit
+    import shutil
     import tempfile
     from pathlib import Path
 
@@ -62,7 +66,9 @@ def _quiet_navigator() -> None:
     text = original.read_text()
     if "modules.export =" not in text:
         return
-    fixed = Path(tempfile.gettempdir()) / "corridor-sim-navigator.vue"
+    folder = Path(tempfile.mkdtemp(prefix="corridor-sim-app-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    fixed = folder / "navigator.vue"
     fixed.write_text(text.replace("modules.export =", "module.exports ="))
     solara_widgets.Navigator.template_file = str(fixed)
 

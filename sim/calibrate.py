@@ -44,7 +44,9 @@ import yaml
 
 from scenarios.compose import CONF_DIR
 from scenarios.schema import ScenarioError
+from sim.commands import entry_point
 from sim.posterior import POSTERIOR, Posterior, load_posterior
+from sim.settings import Setting, help_text, parse
 
 __all__ = [
     "Posterior",
@@ -63,7 +65,11 @@ REPORT = Path("docs/calibration.md")
 
 def load_config(path: Path = CONFIG) -> dict:
     """The calibration settings, checked: policy, threat, days, seed, priors, ABC settings."""
-    cfg = yaml.safe_load(Path(path).read_text())
+    from scenarios.safe_yaml import load_yaml
+
+    cfg = load_yaml(path, "calibration")
+    if not isinstance(cfg, dict):
+        raise ScenarioError("calibration", f"{path} must hold a mapping of settings")
     priors = cfg.get("priors") or {}
     if not priors:
         raise ScenarioError("priors", f"no priors in {path}")
@@ -441,51 +447,62 @@ def report(posterior: Posterior, history, cfg: dict, command: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-KEYS = {
-    "workers": int,
-    "population_size": int,
-    "max_generations": int,
-    "max_simulations": int,
-    "days": int,
-    "seed": int,
-    "out": str,
-    "posterior": str,
-    "report": str,
-    "write_baseline": bool,
-    "progress": bool,
-}
+#: The settings of ``python -m sim.calibrate``.
+SETTINGS = (
+    Setting("workers", "int", 1, "worker processes", low=1, high=1024),
+    Setting("population_size", "int", None, "particles a generation (default: abc.yaml's)",
+            low=2, high=100_000),
+    Setting("max_generations", "int", None, "most generations (default: abc.yaml's)", low=1,
+            high=1000),
+    Setting("max_simulations", "int", None, "most simulations in all (default: abc.yaml's)",
+            low=1, high=10**9),
+    Setting("days", "int", None, "days per simulation (default: abc.yaml's)", low=1,
+            high=36_500),
+    Setting("seed", "int", None, "the calibration seed (default: abc.yaml's)", low=0,
+            high=2**32 - 1),
+    Setting("out", "path", "results/calibration",
+            "the calibration folder (pyabc's database; a rerun resumes it)"),
+    Setting("posterior", "path", str(POSTERIOR), "the posterior file written"),
+    Setting("report", "path", str(REPORT), "the report written (Markdown)"),
+    Setting("write_baseline", "bool", False,
+            "write the posterior medians into conf/threat/baseline.yaml"),
+    Setting("progress", "bool", True, "say how each generation went"),
+)  # fmt: skip
+#: The first line of the report, and of the posterior file's header, that this command writes.
+REPORT_HEADING = "# Calibration"
+POSTERIOR_HEADER = "# command: "
 
 
+@entry_point()
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point: 0 on success, 2 on bad input."""
-    from sim.cli import parse_settings
+    from sim.cli import is_signed, signed
+    from sim.ownership import check_file, check_folder, write_text_file
 
     argv = list(sys.argv[1:] if argv is None else argv)
     if any(a in ("-h", "--help") for a in argv):
-        print(__doc__)
-        return 0
-    defaults = {
-        "workers": 1,
-        "out": "results/calibration",
-        "posterior": str(POSTERIOR),
-        "report": str(REPORT),
-        "write_baseline": False,
-        "progress": True,
-    }
-    try:
-        opts = parse_settings(
-            argv,
-            KEYS,
-            defaults,
-            at_least={
-                "seed": 0,
-                "population_size": 2,
-                "max_generations": 1,
-                "max_simulations": 1,
-                "days": 1,
-            },
+        print(
+            help_text(
+                __doc__.split("\n\n")[0], SETTINGS, "python -m sim.calibrate [SETTING=VALUE ...]"
+            )
         )
+        return 0
+    try:
+        opts, _, _ = parse(argv, SETTINGS)
         cfg = load_config()
+        check_folder(opts["out"], "calibration", "out")
+        check_file(
+            opts["posterior"],
+            "posterior",
+            "sim.calibrate",
+            lambda head: head.startswith(POSTERIOR_HEADER) and "\n# pyabc: " in head,
+        )
+        check_file(
+            opts["report"],
+            "report",
+            "sim.calibrate",
+            lambda head: is_signed(head, REPORT_HEADING),
+        )
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -493,16 +510,19 @@ def main(argv: list[str] | None = None) -> int:
     settings = {
         k: opts[k]
         for k in ("population_size", "max_generations", "max_simulations", "days", "seed")
-        if k in opts
+        if opts[k] is not None
     }
     posterior, history = calibrate(
         opts["workers"], opts["out"], cfg, opts["progress"], command=command, **settings
     )
-    posterior.save(Path(opts["posterior"]))
     cfg.update({k: v for k, v in settings.items() if k in ("population_size", "days", "seed")})
     text = report(posterior, history, cfg, command)
-    Path(opts["report"]).parent.mkdir(parents=True, exist_ok=True)
-    Path(opts["report"]).write_text(text)
+    try:
+        posterior.save(Path(opts["posterior"]))
+        write_text_file(opts["report"], signed(text, "python -m sim.calibrate"), "report")
+    except (ScenarioError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     print(text)
     print(f"posterior written to {opts['posterior']}")
     if opts["write_baseline"]:

@@ -1,88 +1,120 @@
-"""The study commands' shared parts: ``key=value`` settings and the run of a recorded study.
+"""The study commands' shared parts: their settings and the run of a recorded study.
 
-Each setting is checked against its kind; a study runs its experiment's sweep and writes its
-document and CSV table.
+A study runs its experiment's sweep and writes its document and, beside it, its table as CSV;
+both are replaced only when they are the study's own (:mod:`sim.ownership`).
 
-Used by ``python -m sim.calibrate``, ``sim.validate``, ``sim.displacement`` and ``sim.insider``.
+Used by ``python -m sim.displacement`` and ``sim.insider``.
 """
 
 from __future__ import annotations
 
 from scenarios.schema import ScenarioError
+from sim.settings import Setting
 
-__all__ = ["parse_settings", "run_study"]
+__all__ = ["check_document", "is_signed", "run_study", "signed", "study_settings", "write_document"]
 
-
-def parse_settings(
-    argv: list[str], kinds: dict[str, type], defaults: dict, at_least: dict | None = None
-) -> dict:
-    """``defaults`` updated by the ``key=value`` arguments in ``argv``.
-
-    ``kinds`` maps every allowed key to ``int``, ``bool`` or ``str``; a whole number must be at
-    least ``at_least[key]`` (1 unless given).
-
-    Raises:
-        ScenarioError: naming the setting, for an unknown key or a value of the wrong kind.
-
-    """
-    opts = dict(defaults)
-    at_least = at_least or {}
-    for arg in argv:
-        key, sep, value = arg.partition("=")
-        if not sep or key not in kinds:
-            raise ScenarioError(key, "unknown setting; allowed: " + ", ".join(kinds))
-        kind = kinds[key]
-        if kind is bool:
-            if value.lower() not in ("true", "false"):
-                raise ScenarioError(key, f"must be true or false, got {value!r}")
-            opts[key] = value.lower() == "true"
-        elif kind is int:
-            try:
-                opts[key] = int(value)
-            except ValueError:
-                raise ScenarioError(key, f"must be a whole number, got {value!r}") from None
-            low = at_least.get(key, 1)
-            if opts[key] < low:
-                raise ScenarioError(key, f"must be a whole number >= {low}, got {value!r}")
-        else:
-            opts[key] = value
-    return opts
+#: The line a command writes at the end of every document it makes, so it knows them again.
+SIGNATURE = "<!-- written by corridor-sim"
 
 
-def run_study(argv: list[str], module: str, experiment: str, defaults: dict, report) -> int:
+def signed(text: str, command: str) -> str:
+    """``text`` with the signature line of ``command`` at its end."""
+    return text.rstrip("\n") + f"\n\n{SIGNATURE} ({command}); rerun it to replace this file -->\n"
+
+
+def is_signed(head: str, heading: str = "") -> bool:
+    """Whether a document is one the commands write: signed, or (earlier ones) by its heading."""
+    return SIGNATURE in head or bool(heading and head.startswith(heading))
+
+
+def study_settings(defaults: dict) -> tuple[Setting, ...]:
+    """The settings every study takes, with its defaults."""
+    return (
+        Setting(
+            "replications", "int", defaults["replications"], "paired replications", low=2,
+            high=100_000,
+        ),
+        Setting("workers", "int", defaults["workers"], "worker processes", low=1, high=1024),
+        Setting("days", "int", defaults["days"], "days per run", low=1, high=36_500),
+        Setting(
+            "out", "path", defaults["out"],
+            "the document (Markdown); its table is written beside it as CSV",
+        ),
+    )  # fmt: skip
+
+
+def check_document(out, heading: str, command: str, setting: str = "out") -> None:
+    """Refuse a document path (and its CSV beside it) that is not the command's own."""
+    from pathlib import Path
+
+    from sim.ownership import check_file
+
+    out = Path(out)
+    check_file(out, setting, command, lambda head: is_signed(head, heading))
+    check_file(
+        out.with_suffix(".csv"),
+        setting,
+        command,
+        lambda head: bool(head) and (out.exists() or head.startswith("#")),
+    )
+
+
+def write_document(out, text: str, table=None, setting: str = "out") -> None:
+    """Write the document and its CSV table, each atomically, the table first."""
+    from pathlib import Path
+
+    from sim.ownership import write_text_file
+
+    out = Path(out)
+    if table is not None:
+        write_text_file(out.with_suffix(".csv"), table.to_csv(index=False), setting)
+    write_text_file(out, text, setting)
+
+
+def run_study(
+    argv: list[str], module: str, experiment: str, defaults: dict, report, heading: str
+) -> int:
     """Run a recorded study: settings, the experiment's sweep, its document and CSV table.
 
     ``report(frame, days, command, provenance)`` returns the markdown and the table written
-    beside it as CSV. Returns 0, or 2 on bad input (nothing written).
+    beside it as CSV; ``heading`` is the document's first line (an existing document is
+    replaced only when it is the study's own). Returns 0, or 2 on bad input (nothing written).
     """
     import sys
     import time
-    from pathlib import Path
 
     from sim import __version__
     from sim.designs import load_experiment
     from sim.execution import sweep
+    from sim.settings import help_text, parse
 
-    kinds = {"replications": int, "workers": int, "days": int, "out": str}
+    settings = study_settings(defaults)
+    if any(a in ("-h", "--help") for a in argv):
+        summary = sys.modules[f"sim.{module.split('.')[-1]}"].__doc__.split("\n\n")[0]
+        print(help_text(summary, settings, f"python -m {module} [SETTING=VALUE ...]"))
+        return 0
     try:
-        opts = parse_settings(argv, kinds, defaults, at_least={"replications": 2})
+        opts, _, _ = parse(argv, settings)
+        check_document(opts["out"], heading, module)
+        started = time.perf_counter()
+        exp = load_experiment(experiment)
+        workers = opts["workers"]
+        frame = sweep(
+            exp,
+            replications=opts["replications"],
+            workers=workers,
+            days=opts["days"],
+            progress=True,
+        )
+        provenance = (
+            f"corridor-sim {__version__}, experiment seed {exp.seed}, "
+            f"{len(frame)} runs in {time.perf_counter() - started:.0f} s on {workers} workers"
+        )
+        command = f"python -m {module} " + " ".join(argv)
+        text, table = report(frame, opts["days"], command, provenance)
+        write_document(opts["out"], signed(text, f"python -m {module}"), table)
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    started = time.perf_counter()
-    exp = load_experiment(experiment)
-    workers = opts["workers"]
-    frame = sweep(
-        exp, replications=opts["replications"], workers=workers, days=opts["days"], progress=True
-    )
-    provenance = (
-        f"corridor-sim {__version__}, experiment seed {exp.seed}, "
-        f"{len(frame)} runs in {time.perf_counter() - started:.0f} s on {workers} workers"
-    )
-    command = f"python -m {module} " + " ".join(argv)
-    text, table = report(frame, opts["days"], command, provenance)
-    out = Path(opts["out"])
-    out.write_text(text)
-    table.to_csv(out.with_suffix(".csv"), index=False)
     print(text)
     return 0

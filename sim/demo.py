@@ -9,19 +9,16 @@ half-width of at most 1.0 with at least 40 differing pairs (about 300 replicatio
 5-6 minutes on 2 cores). It prints the means and the paired comparisons, writes the figures,
 and ends by writing the report (``python -m sim.report``) and printing its path.
 
-    python -m sim.demo [--threats T ...] [--precision H] [--max-replications N]
-                       [--replications N] [--days D] [--workers N] [--out DIR]
-                       [--figures DIR] [--posterior N]
+    python -m sim.demo [threats=T,T] [precision=H] [max_replications=N] [replications=N]
+                       [days=D] [workers=N] [out=DIR] [figures=DIR] [posterior=N]
 
-The sweep folder (``--out``, default ``results/demo``) is resumable: run the same command
-again to finish an interrupted demo. ``--posterior 0`` runs every replication at the
+The sweep folder (``out``, default ``results/demo``) is resumable: run the same command
+again to finish an interrupted demo. ``posterior=0`` runs every replication at the
 calibrated point instead of posterior draws.
 """
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -30,7 +27,11 @@ import numpy as np
 import pandas as pd
 
 from scenarios.compose import POLICIES
+from scenarios.schema import ScenarioError
+from sim.commands import entry_point
+from sim.designs import MAX_POSTERIOR, MAX_REPLICATIONS
 from sim.report import COMPARED
+from sim.settings import Setting, help_text, parse
 
 
 def format_comparison(table: pd.DataFrame) -> str:
@@ -53,66 +54,56 @@ def format_comparison(table: pd.DataFrame) -> str:
     return text + "".join(f"\n  {k}: {v}" for k, v in methods.items())
 
 
+#: The settings of ``python -m sim.demo``.
+SETTINGS = (
+    Setting("threats", "list", ["baseline", "high"], "threat levels to compare under",
+            choices=("low", "baseline", "high")),
+    Setting("precision", "float", 1.0, "largest 95% half-width of every paired difference in "
+            "foreign deaths a year", low=1e-6, high=1e6),
+    Setting("max_replications", "int", 1000, "stop there even if the precision is not "
+            "reached, and say so", low=30, high=MAX_REPLICATIONS),
+    Setting("replications", "int", None, "a fixed number of paired replications instead of "
+            "replications by precision", low=2, high=MAX_REPLICATIONS),
+    Setting("days", "int", 365, "days per run", low=1, high=36_500),
+    Setting("workers", "int", None, "worker processes (default: this machine's cores)", low=1,
+            high=1024),
+    Setting("out", "path", "results/demo", "the sweep folder (resumable)"),
+    Setting("figures", "path", "figures", "the folder of the PNG figures"),
+    Setting("posterior", "int", None, "posterior parameter sets (default: one per "
+            "replication; 0: the calibrated point)", low=0, high=MAX_POSTERIOR),
+)  # fmt: skip
+USAGE = "python -m sim.demo [SETTING=VALUE ...]"
+MORE = (
+    "Full precision at every threat level (about 40 minutes on 2 cores):\n"
+    "    python -m sim.demo threats=low,baseline,high precision=0.5 max_replications=3000"
+)
+
+
+@entry_point()
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m sim.demo``: 0 done, 1 runs failed, 2 bad input."""
-    from sim import Experiment, plots
+    from types import SimpleNamespace
+
+    from sim import Experiment
     from sim.analysis import compare, format_summary, pareto_front, summarize, uncertainty_statement
     from sim.designs import SweepError
     from sim.execution import SweepAborted, default_workers, run_sweep
+    from sim.ownership import check_folder, make_folder
     from sim.precision import PrecisionRule, run_to_precision
     from sim.report import build, record_command
 
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
-        epilog="Full precision at every threat level (about 40 minutes on 2 cores): "
-        "python -m sim.demo --threats low baseline high --precision 0.5 "
-        "--max-replications 3000",
-    )
-    parser.add_argument(
-        "--threats",
-        nargs="+",
-        default=["baseline", "high"],
-        help="threat levels to compare under (default: baseline high)",
-    )
-    parser.add_argument(
-        "--precision",
-        type=float,
-        default=1.0,
-        help="largest 95%% half-width of every paired difference in foreign deaths a year "
-        "(default 1.0)",
-    )
-    parser.add_argument(
-        "--max-replications",
-        type=int,
-        default=1000,
-        help="stop there even if the precision is not reached, and say so (default 1000)",
-    )
-    parser.add_argument(
-        "--replications",
-        type=int,
-        default=None,
-        help="a fixed number of paired replications instead of replications by precision",
-    )
-    parser.add_argument("--days", type=int, default=365, help="days per run (default 365)")
-    parser.add_argument(
-        "--workers",
-        type=int,
-        default=None,
-        help=f"worker processes (default: this machine's cores, {os.cpu_count()})",
-    )
-    parser.add_argument(
-        "--out", default="results/demo", help="sweep folder (default results/demo; resumable)"
-    )
-    parser.add_argument(
-        "--figures", default="figures", help="folder for the PNG figures (default figures)"
-    )
-    parser.add_argument(
-        "--posterior",
-        type=int,
-        default=None,
-        help="posterior parameter sets (default: one per replication; 0: calibrated point)",
-    )
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if any(a in ("-h", "--help") for a in argv):
+        print(help_text(__doc__.split("\n\n")[0], SETTINGS, USAGE, MORE))
+        return 0
+    try:
+        values, _, _ = parse(argv, SETTINGS)
+        check_folder(values["out"], "sweep", "out")
+        check_folder(values["figures"], "figures", "figures")
+    except ScenarioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    args = SimpleNamespace(**values)
     args.workers = default_workers() if args.workers is None else args.workers
     auto = args.replications is None
     most = args.max_replications if auto else args.replications
@@ -158,15 +149,16 @@ def main(argv: list[str] | None = None) -> int:
     except SweepAborted as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    record_command(out, ["python", "-m", "sim.demo", *(sys.argv[1:] if argv is None else argv)])
+    record_command(out, ["python", "-m", "sim.demo", *argv])
     results = store.read()
-    results = results[results.replication < reps]
     summary = summarize(results, by=["threat", "policy"])
     print("\nMeans and 95% intervals over replications:")
     print(format_summary(summary))
     print(uncertainty_statement(results))
+    from sim import plots
+
     figures = Path(args.figures)
-    figures.mkdir(parents=True, exist_ok=True)
+    make_folder(figures)
     written = []
     for threat in args.threats:
         at = results[results.threat == threat]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 
@@ -46,9 +47,16 @@ __all__ = [
 ]
 
 DESIGN_KINDS = ("factorial", "points", "lhs", "sobol", "morris")
-#: Largest number of replications, design samples and runs a sweep accepts.
+#: Largest number of replications and design samples a sweep accepts.
 MAX_REPLICATIONS = 1_000_000
 MAX_SAMPLES = 1_000_000
+#: Most design points and posterior parameter sets: a plan composes and checks every point's
+#: scenario (and every set under every threat level) before the first run, about a
+#: millisecond each, so larger ones would spend minutes before the first run.
+MAX_POINTS = 20_000
+MAX_POSTERIOR = 100_000
+#: What an experiment's name may be: it names its default folder, results/NAME.
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
 
 
 class SweepError(ScenarioError):
@@ -97,8 +105,12 @@ class Experiment:
 
     def check(self) -> None:
         """Validate every field; raises :class:`SweepError` naming the first bad one."""
-        if not isinstance(self.name, str) or not self.name:
-            raise SweepError("experiment.name", f"must be a non-empty string, got {self.name!r}")
+        if not isinstance(self.name, str) or not NAME.fullmatch(self.name) or ".." in self.name:
+            raise SweepError(
+                "experiment.name",
+                "must be a name of letters, digits, '_', '-' and '.' (it names the folder "
+                f"results/NAME), got {self.name!r}",
+            )
         policies = self.policies
         if isinstance(policies, str) or not isinstance(policies, Sequence):
             raise SweepError(
@@ -115,7 +127,7 @@ class Experiment:
             raise SweepError("policies", f"lists a policy twice: {list(policies)}")
         _whole("replications", self.replications, 1, MAX_REPLICATIONS)
         _whole("seed", self.seed, 0, MAX_SEED)
-        _whole("posterior", self.posterior, 0, MAX_REPLICATIONS)
+        _whole("posterior", self.posterior, 0, MAX_POSTERIOR)
         if self.posterior_file is not None and not isinstance(self.posterior_file, str):
             raise SweepError(
                 "posterior_file", f"must be a path as a string, got {self.posterior_file!r}"
@@ -124,9 +136,11 @@ class Experiment:
             raise SweepError(
                 "posterior_file", "is read only with posterior=N (N parameter sets to draw)"
             )
-        if self.threat not in group_options("threat"):
+        if not isinstance(self.threat, str) or self.threat not in group_options("threat"):
             raise unknown_value("threat", "option", self.threat, group_options("threat"))
-        if self.network is not None and self.network not in group_options("network"):
+        if self.network is not None and (
+            not isinstance(self.network, str) or self.network not in group_options("network")
+        ):
             raise unknown_value("network", "option", self.network, group_options("network"))
         if isinstance(self.overrides, str) or not isinstance(self.overrides, Sequence):
             raise SweepError(
@@ -251,6 +265,7 @@ def design_points(design: dict, seed: int) -> list[dict]:
             for key, value in point.items():
                 _check_key(key, f"experiment.design.points[{i}].{key}")
                 _check_group_value(key, value, f"experiment.design.points[{i}].{key}")
+        _bounded(len(points), "experiment.design.points")
         return [dict(p) for p in points]
     if kind == "factorial":
         factors = design.get("factors") or {}
@@ -264,6 +279,7 @@ def design_points(design: dict, seed: int) -> list[dict]:
             for v in values:
                 _check_group_value(key, v, where)
         keys = list(factors)
+        _bounded(math.prod(len(v) for v in factors.values()), "experiment.design.factors")
         return [
             dict(zip(keys, combo, strict=True))
             for combo in itertools.product(*(factors[k] for k in keys))
@@ -291,6 +307,8 @@ def design_points(design: dict, seed: int) -> list[dict]:
             raise SweepError(where, f"must be [low, high] with low < high, got {rng!r}")
         bounds.append([float(rng[0]), float(rng[1])])
     samples = _whole("experiment.design.samples", design.get("samples"), 1, MAX_SAMPLES)
+    per = {"lhs": 1, "sobol": len(bounds) + 2, "morris": len(bounds) + 1}[kind]
+    _bounded(samples * per, "experiment.design.samples")
     problem = {"num_vars": len(bounds), "names": list(ranges), "bounds": bounds}
     if kind == "lhs":
         from SALib.sample import latin
@@ -313,6 +331,15 @@ def design_points(design: dict, seed: int) -> list[dict]:
             point[key] = int(round(value)) if meta["kind"] in ("count", "int") else float(value)
         points.append(point)
     return points
+
+
+def _bounded(points: int, where: str) -> None:
+    if points > MAX_POINTS:
+        raise SweepError(
+            where,
+            f"makes {points:,} design points; at most {MAX_POINTS:,} (each is composed and "
+            "checked before the first run): split the design or sample fewer",
+        )
 
 
 def _check_group_value(key: str, value, where: str) -> None:
@@ -346,13 +373,17 @@ def load_experiment(name: str, overrides: Sequence[str] = ()) -> Experiment:
     if name not in options:
         raise unknown_value("experiment", "experiment", name, options, error=SweepError)
     raw = compose_config([f"+experiment={name}"], check=False)
-    spec = raw.pop("experiment", None) or {}
+    spec = raw.pop("experiment", None)
     # global settings of the experiment file (e.g. ``days: 180``) apply to every run
     base = _flatten(compose_config([], check=False))
     implied = {k: v for k, v in _flatten(raw).items() if base.get(k) != v}
     allowed = set(Experiment.__dataclass_fields__)
     if not isinstance(spec, Mapping):
-        raise SweepError("experiment", f"the file of {name!r} must hold a mapping")
+        raise SweepError(
+            "experiment",
+            f"the file of {name!r} must hold an 'experiment:' mapping (its policies, design, "
+            f"seed, replications), got {spec!r}",
+        )
     for key in spec:
         if key not in allowed:
             raise SweepError(
@@ -363,7 +394,11 @@ def load_experiment(name: str, overrides: Sequence[str] = ()) -> Experiment:
         if not isinstance(spec["policies"], list):
             raise SweepError("experiment.policies", "must be a list of policy names")
         spec["policies"] = tuple(spec["policies"])
-    spec["overrides"] = tuple(overrides_from_kwargs(implied))
+    own = spec.get("overrides", [])
+    if not isinstance(own, list) or not all(isinstance(o, str) for o in own):
+        raise SweepError("experiment.overrides", "must be a list of key=value strings")
+    spec["overrides"] = tuple(overrides_from_kwargs(implied)) + tuple(own)
+    spec.setdefault("name", name)
     return select(Experiment(**spec), overrides)
 
 

@@ -21,6 +21,11 @@ import sys
 import numpy as np
 import pandas as pd
 
+from sim.commands import entry_point
+
+#: The first line of the document the study writes.
+HEADING = "# Displacement: where attacks go when escorts are hardened"
+
 __all__ = ["ARMS", "displacement", "displacement_markdown", "main"]
 
 #: The arms: (escort size, belief rate), and the factor columns that name them.
@@ -107,7 +112,7 @@ def displacement_markdown(
     """The study as a markdown document (``provenance``: version, seed and time, one line)."""
     excludes = summary["lo"] > 0 or summary["hi"] < 0
     lines = [
-        "# Displacement: where attacks go when escorts are hardened",
+        HEADING,
         "",
         f"`domestic_baseline` with escorts of 6 and of 14 host guards, high threat, CPEC network, "
         f"{days} days ({days / 365:g} years), {summary['replications']} replications; every "
@@ -153,13 +158,14 @@ def _report(frame: pd.DataFrame, days: int, command: str, provenance: str):
     return displacement_markdown(arms, summary, days, command, provenance), arms
 
 
+@entry_point("nothing was written; run the same command again")
 def main(argv: list[str] | None = None) -> int:
     """Run the study and write its document; 2 on bad input."""
     from sim.cli import run_study
 
     argv = list(sys.argv[1:] if argv is None else argv)
     defaults = {"replications": 100, "workers": 2, "days": 1095, "out": "docs/displacement.md"}
-    return run_study(argv, "sim.displacement", "displacement", defaults, _report)
+    return run_study(argv, "sim.displacement", "displacement", defaults, _report, HEADING)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from scenarios.schema import ScenarioError
+from sim.commands import entry_point
 from sim.outcomes import OUTCOMES
+from sim.settings import Setting
 
 __all__ = [
     "MARGIN_SD",
@@ -50,6 +53,8 @@ MARGIN_SD = 0.1
 
 def load_reference(path: str | Path = REFERENCE) -> pd.DataFrame:
     """The reference runs: policy, replication, seed and every outcome."""
+    if not Path(path).is_file():
+        raise ScenarioError("reference", f"no reference runs at {str(path)!r}")
     return pd.read_csv(path, comment="#")
 
 
@@ -195,26 +200,53 @@ def run_new(
     )
 
 
+#: The settings of ``python -m sim.equivalence``.
+SETTINGS = (
+    Setting("replications", "int", 300, "replications of every policy", low=2, high=100_000),
+    Setting("workers", "int", 2, "worker processes", low=1, high=1024),
+    Setting("out", "path", "docs/equivalence.md", "the document written (Markdown)"),
+)
+#: The first line of the document this command writes.
+HEADING = "# Equivalence"
+
+
+@entry_point("nothing was written; run the same command again")
 def main(argv: list[str] | None = None) -> int:
-    """Run the study and write its document; 1 when some pair is not equivalent."""
+    """Run the study and write its document; 1 when some pair is not equivalent, 2 bad input."""
     import time
 
     from sim import __version__
+    from sim.cli import is_signed, signed
+    from sim.ownership import check_file, write_text_file
+    from sim.settings import help_text, parse
 
-    args = dict(a.split("=", 1) for a in (sys.argv[1:] if argv is None else argv))
-    reps = int(args.get("replications", 300))
-    workers = int(args.get("workers", 2))
-    out = Path(args.get("out", "docs/equivalence.md"))
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if any(a in ("-h", "--help") for a in argv):
+        usage = "python -m sim.equivalence [SETTING=VALUE ...]"
+        print(help_text(__doc__.split("\n\n")[0], SETTINGS, usage))
+        return 0
+    try:
+        opts, _, _ = parse(argv, SETTINGS)
+        check_file(opts["out"], "out", "sim.equivalence", lambda h: is_signed(h, HEADING))
+        reference = load_reference()
+    except ScenarioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    reps, workers = opts["replications"], opts["workers"]
     t0 = time.perf_counter()
     new = run_new(reps, workers, progress=True)
-    table = equivalence(new, load_reference())
+    table = equivalence(new, reference)
     seconds = time.perf_counter() - t0
     command = f"python -m sim.equivalence replications={reps} workers={workers}"
     provenance = f"corridor-sim {__version__}, {len(new)} runs in {seconds:.0f} s"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(equivalence_markdown(table, command, provenance) + "\n")
+    text = equivalence_markdown(table, command, provenance) + "\n"
+    try:
+        write_text_file(opts["out"], signed(text, "python -m sim.equivalence"))
+    except ScenarioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     ok = bool(table.equivalent.all())
-    print(f"{int(table.equivalent.sum())} of {len(table)} equivalent; written to {out}")
+    print(f"{int(table.equivalent.sum())} of {len(table)} equivalent; written to {opts['out']}")
     return 0 if ok else 1
 
 

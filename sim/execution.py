@@ -32,8 +32,15 @@ from pathlib import Path
 from scenarios.schema import Scenario
 from sim.designs import Experiment, SweepError, experiment_from_kwargs
 from sim.outcomes import OUTCOMES
+from sim.ownership import make_folder, remove_created
 from sim.plan import Plan, RunSpec, check_labels
-from sim.store import ResultStore, SweepLock, check_or_write_identity
+from sim.store import (
+    ResultStore,
+    SweepLock,
+    _write_error,
+    check_or_write_identity,
+    record_replications,
+)
 
 __all__ = ["SweepAborted", "run_batch", "run_one", "run_sweep", "sweep"]
 
@@ -68,6 +75,7 @@ def _row(spec: RunSpec) -> dict:
     for key, value in spec.design.items():
         if key not in GROUPS and not key.startswith("threat."):
             row[key] = value
+    row["days"] = int(spec.scenario["days"])
     return row
 
 
@@ -183,8 +191,29 @@ def explain_broken_pool(exitcodes: list[int | None]) -> str:
     return f"a sweep worker process ended unexpectedly (exit code {codes}); {resume}"
 
 
+def watch_parent(alive) -> None:
+    """Worker start-up: end this process as soon as the sweep's process is gone.
+
+    ``alive`` is the reading end of a pipe whose writing end only the sweep's process holds:
+    when that process ends, however it ends (SIGKILL included), the pipe reports its end and
+    the worker exits at once, instead of blocking on a result nobody reads. Ctrl-C is the
+    sweep's to handle: the worker ignores it (the sweep saves finished rows and stops).
+    """
+    import threading
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def wait():
+        try:
+            alive.poll(None)
+        finally:
+            os._exit(1)
+
+    threading.Thread(target=wait, name="watch-parent", daemon=True).start()
+
+
 class _Pool:
-    """Local worker processes (forkserver where available)."""
+    """Local worker processes (forkserver where available), which end when the sweep ends."""
 
     def __init__(self, workers: int, events: bool, budget: float):
         import multiprocessing as mp
@@ -194,7 +223,13 @@ class _Pool:
         ctx = mp.get_context(method)
         if method == "forkserver":
             ctx.set_forkserver_preload(["sim.execution", "sim.model"])
-        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+        self._alive, self._keep_alive = ctx.Pipe(duplex=False)
+        self.pool = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=ctx,
+            initializer=watch_parent,
+            initargs=(self._alive,),
+        )
         self.capacity = 2 * workers
         self.events, self.budget = events, budget
         self.procs: dict = {}
@@ -232,6 +267,8 @@ class _Pool:
 
     def close(self):
         self.pool.shutdown(wait=True, cancel_futures=True)
+        self._keep_alive.close()
+        self._alive.close()
 
 
 class _Dask:
@@ -361,13 +398,20 @@ class _Progress:
 
 # ---- a sweep -----------------------------------------------------------------------------------
 def _check_out(out) -> Path:
-    """``out`` as a path that can become a writable folder; refused before anything runs."""
+    """``out`` as a path that can become a sweep folder of this sweep; refused before anything runs.
+
+    It must be new, empty or a sweep folder (:mod:`sim.ownership`): a folder holding anything a
+    sweep did not write is refused, naming it, so a sweep never writes among a user's files.
+    """
+    from sim.ownership import check_folder
     from sim.runner import check_writable
 
     if not isinstance(out, (str, os.PathLike)) or not str(out):
         raise SweepError("out", f"must be a folder path, got {out!r}")
-    check_writable(Path(out), field="out")
-    return Path(out)
+    out = Path(out)
+    check_folder(out, "sweep", "out")
+    check_writable(out, field="out")
+    return out
 
 
 def default_workers() -> int:
@@ -381,7 +425,9 @@ def default_workers() -> int:
     return os.cpu_count() or 1
 
 
-def _check_settings(workers, backend, flush_rows, flush_seconds, batch_seconds, retry_failed):
+def _check_settings(
+    workers, backend, flush_rows, flush_seconds, batch_seconds, retry_failed, events, progress
+):
     if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= 1024:
         raise SweepError("workers", f"must be a whole number from 1 to 1,024, got {workers!r}")
     if backend not in BACKENDS:
@@ -391,8 +437,9 @@ def _check_settings(workers, backend, flush_rows, flush_seconds, batch_seconds, 
     for name, value in (("flush_seconds", flush_seconds), ("batch_seconds", batch_seconds)):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 3600:
             raise SweepError(name, f"must be a number of seconds in (0, 3600], got {value!r}")
-    if not isinstance(retry_failed, bool):
-        raise SweepError("retry_failed", f"must be true or false, got {retry_failed!r}")
+    for name, value in (("retry_failed", retry_failed), ("events", events), ("progress", progress)):
+        if not isinstance(value, bool):
+            raise SweepError(name, f"must be true or false, got {value!r}")
 
 
 def run_sweep(
@@ -418,7 +465,9 @@ def run_sweep(
     """
     from sim import __version__
 
-    _check_settings(workers, backend, flush_rows, flush_seconds, batch_seconds, retry_failed)
+    _check_settings(
+        workers, backend, flush_rows, flush_seconds, batch_seconds, retry_failed, events, progress
+    )
     plan = exp if isinstance(exp, Plan) else Plan(exp)
     exp = plan.exp
     out = _check_out(out)
@@ -430,11 +479,13 @@ def run_sweep(
         else:
             be = _InProcess(events, batch_seconds)
         stack.callback(be.close)
-        created = not out.exists()
-        out.mkdir(parents=True, exist_ok=True)
+        try:
+            created = make_folder(out)
+        except OSError as exc:
+            raise _write_error(out, exc) from None
         try:
             lock = stack.enter_context(SweepLock(out))
-            ident = check_or_write_identity(out, plan, __version__)
+            ident = check_or_write_identity(out, plan, __version__, events)
             store = ResultStore(
                 out,
                 ident,
@@ -442,14 +493,15 @@ def run_sweep(
                 flush_rows=flush_rows,
                 flush_seconds=flush_seconds,
             )
-            lock.keep = True
+            lock.claim()
+            record_replications(out, exp.replications)
         except SweepError:
+            stack.close()
             if created:
-                stack.close()
-                for p in out.iterdir():
-                    p.unlink()
-                out.rmdir()
+                (out / ".lock").unlink(missing_ok=True)
+            remove_created(created)
             raise
+        store.replications = exp.replications
         todo = plan.total - sum(1 for i in store.done if i < plan.total)
         if header:
             print(header, file=sys.stderr)
@@ -557,6 +609,5 @@ def sweep(
             return run_sweep(exp, folder, **settings).read()
         store, report = run_to_precision(exp, folder, rule, run_sweep, **settings)
         results = store.read()
-        results = results[results.replication < report["replications"]].reset_index(drop=True)
         results.attrs["precision"] = report
         return results

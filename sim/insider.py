@@ -21,6 +21,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.commands import entry_point
+
+#: The first line of the document the study writes.
+HEADING = "# Insiders, tips and legitimacy under joint command"
+
 __all__ = ["EFFECTS", "effects", "insider_markdown", "main"]
 
 BACKLASH, VETTING, TIPS = "backlash", "policy.vetting", "tip_interdiction"
@@ -134,7 +139,7 @@ def insider_markdown(table: pd.DataFrame, days: int, command: str, provenance: s
     """The study as a markdown document."""
     n = int(table.replications.iloc[0])
     lines = [
-        "# Insiders, tips and legitimacy under joint command",
+        HEADING,
         "",
         f"`joint_command` under the baseline threat, CPEC network, {days} days "
         f"({days / 365:g} years), {n} replications of a 2 x 2 design: the sovereignty backlash "
@@ -180,13 +185,14 @@ def _report(frame: pd.DataFrame, days: int, command: str, provenance: str):
     return insider_markdown(table, days, command, provenance), means
 
 
+@entry_point("nothing was written; run the same command again")
 def main(argv: list[str] | None = None) -> int:
     """Run the study and write its document; 2 on bad input."""
     from sim.cli import run_study
 
     argv = list(sys.argv[1:] if argv is None else argv)
     defaults = {"replications": 100, "workers": 2, "days": 1825, "out": "docs/insider.md"}
-    return run_study(argv, "sim.insider", "insider", defaults, _report)
+    return run_study(argv, "sim.insider", "insider", defaults, _report, HEADING)
 
 
 if __name__ == "__main__":

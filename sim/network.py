@@ -235,10 +235,12 @@ def load_graphml(path: str | Path, field: str = "network.path") -> nx.Graph:
     path = Path(path)
     if not path.is_file():
         raise ScenarioError(field, f"no GraphML file at {str(path)!r}")
+    _check_xml(path, field)
     try:
         raw = nx.read_graphml(path)
     except Exception as exc:  # noqa: BLE001 - any parse failure is a malformed file
-        raise ScenarioError(field, f"cannot read GraphML {str(path)!r}: {exc}") from None
+        first = (str(exc).splitlines() or [type(exc).__name__])[0]
+        raise ScenarioError(field, f"cannot read GraphML {str(path)!r}: {first}") from None
     G = nx.Graph(name=path.stem)
     for n, data in raw.nodes(data=True):
         G.add_node(n, **data)
@@ -246,7 +248,14 @@ def load_graphml(path: str | Path, field: str = "network.path") -> nx.Graph:
     for u, v, data in raw.edges(data=True):
         data = dict(data)
         if "length_km" not in data and "length" in data:
-            data["length_km"] = float(data["length"]) / 1000.0
+            try:
+                data["length_km"] = float(data["length"]) / 1000.0
+            except (TypeError, ValueError):
+                raise ScenarioError(
+                    field,
+                    f"edge ({u!r}, {v!r}) has length {data['length']!r}; a length (metres) "
+                    "must be a number",
+                ) from None
         if "speed_kmh" not in data and "speed_kph" in data:
             data["speed_kmh"] = data["speed_kph"]
         data.setdefault("road", str(data.get("highway", "road")))
@@ -271,6 +280,37 @@ def load_graphml(path: str | Path, field: str = "network.path") -> nx.Graph:
     if regions:
         G.graph["regions"] = regions
     return G
+
+
+#: Largest GraphML file read (bytes).
+MAX_GRAPHML_BYTES = 512 * 1024 * 1024
+
+
+def _check_xml(path: Path, field: str) -> None:
+    """Refuse a GraphML file with a document type (DTD) or entities, before any parser sees it.
+
+    A road network needs neither; a DTD is how XML brings in external files or expands
+    entities without bound. Parsed with ``defusedxml``, which refuses both.
+    """
+    from xml.etree.ElementTree import ParseError
+
+    import defusedxml.ElementTree as safe_et
+    from defusedxml import DefusedXmlException
+
+    if path.stat().st_size > MAX_GRAPHML_BYTES:
+        raise ScenarioError(field, f"{str(path)!r} is larger than 512 MB")
+    try:
+        for _ in safe_et.iterparse(str(path), forbid_dtd=True, forbid_entities=True):
+            pass
+    except DefusedXmlException as exc:
+        raise ScenarioError(
+            field,
+            f"{str(path)!r} declares a document type or entities ({type(exc).__name__}); a "
+            "GraphML network needs neither, so it is refused",
+        ) from None
+    except (ParseError, UnicodeDecodeError, ValueError) as exc:
+        first = (str(exc).splitlines() or [type(exc).__name__])[0]
+        raise ScenarioError(field, f"cannot read GraphML {str(path)!r}: {first}") from None
 
 
 def save_graphml(G: nx.Graph, path: str | Path) -> None:
@@ -514,8 +554,13 @@ def road_network(graph: nx.Graph) -> RoadNetwork:
     graph object (a sweep worker's runs, a notebook's replications) computes each only once.
     The graph must not be changed after its first run.
     """
+    if not isinstance(graph, nx.Graph):
+        raise ScenarioError(
+            "graph", f"must be a networkx graph of the road network, got {type(graph).__name__}"
+        )
     net = _NETWORKS.get(graph)
     if net is None:
+        validate_graph(graph, field="graph")  # once per graph object (idempotent when built here)
         net = _NETWORKS[graph] = RoadNetwork(graph)
     return net
 

@@ -228,7 +228,6 @@ def run_to_precision(
         store = run(exp.replace(replications=n), out, **run_kwargs)
         stages.append(n)
         results = store.read()
-        results = results[results.replication < n]
         if store.failed:
             reason = f"{store.failed} runs failed; the rule was not applied to an incomplete stage"
             table = pd.DataFrame()
@@ -256,6 +255,9 @@ def run_to_precision(
         "table": json.loads(table.to_json(orient="records")) if len(table) else [],
     }
     report["rule"]["targets"] = dict(rule.targets)
+    from sim.store import record_replications
+
+    record_replications(Path(out), n, exact=True)
     _write_json(Path(out) / "_precision.json", report)
     log(f"precision: stopped after {n} replications: {reason}")
     return store, report

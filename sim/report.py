@@ -29,7 +29,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-import json
 import os
 import re
 import shutil
@@ -55,7 +54,10 @@ from sim.analysis import (
     regret_table,
     summarize,
 )
+from sim.commands import entry_point
 from sim.outcomes import OUTCOMES
+from sim.ownership import check_folder, make_folder, remove_created, replace_folder
+from sim.settings import Setting, help_text, parse
 
 __all__ = ["ReportError", "build", "conclusions", "main"]
 
@@ -74,7 +76,11 @@ class ReportError(ScenarioError):
 # ---- inputs -----------------------------------------------------------------------------------
 @dataclass
 class Sweep:
-    """What a sweep folder holds: rows, identity, and what was recorded beside them."""
+    """What a sweep folder holds: the counted rows, the record, and what was written beside them.
+
+    Read through :func:`sim.reader.open_sweep`, with the engine's checks; every label (horizon,
+    threat levels, posterior sets) comes from the rows.
+    """
 
     folder: Path
     results: pd.DataFrame
@@ -83,64 +89,43 @@ class Sweep:
     events: pd.DataFrame | None = None
     command: str | None = None
     threats: list[str] = field(default_factory=list)
+    days: int = 365
+    posterior_sets: int = 0
 
     @property
     def experiment(self) -> dict:
         """The experiment that made the rows."""
         return self.meta.get("experiment", {})
 
-    @property
-    def days(self) -> int:
-        """Simulated days of every run."""
-        days = self.results["days"].unique() if "days" in self.results else []
-        if len(days) == 1:
-            return int(days[0])
-        for item in self.experiment.get("overrides", []):
-            if item.startswith("days="):
-                return int(item.split("=", 1)[1])
-        scenario = (self.meta.get("base_scenarios") or [{}])[0].get("scenario", {})
-        return int(scenario.get("days", 365))
-
 
 def load(folder: str | Path) -> Sweep:
-    """Read a sweep folder; raises :class:`ReportError` naming what is missing."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise ReportError("out", f"{str(folder)!r} is not a folder")
-    meta_file = folder / "_experiment.yaml"
-    if not meta_file.exists() or not any(folder.glob("part-*.parquet")):
-        raise ReportError(
-            "out",
-            f"{str(folder)!r} is not a sweep folder (it needs _experiment.yaml and "
-            "part-*.parquet files, as sim.sweep and make demo write)",
-        )
-    meta = yaml.safe_load(meta_file.read_text())
-    results = pd.read_parquet(folder)
-    precision = None
-    if (folder / "_precision.json").exists():
-        precision = json.loads((folder / "_precision.json").read_text())
-        results = results[results.replication < precision["replications"]]
+    """Read a sweep folder (:func:`sim.reader.open_sweep`); raises naming what is wrong."""
+    from sim.reader import open_sweep
+
+    sf = open_sweep(folder)
+    results = sf.rows
     ok = results[results.status == "ok"] if "status" in results else results
     if ok.empty:
-        raise ReportError("out", f"{str(folder)!r} holds no successful run")
+        raise ReportError("out", f"{str(sf.path)!r} holds no successful run")
     if BASELINE not in set(ok.policy):
         raise ReportError(
             "out",
-            f"the sweep in {str(folder)!r} has no {BASELINE} runs to compare with; "
+            f"the sweep in {str(sf.path)!r} has no {BASELINE} runs to compare with; "
             f"its policies: {', '.join(pd.unique(ok.policy))}",
         )
     if ok.policy.nunique() < 2:
         raise ReportError("out", "the sweep has one policy; a report compares policies")
-    events = None
-    if (folder / "_events").is_dir() and any((folder / "_events").iterdir()):
-        events = pd.read_parquet(folder / "_events")
-        events = events[events.run_id.isin(results.run_id)]
-    command = None
-    if (folder / "_command.txt").exists():
-        command = (folder / "_command.txt").read_text().strip()
-    order = ["low", "baseline", "high"]
-    threats = sorted(pd.unique(ok.threat), key=lambda t: (order.index(t) if t in order else 9, t))
-    return Sweep(folder, results.reset_index(drop=True), meta, precision, events, command, threats)
+    return Sweep(
+        sf.path,
+        results,
+        sf.record,
+        sf.precision,
+        sf.events(),
+        sf.command,
+        sf.threats,
+        sf.days,
+        sf.posterior_sets,
+    )
 
 
 def record_command(folder: str | Path, argv: list[str]) -> None:
@@ -485,7 +470,8 @@ class _Writer:
             self.tables_dir / f"{name}.tex", caption=caption, hrules=True
         )
         styled = (
-            frame.style.hide(axis="index")
+            frame.style.format(escape="html")
+            .hide(axis="index")
             .set_caption(html.escape(caption))
             .set_table_attributes(f'class="table" data-table="{name}"')
         )
@@ -514,12 +500,23 @@ def build(folder: str | Path, dest: str | Path | None = None) -> Path:
     Everything is written into a temporary folder first and moved into place at the end, so a
     failure leaves no partial report.
     """
+    sweep = load(folder)
+    dest = _destination(sweep.folder, dest)
     from sim import plots
 
-    sweep = load(folder)
-    dest = Path(dest) if dest is not None else sweep.folder / "_report"
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=".report-", dir=dest.parent))
+    try:
+        created = make_folder(dest.parent)
+    except OSError as exc:
+        raise ReportError(
+            "report", f"cannot create {str(dest.parent)!r} ({exc.strerror or exc})"
+        ) from None
+    try:
+        work = Path(tempfile.mkdtemp(prefix=".report-", dir=dest.parent))
+    except OSError as exc:
+        remove_created(created)
+        raise ReportError(
+            "report", f"cannot write into {str(dest.parent)!r} ({exc.strerror or exc})"
+        ) from None
     try:
         (work / "tables").mkdir()
         w = _Writer(work / "tables")
@@ -541,7 +538,7 @@ def build(folder: str | Path, dest: str | Path | None = None) -> Path:
             "differences are paired (common random numbers)."
         )
         w.h(2, "The scenario set")
-        posterior = exp.get("posterior", 0)
+        posterior = sweep.posterior_sets
         scen = pd.DataFrame(
             {
                 "item": [
@@ -704,13 +701,51 @@ def build(folder: str | Path, dest: str | Path | None = None) -> Path:
             f"<style>{CSS}</style></head><body>\n{body}\n</body></html>\n"
         )
         (work / "report.html").write_text(page)
-        if dest.exists():
-            shutil.rmtree(dest)
-        os.replace(work, dest)
+        replace_folder(work, dest, "report", "report")
+    except OSError as exc:
+        shutil.rmtree(work, ignore_errors=True)
+        remove_created(created)
+        raise ReportError(
+            "report", f"cannot write the report into {str(dest)!r} ({exc.strerror or exc})"
+        ) from None
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
+        remove_created(created)
         raise
     return dest / "report.html"
+
+
+def _destination(sweep: Path, dest) -> Path:
+    """Where the report goes: ``SWEEP/_report``, or a folder of the user's choice.
+
+    The folder must be new, empty or a report folder, and neither the sweep, nor above it,
+    nor elsewhere inside it.
+    """
+    if dest is None:
+        dest = sweep / "_report"
+    elif not isinstance(dest, (str, os.PathLike)) or not str(dest):
+        raise ReportError("report", f"must be a folder path, got {dest!r}")
+    dest = Path(dest)
+    home, there = sweep.resolve(), dest.resolve()
+    if there == home or home.is_relative_to(there):
+        raise ReportError(
+            "report",
+            f"{str(dest)!r} is the sweep folder or holds it; a report is never written over "
+            "or above its sweep: choose another folder (the default is SWEEP/_report)",
+        )
+    if there.is_relative_to(home) and there != home / "_report":
+        raise ReportError(
+            "report",
+            f"{str(dest)!r} lies inside the sweep folder, which holds only what the sweep "
+            "writes; write the report to SWEEP/_report (the default) or outside the sweep",
+        )
+    check_folder(dest, "report", "report")
+    probe = dest.parent
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir():
+        raise ReportError("report", f"{str(dest)!r} lies under {str(probe)!r}, which is a file")
+    return dest
 
 
 def _design_text(design: dict) -> str:
@@ -947,24 +982,29 @@ def _reproduce(w: _Writer, sweep: Sweep) -> None:
 
 
 # ---- command line ------------------------------------------------------------------------------
+SETTINGS = (
+    Setting("out", "path", None, "the sweep folder to report on (required)"),
+    Setting(
+        "report", "path", None,
+        "the report folder (default OUT/_report): new, empty or a report folder, never the "
+        "sweep nor above it",
+    ),
+)  # fmt: skip
+
+
+@entry_point("nothing was written; run the same command again")
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point: 0 written, 2 bad input."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if any(a in ("-h", "--help") for a in argv):
-        print(__doc__)
+        summary = __doc__.split("\n\n")[0]
+        print(help_text(summary, SETTINGS, "python -m sim.report out=DIR [report=DIR]"))
         return 0
-    opts = {}
     try:
-        for arg in argv:
-            key, sep, value = arg.partition("=")
-            if not sep or key not in ("out", "report"):
-                raise ReportError(
-                    key or arg, "unknown setting; allowed: out=DIR (a sweep folder), report=DIR"
-                )
-            opts[key] = value
-        if "out" not in opts:
+        opts, _, _ = parse(argv, SETTINGS)
+        if opts["out"] is None:
             raise ReportError("out", "is required: out=DIR, a sweep folder")
-        path = build(opts["out"], opts.get("report"))
+        path = build(opts["out"], opts["report"])
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -30,9 +30,11 @@ from pathlib import Path
 import pandas as pd
 
 from scenarios import Scenario, ScenarioError
+from sim.commands import entry_point
 from sim.model import CorridorModel
 from sim.network import load_graphml
 from sim.outcomes import OUTCOMES
+from sim.settings import Setting, help_text, parse
 
 __all__ = [
     "RunResult",
@@ -112,13 +114,15 @@ def _pid_alive(pid: int) -> bool:
 
 def clean_stale_temporaries(parent: Path) -> None:
     """Remove temporary run folders in ``parent`` left by processes that are gone (killed)."""
+    from sim.ownership import foreign_entries
+
     for tmp in parent.glob(".*.tmp-*-*"):
         try:
             pid = int(tmp.name.rsplit(".tmp-", 1)[1].split("-", 1)[0])
         except ValueError:
             continue
-        if tmp.is_dir() and not _pid_alive(pid):
-            shutil.rmtree(tmp, ignore_errors=True)
+        if tmp.is_dir() and not _pid_alive(pid) and not foreign_entries(tmp, "run"):
+            shutil.rmtree(tmp, ignore_errors=True)  # only what a killed run left: its own files
 
 
 def check_writable(directory: Path, field: str = "hydra.run.dir") -> None:
@@ -148,14 +152,18 @@ def save_atomically(directory: Path, writers: dict, field: str = "hydra.run.dir"
     save into the same parent removes what a killed process left. A failure to write (a full
     or read-only disk) raises :class:`ScenarioError` and leaves nothing behind.
     """
+    from sim.ownership import make_folder, remove_created
+
     directory = Path(directory)
+    created: list[Path] = []
     try:
-        directory.parent.mkdir(parents=True, exist_ok=True)
+        created = make_folder(directory.parent)
         clean_stale_temporaries(directory.parent)
         tmp = Path(
             tempfile.mkdtemp(prefix=f".{directory.name}.tmp-{os.getpid()}-", dir=directory.parent)
         )
     except OSError as exc:
+        remove_created(created)
         raise ScenarioError(
             field, f"cannot write into {str(directory.parent)!r} ({exc.strerror or exc})"
         ) from None
@@ -169,6 +177,8 @@ def save_atomically(directory: Path, writers: dict, field: str = "hydra.run.dir"
                 os.replace(tmp / name, directory / name)
             tmp.rmdir()
     except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        remove_created(created)
         raise ScenarioError(
             field, f"cannot write the results into {str(directory)!r} ({exc.strerror or exc})"
         ) from None
@@ -248,45 +258,53 @@ def run(
     return run_scenario(scenario)
 
 
-USAGE = """usage: python -m sim.run [OVERRIDE ...]
-
-Runs one seeded simulation and writes outcomes.json, events.parquet, timeseries.parquet and
-config.yaml into the run folder (hydra.run.dir=DIR; default outputs/DATE/TIME).
-
-Overrides: group=option ({groups}) or field=value, e.g.
+#: The settings of ``python -m sim.run`` (every other word is a scenario override).
+SETTINGS = (
+    Setting(
+        "hydra.run.dir",
+        "path",
+        None,
+        "the run folder: new, empty, or one sim.run wrote without results yet "
+        "(default outputs/DATE/TIME)",
+    ),
+)
+SUMMARY = """Runs one seeded simulation and writes outcomes.json, events.parquet, timeseries.parquet
+and config.yaml into the run folder."""
+MORE = """Every other word is a scenario override: group=option ({groups}) or field=value, e.g.
     python -m sim.run policy=joint_escort threat=high seed=7 days=90
-    python -m sim.run network=line network.length_km=200 policy.escort_units=0
-"""
+    python -m sim.run network=line network.length_km=200 policy.escort_units=0"""
 
 
+@entry_point("nothing was written; run the same command again")
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point; returns the exit status."""
     from scenarios.compose import GROUPS, group_options
+    from sim.ownership import check_folder
 
     argv = list(sys.argv[1:] if argv is None else argv)
     if any(a in ("-h", "--help") for a in argv):
         groups = "; ".join(f"{g}: {', '.join(group_options(g))}" for g in GROUPS)
-        print(USAGE.format(groups=groups))
+        print(
+            help_text(
+                SUMMARY, SETTINGS, "python -m sim.run [SETTING=VALUE ...] [OVERRIDE ...]",
+                MORE.format(groups=groups),
+            )
+        )  # fmt: skip
         return 0
-    out_dir = None
-    overrides = []
     try:
-        for arg in argv:
-            if arg.startswith("hydra.run.dir="):
-                if out_dir is not None or not arg.split("=", 1)[1]:
-                    raise ScenarioError("hydra.run.dir", "give one non-empty folder")
-                out_dir = Path(arg.split("=", 1)[1])
-            else:
-                overrides.append(arg)
+        opts, overrides, _ = parse(argv, SETTINGS, overrides=True)
         scenario = load_scenario(overrides=overrides)
+        out_dir = opts["hydra.run.dir"]
         if out_dir is None:
             now = datetime.now()
             out_dir = Path("outputs") / now.strftime("%Y-%m-%d") / now.strftime("%H-%M-%S")
+        out_dir = Path(out_dir)
         if (out_dir / "outcomes.json").exists():
             raise ScenarioError(
                 "hydra.run.dir",
                 f"{str(out_dir)!r} already holds a run's results; choose another folder",
             )
+        check_folder(out_dir, "run", "hydra.run.dir")
         check_writable(out_dir)
         result = run_scenario(scenario)
         result.save(out_dir)

@@ -5,12 +5,22 @@
   metadata carries the identity of the sweep that wrote it. ``pandas.read_parquet(out)`` reads
   them all (files starting with ``_`` or ``.`` are ignored: ``_experiment.yaml``, ``_events/``,
   ``.lock``).
+* **Checksums.** The SHA-256 of every part (and of its event-log part) is recorded in
+  ``_checksums.sha256`` (the format of ``sha256sum``: ``sha256sum -c _checksums.sha256`` checks
+  a folder by hand) before the part is renamed into place, and verified whenever the folder is
+  opened (resume, report, analysis): a part altered after it was written, or one that no
+  checksum names, is refused by name and never read.
 * **Identity.** ``_experiment.yaml`` records what made the rows: the experiment (policies,
   design, seed, overrides), the design points, a hash of every run's composed scenario, a hash
   of the code and data that make results (``sim/``, ``agents/``, ``scenarios/``, ``conf/``) and
-  of input files (GraphML networks). A resume whose identity differs in any of these is
-  refused, naming what differs; execution settings and the replication count are not part of
-  it, so a resume may add replications.
+  of input files (GraphML networks), and whether event logs are kept. A resume whose identity
+  differs in any of these is refused, naming what differs; execution settings and the
+  replication count are not part of it, so a resume may add replications (the record then says
+  how many the folder holds).
+* **Ownership.** A sweep writes only into a new folder, an empty one or a sweep folder
+  (:mod:`sim.ownership`), and removes only files it wrote: its own interrupted temporary files,
+  and an event-log part whose results part never landed (named, with its checksum, in the
+  record).
 * **Lock.** One sweep writes into a folder at a time (``fcntl.flock`` on ``out/.lock``, which
   the system releases when its holder dies).
 """
@@ -22,6 +32,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import time
 from pathlib import Path
 
@@ -34,12 +45,17 @@ import yaml
 from sim.designs import SweepError, field_meta
 
 __all__ = [
+    "CHECKSUMS",
     "IDENTITY_PARTS",
     "ResultStore",
     "SweepLock",
     "check_or_write_identity",
     "code_hash",
+    "read_checksums",
+    "read_parts",
+    "read_rows",
     "sweep_identity",
+    "verified_parts",
 ]
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,10 +68,17 @@ IDENTITY_PARTS = {
     "scenarios": "the composed scenario of some run (a config file or override changed)",
     "code": "the code or data that make results (sim/, agents/, scenarios/ or conf/ changed)",
     "inputs": "an input file (a GraphML network) changed",
+    "events": "whether event logs are kept (events=true or false)",
 }
 META_KEY = b"corridor_sim.sweep"
 STRING_COLUMNS = {"policy", "threat", "network", "status", "error", "version"}
-INT_COLUMNS = {"run_id", "replication", "point", "seed", "posterior_draw"}
+INT_COLUMNS = {"run_id", "replication", "point", "seed", "posterior_draw", "days"}
+#: The checksums of the parts, in the format of ``sha256sum``.
+CHECKSUMS = "_checksums.sha256"
+RECORD = "_experiment.yaml"
+PART = re.compile(r"part-(\d{6})\.parquet")
+#: Temporary files of an interrupted write (the only files a store removes unasked).
+TEMPORARY = re.compile(r"\.part-\d{6}\.parquet\.tmp")
 
 _CODE_HASH: dict[str, str] = {}
 
@@ -95,7 +118,7 @@ def _inputs_hash(plan) -> str:
     return h.hexdigest()[:16]
 
 
-def sweep_identity(plan) -> dict:
+def sweep_identity(plan, events: bool = False) -> dict:
     """The identity of a planned sweep: see :data:`IDENTITY_PARTS`."""
     return {
         "experiment": json.loads(json.dumps(plan.exp.identity())),
@@ -103,40 +126,59 @@ def sweep_identity(plan) -> dict:
         "scenarios": plan.scenario_hash(),
         "code": code_hash(),
         "inputs": _inputs_hash(plan),
+        "events": bool(events),
     }
 
 
 def _identity_file(out: Path) -> Path:
-    return out / "_experiment.yaml"
+    return out / RECORD
 
 
 def _parts(out: Path) -> list[Path]:
-    return sorted(out.glob("part-*.parquet"))
+    return sorted(p for p in out.glob("part-*.parquet") if PART.fullmatch(p.name))
 
 
-def check_or_write_identity(out: Path, plan, version: str) -> str:
+def _write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name.lstrip('_')}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def read_record(out: Path) -> dict:
+    """The sweep's record (``_experiment.yaml``), refused when it cannot be what a sweep wrote."""
+    from scenarios.safe_yaml import load_yaml
+
+    path = _identity_file(out)
+    try:
+        saved = load_yaml(path, field="out")
+        if not isinstance(saved, dict) or not isinstance(saved.get("identity"), dict):
+            raise TypeError
+        if not isinstance(saved.get("sha"), str):
+            raise TypeError
+    except (TypeError, ValueError, OSError, UnicodeDecodeError):
+        raise SweepError(
+            "out",
+            f"{str(path)!r} is not a readable sweep record, so nothing says what made the "
+            "rows beside it; choose a new out",
+        ) from None
+    return saved
+
+
+def check_or_write_identity(out: Path, plan, version: str, events: bool = False) -> str:
     """Refuse a folder holding another sweep; otherwise record this one beside the rows.
 
     Returns the identity's hash, which every part written records. The record also holds the
-    package version, the design points in order and the fully composed base scenario of every
-    policy, threat and network combination the runs start from (before each point's values and
-    seed are applied).
+    package version, the number of replications the folder holds (raised when a resume adds
+    some), the design points in order and the fully composed base scenario of every policy,
+    threat and network combination the runs start from (before each point's values and seed
+    are applied).
     """
     path = _identity_file(out)
-    ident = sweep_identity(plan)
+    ident = sweep_identity(plan, events)
     sha = _digest(ident)
     if path.exists():
-        try:
-            saved = yaml.safe_load(path.read_text())
-            old = saved["identity"]
-            if not isinstance(old, dict):
-                raise TypeError
-        except Exception:  # noqa: BLE001 - any unreadable record is refused the same way
-            raise SweepError(
-                "out",
-                f"{str(path)!r} is not a readable sweep record, so nothing says what made the "
-                "rows beside it; choose a new out",
-            ) from None
+        saved = read_record(out)
+        old = saved["identity"]
         diff = [k for k in IDENTITY_PARTS if old.get(k) != ident[k]]
         if diff:
             raise SweepError(
@@ -149,7 +191,7 @@ def check_or_write_identity(out: Path, plan, version: str) -> str:
     if _parts(out):
         raise SweepError(
             "out",
-            f"{str(out)!r} holds result parts but no _experiment.yaml, so nothing says what "
+            f"{str(out)!r} holds result parts but no {RECORD}, so nothing says what "
             "made them; choose a new out",
         )
     doc = {
@@ -169,14 +211,25 @@ def check_or_write_identity(out: Path, plan, version: str) -> str:
             for (pol, threat, network), config in plan._base.items()
         ],
     }
-    tmp = out / ".experiment.yaml.tmp"
-    tmp.write_text(yaml.safe_dump(doc, sort_keys=False))
-    os.replace(tmp, path)
+    _write_atomically(path, yaml.safe_dump(doc, sort_keys=False))
     return sha
 
 
+def record_replications(out: Path, replications: int, exact: bool = False) -> None:
+    """Keep the record's replication count current: raised to ``replications`` (or set to it)."""
+    saved = read_record(out)
+    want = replications if exact else max(int(saved.get("replications") or 0), replications)
+    if saved.get("replications") != want:
+        saved["replications"] = want
+        _write_atomically(_identity_file(out), yaml.safe_dump(saved, sort_keys=False))
+
+
 class SweepLock:
-    """An exclusive lock on a sweep folder, released by the system if its holder dies."""
+    """An exclusive lock on a sweep folder, released by the system if its holder dies.
+
+    The holder's process id is written into the lock file only once the folder is known to be
+    this sweep's (:meth:`claim`), so a refused sweep leaves the folder as it was.
+    """
 
     def __init__(self, out: Path):
         self.path = Path(out) / ".lock"
@@ -198,10 +251,14 @@ class SweepLock:
                 f"{str(self.path.parent)!r} is in use by another sweep (process {holder}); "
                 "wait for it to end or choose another out",
             ) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
         self.fd = fd
         return self
+
+    def claim(self) -> None:
+        """The folder is this sweep's: keep the lock file and say who holds it."""
+        self.keep = True
+        os.ftruncate(self.fd, 0)
+        os.pwrite(self.fd, str(os.getpid()).encode(), 0)
 
     def __exit__(self, *exc) -> None:
         if self.fd is not None:
@@ -234,6 +291,143 @@ def _write_error(out: Path, exc: OSError) -> SweepError:
     )
 
 
+def corrupt_part(name: str, exc: Exception) -> SweepError:
+    """The refusal of a part that cannot be read (the same wherever a part is read)."""
+    first = (str(exc).splitlines() or [type(exc).__name__])[0]
+    return SweepError(
+        "out",
+        f"part {name} is corrupt or truncated ({first}); delete it to run its runs again, "
+        "or choose a new out",
+    )
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def read_checksums(out: Path) -> dict[str, str]:
+    """``_checksums.sha256`` as {relative path: SHA-256}; refused when it is malformed."""
+    path = Path(out) / CHECKSUMS
+    if not path.exists():
+        return {}
+    sums = {}
+    try:
+        lines = path.read_text().splitlines()
+    except (OSError, UnicodeDecodeError):
+        lines = None
+    for line in lines or [None]:
+        m = re.fullmatch(r"([0-9a-f]{64})  ((?:_events/)?part-\d{6}\.parquet)", line or "")
+        if m is None:
+            raise SweepError(
+                "out",
+                f"{str(path)!r} is damaged, so the parts cannot be checked; choose a new out",
+            )
+        sums[m.group(2)] = m.group(1)
+    return sums
+
+
+def _write_checksums(out: Path, sums: dict[str, str]) -> None:
+    text = "".join(f"{sha}  {name}\n" for name, sha in sorted(sums.items()))
+    _write_atomically(Path(out) / CHECKSUMS, text)
+
+
+def verified_parts(out: Path, identity: str | None, repair: bool = False) -> dict[str, str]:
+    """Check every part of the folder against its checksum and identity; returns the checksums.
+
+    A part that no checksum names, one whose bytes differ from its checksum, or one another
+    sweep wrote, is refused by name. With ``repair`` (a store opening the folder to write),
+    what an interrupted write left is cleared first: hidden temporary files, and a recorded
+    part whose results part never landed (its checksum entry, and its event-log part when the
+    bytes are the recorded ones).
+    """
+    out = Path(out)
+    events_dir = out / "_events"
+    sums = read_checksums(out)
+    if repair:
+        for folder in (out, events_dir):
+            for tmp in folder.glob(".part-*"):
+                if TEMPORARY.fullmatch(tmp.name):
+                    tmp.unlink()
+        landed = {p.name for p in _parts(out)}
+        dropped = [n for n in sums if not n.startswith("_events/") and n not in landed]
+        for name in dropped:
+            del sums[name]
+            ev = f"_events/{name}"
+            if ev in sums:
+                path = out / ev
+                if path.is_file() and _sha256(path) == sums[ev]:
+                    path.unlink()
+                del sums[ev]
+        if dropped:
+            _write_checksums(out, sums)
+    files = [p.name for p in _parts(out)]
+    if events_dir.is_dir():
+        files += [f"_events/{p.name}" for p in _parts(events_dir)]
+    for name in files:
+        path = out / name
+        if name not in sums:
+            raise SweepError(
+                "out",
+                f"part {name} has no checksum in {CHECKSUMS}: this sweep did not write it "
+                "(or an earlier version without checksums did); remove it or choose a new out",
+            )
+        if _sha256(path) != sums[name]:
+            raise SweepError(
+                "out",
+                f"part {name} does not match its checksum: it changed after it was written; "
+                "delete it to run its runs again, or choose a new out",
+            )
+    missing = [n for n in sums if n.startswith("_events/") and n not in files]
+    missing += [n for n in sums if not n.startswith("_events/") and n not in files]
+    if missing:
+        raise SweepError(
+            "out",
+            f"part {missing[0]} is named in {CHECKSUMS} but missing: the folder was altered "
+            "by hand; choose a new out",
+        )
+    if identity is not None:
+        for name in files:
+            if name.startswith("_events/"):
+                continue
+            try:
+                meta = pq.read_schema(out / name).metadata or {}
+            except Exception as exc:  # noqa: BLE001 - unreadable for whatever reason
+                raise corrupt_part(name, exc) from None
+            if meta.get(META_KEY, b"").decode() != identity:
+                raise SweepError(
+                    "out",
+                    f"part {name} was not written by this sweep; remove it or choose a new out",
+                )
+    return sums
+
+
+def read_parts(folder: Path, names: list[str]) -> pd.DataFrame:
+    """The rows of the named parts (already verified), one frame."""
+    frames = []
+    for name in names:
+        try:
+            frames.append(pq.read_table(folder / name).to_pandas())
+        except Exception as exc:  # noqa: BLE001 - unreadable for whatever reason
+            raise corrupt_part(name, exc) from None
+    if not frames:
+        return pd.DataFrame()
+    frames = [f for f in frames if len(f)] or frames[:1]
+    return pd.concat(frames, ignore_index=True)
+
+
+def read_rows(out: str | Path, sums: dict[str, str]) -> pd.DataFrame:
+    """Every row of the verified parts ``sums`` names, ordered by ``run_id``."""
+    names = sorted(n for n in sums if not n.startswith("_events/"))
+    frame = read_parts(Path(out), names)
+    if not len(frame):
+        return frame
+    return frame.sort_values("run_id", ignore_index=True)
+
+
 class ResultStore:
     """Parquet parts under ``out``; the parent process is the only writer.
 
@@ -245,10 +439,11 @@ class ResultStore:
         flush_seconds: write a part once the oldest buffered row has waited this long.
         clock: the time source of the flush rule (seconds; injectable for tests).
 
-    A part is written to a hidden temporary file and renamed into place, events first, so a
-    results part on disk always has its events part; leftovers of an interrupted write are
-    removed when the store is opened again. A part that cannot be read, or that another sweep
-    wrote, is refused by name.
+    A part is written to a hidden temporary file, its checksum recorded, then renamed into
+    place, events first, so a results part on disk always has its events part and its
+    checksum; what an interrupted write leaves is cleared when the store is opened again
+    (:func:`verified_parts`). A part that cannot be read, that changed after it was written,
+    or that another sweep wrote, is refused by name.
 
     """
 
@@ -266,8 +461,7 @@ class ResultStore:
         self.identity = identity
         self.flush_rows, self.flush_seconds, self.clock = flush_rows, flush_seconds, clock
         self.events_dir = self.out / "_events"
-        for tmp in list(self.out.glob(".part-*")) + list(self.events_dir.glob(".part-*")):
-            tmp.unlink()
+        self.sums = verified_parts(self.out, identity, repair=True)
         parts = _parts(self.out)
         self.done: set[int] = set()
         self.failed = 0
@@ -286,34 +480,21 @@ class ResultStore:
             if bad:
                 failed_in[p] = bad
             self.failed += len(bad)
-        names = {p.name for p in parts}
-        for p in self.events_dir.glob("part-*.parquet"):
-            if p.name not in names:
-                p.unlink()
-        self.next_part = 1 + max((int(p.stem.split("-")[1]) for p in parts), default=0)
+        numbers = [int(PART.fullmatch(n.split("/")[-1]).group(1)) for n in self.sums]
+        self.next_part = 1 + max(numbers, default=0)
         if retry_failed and failed_in:
             self._drop_failed(failed_in)
         self.rows: list[dict] = []
         self.frames: list[pd.DataFrame] = []
         self.since: float | None = None
+        #: the replications :meth:`read` returns by default (the sweep's; None: every row)
+        self.replications: int | None = None
 
     def _read_index(self, p: Path) -> tuple[list[int], list[str]]:
         try:
-            f = pq.ParquetFile(p)
-            meta = f.schema_arrow.metadata or {}
-            table = f.read(columns=["run_id", "status"])
+            table = pq.ParquetFile(p).read(columns=["run_id", "status"])
         except Exception as exc:  # noqa: BLE001 - unreadable for whatever reason
-            first = (str(exc).splitlines() or [type(exc).__name__])[0]
-            raise SweepError(
-                "out",
-                f"part {p.name} is corrupt or truncated ({first}); delete it to run its runs "
-                "again, or choose a new out",
-            ) from None
-        if self.identity is not None and meta.get(META_KEY, b"").decode() != self.identity:
-            raise SweepError(
-                "out",
-                f"part {p.name} was not written by this sweep; remove it or choose a new out",
-            )
+            raise corrupt_part(p.name, exc) from None
         return table.column("run_id").to_pylist(), table.column("status").to_pylist()
 
     def _drop_failed(self, failed_in: dict[Path, list[int]]) -> None:
@@ -324,10 +505,13 @@ class ResultStore:
             if keep.num_rows:
                 tmp = self.out / f".{p.name}.tmp"
                 pq.write_table(keep, tmp)
+                self.sums[p.name] = _sha256(tmp)
+                _write_checksums(self.out, self.sums)
                 os.replace(tmp, p)
             else:
+                self.sums.pop(p.name)
+                _write_checksums(self.out, self.sums)
                 p.unlink()
-                (self.events_dir / p.name).unlink(missing_ok=True)
             self.done.difference_update(ids)
             self.failed -= len(ids)
 
@@ -355,16 +539,17 @@ class ResultStore:
             self.flush()
 
     def flush(self) -> None:
-        """Write the buffered rows as one new part (events first), atomically."""
+        """Write the buffered rows as one new part (events first), atomically, with checksums."""
         if not self.rows:
             return
         name = f"part-{self.next_part:06d}.parquet"
+        moves = []
         try:
             if self.frames:
                 self.events_dir.mkdir(exist_ok=True)
                 tmp = self.events_dir / f".{name}.tmp"
                 pd.concat(self.frames, ignore_index=True).to_parquet(tmp, index=False)
-                os.replace(tmp, self.events_dir / name)
+                moves.append((tmp, self.events_dir / name, f"_events/{name}"))
             frame = pd.DataFrame(self.rows)
             schema = pa.schema(
                 [(c, _arrow_type(c)) for c in frame.columns],
@@ -373,17 +558,27 @@ class ResultStore:
             table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
             tmp = self.out / f".{name}.tmp"
             pq.write_table(table, tmp)
-            os.replace(tmp, self.out / name)
+            moves.append((tmp, self.out / name, name))
+            sums = dict(self.sums)
+            for tmp, _, key in moves:
+                sums[key] = _sha256(tmp)
+            _write_checksums(self.out, sums)
+            self.sums = sums
+            for tmp, final, _ in moves:
+                os.replace(tmp, final)
         except OSError as exc:
+            for tmp, _, _ in moves:
+                tmp.unlink(missing_ok=True)
             if exc.errno in (errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EDQUOT, errno.EIO):
                 raise _write_error(self.out, exc) from None
             raise
         self.next_part += 1
         self.rows, self.frames, self.since = [], [], None
 
-    def read(self) -> pd.DataFrame:
-        """All rows on disk, ordered by ``run_id``."""
-        if not _parts(self.out):
-            return pd.DataFrame()
-        frame = pd.read_parquet(self.out)
-        return frame.sort_values("run_id", ignore_index=True)
+    def read(self, replications: int | None = None) -> pd.DataFrame:
+        """The rows on disk of the first ``replications`` (default: the sweep's), by ``run_id``."""
+        frame = read_rows(self.out, self.sums)
+        replications = self.replications if replications is None else replications
+        if replications is not None and len(frame):
+            frame = frame[frame.replication < replications].reset_index(drop=True)
+        return frame

@@ -24,94 +24,81 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from scenarios.compose import GROUPS, group_options
-from scenarios.schema import ScenarioError
-from sim.designs import SweepError, load_experiment
-from sim.execution import SweepAborted, default_workers, run_sweep
+from scenarios.compose import GROUPS, check_override, group_options
+from scenarios.schema import MAX_SEED, ScenarioError
+from sim.commands import entry_point
+from sim.designs import MAX_POSTERIOR, MAX_REPLICATIONS, SweepError, load_experiment
+from sim.execution import BACKENDS, SweepAborted, default_workers, run_sweep
 from sim.plan import Plan
 from sim.precision import MIN_PILOT, PrecisionRule, run_to_precision
+from sim.settings import Setting, help_text, parse
 
 __all__ = ["main"]
 
-#: Settings of the sweep itself (not scenario overrides), with their types.
-SWEEP_KEYS = {
-    "experiment": str,
-    "replications": "replications",
-    "max_replications": int,
-    "pilot": int,
-    "baseline": str,
-    "workers": int,
-    "backend": str,
-    "scheduler": str,
-    "scheduler_timeout": float,
-    "out": str,
-    "seed": int,
-    "events": bool,
-    "progress": bool,
-    "retry_failed": bool,
-    "flush_rows": int,
-    "posterior": int,
-    "posterior_file": str,
-}
+#: Settings of the sweep itself (not scenario overrides).
+SETTINGS = (
+    Setting("experiment", "str", None, "the experiment: a file of conf/experiment/ (required)"),
+    Setting(
+        "replications", "replications", None,
+        "paired replications (default: the experiment's), or auto (by precision)", low=1,
+        high=MAX_REPLICATIONS,
+    ),
+    Setting(
+        "max_replications", "int", 2000, "with replications=auto: the most replications",
+        low=MIN_PILOT, high=MAX_REPLICATIONS,
+    ),
+    Setting(
+        "pilot", "int", MIN_PILOT, "with replications=auto: the pilot's replications",
+        low=MIN_PILOT, high=MAX_REPLICATIONS,
+    ),
+    Setting(
+        "baseline", "str", "domestic_baseline",
+        "with replications=auto: the policy every difference is taken from",
+    ),
+    Setting(
+        "workers", "int", None, "worker processes (default: this machine's cores)", low=1,
+        high=1024,
+    ),
+    Setting("backend", "choice", "processes", "where runs run", choices=BACKENDS),
+    Setting("scheduler", "str", None, "address of a running Dask scheduler (backend=dask)"),
+    Setting(
+        "scheduler_timeout", "float", 10.0, "seconds to wait for the scheduler", low=0.001,
+        high=600,
+    ),
+    Setting("out", "path", None, "the sweep folder (default results/EXPERIMENT)"),
+    Setting("seed", "int", None, "the experiment seed (default: the experiment's)", low=0,
+            high=MAX_SEED),
+    Setting("events", "bool", False, "keep every run's event log (under out/_events/)"),
+    Setting("progress", "bool", True, "show a progress bar"),
+    Setting("retry_failed", "bool", False, "run the folder's failed rows again"),
+    Setting("flush_rows", "int", 500, "rows per Parquet part", low=1, high=10_000_000),
+    Setting(
+        "posterior", "int", None,
+        "N parameter sets drawn from the calibrated posterior; replication j runs with set "
+        "j mod N under every policy", low=0, high=MAX_POSTERIOR,
+    ),
+    Setting("posterior_file", "path", None, "default conf/calibration/posterior.csv"),
+)  # fmt: skip
+#: ``precision.OUTCOME=H``: the largest 95% half-width of a paired difference in OUTCOME.
+PRECISION = {"precision.": Setting("precision", "float", low=0.0)}
+USAGE = "python -m sim.sweep experiment=NAME [SETTING=VALUE ...] [OVERRIDE ...]"
 
 
-def _parse_value(key: str, value: str, kind):
-    if kind == "replications":
-        return "auto" if value == "auto" else _parse_value(key, value, int)
-    if kind == "precision":
-        try:
-            return float(value)
-        except ValueError:
-            raise SweepError(
-                key, f"must be a positive number (a half-width), got {value!r}"
-            ) from None
-    if kind is bool:
-        if value.lower() in ("true", "1", "yes"):
-            return True
-        if value.lower() in ("false", "0", "no"):
-            return False
-        raise SweepError(key, f"must be true or false, got {value!r}")
-    if kind is int:
-        try:
-            return int(value)
-        except ValueError:
-            raise SweepError(key, f"must be a whole number, got {value!r}") from None
-    if kind is float:
-        try:
-            number = float(value)
-        except ValueError:
-            raise SweepError(key, f"must be a number, got {value!r}") from None
-        if not 0 < number <= 600:
-            raise SweepError(key, f"must be a number of seconds in (0, 600], got {value!r}")
-        return number
-    if not value:
-        raise SweepError(key, "must not be empty")
-    return value
-
-
+@entry_point()
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point: 0 when every run succeeded, 1 when some failed, 2 bad input."""
     from sim.analysis import format_summary, summarize, uncertainty_statement
 
     argv = list(sys.argv[1:] if argv is None else argv)
     if any(a in ("-h", "--help") for a in argv):
-        print(__doc__)
-        print("experiments: " + ", ".join(group_options("experiment")))
+        print(help_text(__doc__.split("\n\n", 1)[1].strip(), SETTINGS, USAGE))
+        print("\nexperiments: " + ", ".join(group_options("experiment")))
         return 0
-    opts, overrides, targets = {}, [], {}
     try:
-        for arg in argv:
-            key, sep, value = arg.partition("=")
-            if sep and key in SWEEP_KEYS:
-                if key in opts:
-                    raise SweepError(key, "is given twice")
-                opts[key] = _parse_value(key, value, SWEEP_KEYS[key])
-            elif sep and key.startswith("precision."):
-                if key.split(".", 1)[1] in targets:
-                    raise SweepError(key, "is given twice")
-                targets[key.split(".", 1)[1]] = _parse_value(key, value, "precision")
-            else:
-                overrides.append(arg)
+        values, overrides, targets = parse(
+            argv, SETTINGS, overrides=_check_override, prefixed=PRECISION
+        )
+        opts = {k: v for k, v in values.items() if k in _given(argv)}
         if "experiment" not in opts:
             raise SweepError(
                 "experiment", "is required; allowed: " + ", ".join(group_options("experiment"))
@@ -135,21 +122,18 @@ def main(argv: list[str] | None = None) -> int:
         plan = Plan(exp)
         out = Path(opts.get("out", f"results/{exp.name}"))
         settings = dict(
-            workers=opts["workers"] if "workers" in opts else default_workers(),
-            backend=opts.get("backend", "processes"),
-            scheduler=opts.get("scheduler"),
-            scheduler_timeout=opts.get("scheduler_timeout", 10.0),
-            events=opts.get("events", False),
-            progress=opts.get("progress", True),
-            retry_failed=opts.get("retry_failed", False),
-            flush_rows=opts.get("flush_rows", 500),
+            workers=values["workers"] or default_workers(),
+            backend=values["backend"],
+            scheduler=values["scheduler"],
+            scheduler_timeout=values["scheduler_timeout"],
+            events=values["events"],
+            progress=values["progress"],
+            retry_failed=values["retry_failed"],
+            flush_rows=values["flush_rows"],
         )
         if auto:
             rule = PrecisionRule(
-                targets,
-                opts.get("baseline", "domestic_baseline"),
-                opts.get("pilot", MIN_PILOT),
-                opts.get("max_replications", 2000),
+                targets, values["baseline"], values["pilot"], values["max_replications"]
             )
             rule.check(exp)
             print(
@@ -174,8 +158,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     results = store.read()
-    if report is not None:
-        results = results[results.replication < report["replications"]]
     factors = [k for k in exp.design.get("factors", {}) if k in GROUPS]
     print(format_summary(summarize(results, by=["policy", *factors])))
     print(uncertainty_statement(results))
@@ -193,3 +175,13 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 1
     return 0
+
+
+def _check_override(text: str) -> None:
+    """A scenario override, or a selection (``policy=A,B``, ``threat=T``: see :func:`select`)."""
+    if text.partition("=")[0] not in GROUPS:
+        check_override(text)
+
+
+def _given(argv: list[str]) -> set[str]:
+    return {a.partition("=")[0] for a in argv if "=" in a}

@@ -35,6 +35,8 @@ import numpy as np
 import pandas as pd
 
 from scenarios.schema import ScenarioError
+from sim.commands import entry_point
+from sim.settings import Setting, help_text, parse
 
 __all__ = [
     "VARIANTS",
@@ -386,43 +388,44 @@ def markdown(
     return "\n".join(lines) + "\n"
 
 
-KEYS = {
-    "draws": int,
-    "variant_draws": int,
-    "replications": int,
-    "workers": int,
-    "out": str,
-    "posterior": str,
-    "seed": int,
-}
+#: The settings of ``python -m sim.validate``.
+SETTINGS = (
+    Setting("draws", "int", 200, "posterior draws of the predictive checks", low=10,
+            high=100_000),
+    Setting("variant_draws", "int", 50, "draws for each variant (without sites, insiders)",
+            low=10, high=100_000),
+    Setting("replications", "int", 100, "replications of the fitted-targets check", low=7,
+            high=100_000),
+    Setting("workers", "int", 2, "worker processes", low=1, high=1024),
+    Setting("out", "path", "docs/validation.md", "the document written (Markdown)"),
+    Setting("posterior", "path", None, "the posterior file read (default "
+            "conf/calibration/posterior.csv)"),
+    Setting("seed", "int", 1, "the seed of the draws", low=0, high=2**63 - 1),
+)  # fmt: skip
+#: The first line of the document this command writes.
+HEADING = "# Validation"
 
 
+@entry_point("nothing was written; run the same command again")
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point: 0 validated, 1 a check goes the wrong way, 2 bad input."""
-    from sim.cli import parse_settings
+    from sim.cli import is_signed, signed
+    from sim.ownership import check_file, write_text_file
     from sim.posterior import POSTERIOR, load_posterior
 
     argv = list(sys.argv[1:] if argv is None else argv)
     if any(a in ("-h", "--help") for a in argv):
-        print(__doc__)
-        return 0
-    defaults = {
-        "draws": 200,
-        "variant_draws": 50,
-        "replications": 100,
-        "workers": 2,
-        "out": "docs/validation.md",
-        "posterior": str(POSTERIOR),
-        "seed": 1,
-    }
-    try:
-        opts = parse_settings(
-            argv,
-            KEYS,
-            defaults,
-            at_least={"draws": 10, "variant_draws": 10, "replications": 7, "seed": 0},
+        print(
+            help_text(
+                __doc__.split("\n\n")[0], SETTINGS, "python -m sim.validate [SETTING=VALUE ...]"
+            )
         )
+        return 0
+    try:
+        opts, _, _ = parse(argv, SETTINGS)
+        opts["posterior"] = opts["posterior"] or str(POSTERIOR)
         load_posterior(opts["posterior"])
+        check_file(opts["out"], "out", "sim.validate", lambda head: is_signed(head, HEADING))
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -438,7 +441,11 @@ def main(argv: list[str] | None = None) -> int:
     text = markdown(
         result, command.strip(), opts["draws"], opts["replications"], opts["variant_draws"]
     )
-    Path(opts["out"]).write_text(text)
+    try:
+        write_text_file(opts["out"], signed(text, "python -m sim.validate"))
+    except ScenarioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     print(text)
     return 0 if result.ok else 1
 

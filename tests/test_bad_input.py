@@ -172,7 +172,7 @@ RUN_CASES = {
     "list_for_label": (["policy.name=[1,2]"], "policy.name"),
     "huge_team": (["threat.team_size=1e7"], "threat.team_size"),
     "huge_recruitment": (["threat.recruitment_rate=1e9"], "threat.recruitment_rate"),
-    "hydra_syntax_error": (["days=[1,"], "overrides"),
+    "hydra_syntax_error": (["demand.trips_per_day=[1,"], "overrides"),
 }
 
 
@@ -350,6 +350,25 @@ def _corrupt_part(tmp):
     part.write_bytes(part.read_bytes()[:100])
 
 
+def _rehash(folder: Path) -> None:
+    """Recompute the checksums, as a hand who edits the folder might, to reach the next check."""
+    from sim.store import CHECKSUMS, _sha256
+
+    names = sorted(p.name for p in folder.glob("part-*.parquet"))
+    names += sorted(f"_events/{p.name}" for p in (folder / "_events").glob("part-*.parquet"))
+    (folder / CHECKSUMS).write_text("".join(f"{_sha256(folder / n)}  {n}\n" for n in names))
+
+
+def _corrupt_part_rehashed(tmp):
+    _corrupt_part(tmp)
+    _rehash(tmp / "out")
+
+
+def _foreign_part_rehashed(tmp):
+    _foreign_part(tmp)
+    _rehash(tmp / "out")
+
+
 def _foreign_part(tmp):
     _sweep_once(tmp / "other", "seed=5")
     _sweep_once(tmp / "out")
@@ -367,8 +386,10 @@ FOLDER_CASES = {
     "out_under_a_file": (_out_under_file, "which is a file"),
     "parts_without_identity": (_parts_without_identity, "no _experiment.yaml"),
     "folder_of_another_sweep": (_other_sweep, "different sweep"),
-    "corrupt_part": (_corrupt_part, "corrupt or truncated"),
-    "foreign_part": (_foreign_part, "not written by this sweep"),
+    "corrupt_part": (_corrupt_part, "does not match its checksum"),
+    "corrupt_part_rehashed": (_corrupt_part_rehashed, "corrupt or truncated"),
+    "foreign_part": (_foreign_part, "has no checksum"),
+    "foreign_part_rehashed": (_foreign_part_rehashed, "not written by this sweep"),
     "unreadable_record": (_unreadable_record, "not a readable sweep record"),
 }
 

@@ -18,8 +18,8 @@ def demo(*args: str, timeout: float = 600):
 def test_the_demo_runs_to_its_precision_and_ends_with_the_report(tmp_path):
     out, figures = tmp_path / "sweep", tmp_path / "figures"
     proc = demo(
-        "--threats", "high", "--days", "30", "--precision", "3", "--max-replications", "60",
-        "--workers", "1", "--out", str(out), "--figures", str(figures),
+        "threats=high", "days=30", "precision=3", "max_replications=60", "workers=1",
+        f"out={out}", f"figures={figures}",
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert "replications by precision" not in proc.stderr  # the demo states its own header
@@ -38,14 +38,14 @@ def test_the_demo_runs_to_its_precision_and_ends_with_the_report(tmp_path):
     assert "Replications were chosen by precision (targets: foreign_killed +/- 3" in report
     # in the scenario set and in the conclusion, as the rule said it; here the maximum stopped it
     assert report.count(stopped) == 2 and "NOT every target reached: maximum of 60" in report
-    assert (out / "_command.txt").read_text().startswith("python -m sim.demo --threats high")
+    assert (out / "_command.txt").read_text().startswith("python -m sim.demo threats=high")
     assert sorted(p.name for p in figures.iterdir()) == [
         "paired_differences_high.png",
         "tradeoff_high.png",
     ]
     again = demo(
-        "--threats", "high", "--days", "30", "--precision", "3", "--max-replications", "60",
-        "--workers", "1", "--out", str(out), "--figures", str(figures),
+        "threats=high", "days=30", "precision=3", "max_replications=60", "workers=1",
+        f"out={out}", f"figures={figures}",
     )  # fmt: skip
     # a rerun resumes: nothing left to run (no progress bar), the same stages and tables
     assert again.returncode == 0 and "demo:" not in again.stderr
@@ -55,11 +55,11 @@ def test_the_demo_runs_to_its_precision_and_ends_with_the_report(tmp_path):
 
 @pytest.mark.parametrize(
     ("args", "named"),
-    [(["--threats", "extreme"], "extreme"), (["--workers", "0"], "workers"),
-     (["--precision", "-1"], "precision.foreign_killed")],
+    [(["threats=extreme"], "extreme"), (["workers=0"], "workers"),
+     (["precision=-1"], "precision"), (["--threats", "high"], "--threats")],
 )  # fmt: skip
 def test_bad_input_exits_2_and_writes_nothing(tmp_path, args, named):
-    proc = demo(*args, "--out", str(tmp_path / "sweep"), "--figures", str(tmp_path / "figures"))
+    proc = demo(*args, f"out={tmp_path / 'sweep'}", f"figures={tmp_path / 'figures'}")
     assert proc.returncode == 2 and named in proc.stderr
     assert proc.stderr.count("\n") == 1
     assert not (tmp_path / "sweep").exists() and not (tmp_path / "figures").exists()

@@ -255,12 +255,33 @@ def test_memory_stays_flat_while_enumerating():
 
 
 def test_store_ignores_and_cleans_partial_writes(tmp_path):
+    """What an interrupted write left is cleared: its temporary file, and an event-log part
+    whose results part never landed, named with its checksum in the record; nothing else."""
+    from sim.store import CHECKSUMS, _sha256
+
     (tmp_path / ".part-000001.parquet.tmp").write_text("half a file")
     (tmp_path / "_events").mkdir()
-    pd.DataFrame({"run_id": [1]}).to_parquet(tmp_path / "_events" / "part-000007.parquet")
+    orphan = tmp_path / "_events" / "part-000007.parquet"
+    pd.DataFrame({"run_id": [1]}).to_parquet(orphan)
+    digest = _sha256(orphan)
+    (tmp_path / CHECKSUMS).write_text(
+        f"{digest}  _events/part-000007.parquet\n{'0' * 64}  part-000007.parquet\n"
+    )
     store = ResultStore(tmp_path)
     assert store.done == set() and store.next_part == 1
     assert not list(tmp_path.glob(".part*")) and not list((tmp_path / "_events").iterdir())
+    assert (tmp_path / CHECKSUMS).read_text() == ""
+
+
+def test_store_refuses_a_part_no_checksum_names_and_deletes_nothing(tmp_path):
+    (tmp_path / "_events").mkdir()
+    stray = tmp_path / "_events" / "part-000007.parquet"
+    pd.DataFrame({"run_id": [1]}).to_parquet(stray)
+    notes = tmp_path / ".part-notes.txt"
+    notes.write_text("mine")
+    with pytest.raises(SweepError, match="part-000007.parquet has no checksum"):
+        ResultStore(tmp_path)
+    assert stray.exists() and notes.read_text() == "mine"
 
 
 # ---- command line ------------------------------------------------------------------------------
