@@ -8,6 +8,7 @@ field and what is allowed instead of a Hydra traceback.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from scenarios.schema import Scenario, ScenarioError, unknown_field, unknown_value
@@ -48,7 +49,11 @@ def _format(value) -> str:
         return "true" if value else "false"
     if isinstance(value, (list, tuple)):
         return "[" + ",".join(_format(v) for v in value) + "]"
-    return str(value)
+    text = str(value)
+    if isinstance(value, str) and not re.fullmatch(r"[\w./+-]*", text):
+        # Hydra's grammar reads a quoted string as it is: a path may hold spaces, brackets...
+        return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    return text
 
 
 def overrides_from_kwargs(kwargs: dict) -> list[str]:
@@ -100,10 +105,16 @@ def compose_config(
     from omegaconf import OmegaConf
     from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
 
-    from scenarios.safe_yaml import check_yaml_tree
+    from scenarios.safe_yaml import check_yaml_file, check_yaml_tree
 
-    check_yaml_tree(CONF_DIR, "config")  # Hydra's loader never sees an alias bomb or a tag
     overrides = [str(o) for o in overrides]
+    # Hydra's loader never sees an alias bomb or a tag: the groups every scenario may load,
+    # and the one experiment file asked for
+    check_yaml_tree(CONF_DIR, "config", skip=("experiment",))
+    for text in overrides:
+        key, _, value = text.partition("=")
+        if key.lstrip("+") == "experiment":
+            check_yaml_file(CONF_DIR / "experiment" / f"{value}.yaml", "experiment")
     if check:
         for text in overrides:
             check_override(text)

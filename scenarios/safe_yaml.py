@@ -17,7 +17,14 @@ import yaml
 
 from scenarios.schema import ScenarioError
 
-__all__ = ["MAX_BYTES", "MAX_NODES", "check_yaml", "check_yaml_tree", "load_yaml"]
+__all__ = [
+    "MAX_BYTES",
+    "MAX_NODES",
+    "check_yaml",
+    "check_yaml_file",
+    "check_yaml_tree",
+    "load_yaml",
+]
 
 #: Largest YAML file read (bytes) and most nodes it may expand to.
 MAX_BYTES = 4 * 1024 * 1024
@@ -79,22 +86,35 @@ def load_yaml(path: str | Path, field: str):
     return yaml.safe_load(text)
 
 
-def check_yaml_tree(folder: str | Path, field: str) -> None:
-    """:func:`check_yaml` every ``*.yaml`` file under ``folder`` (each once while unchanged)."""
-    for path in sorted(Path(folder).rglob("*.yaml")):
-        try:
-            st = path.stat()
-        except OSError:
+def check_yaml_tree(folder: str | Path, field: str, skip: tuple[str, ...] = ()) -> None:
+    """:func:`check_yaml` every ``*.yaml`` file under ``folder`` (each once while unchanged).
+
+    Files in the sub-folders named in ``skip`` are left out (a caller checks the one it uses
+    with :func:`check_yaml_file`). ``field`` names the setting in a refusal.
+    """
+    folder = Path(folder)
+    for path in sorted(folder.rglob("*.yaml")):
+        if path.relative_to(folder).parts[0] in skip:
             continue
-        key = str(path)
-        stamp = (st.st_mtime_ns, st.st_size)
-        if _CHECKED.get(key) == stamp:
-            continue
-        if st.st_size > MAX_BYTES:
-            raise _refuse(field, key, f"larger than {MAX_BYTES // (1024 * 1024)} MB")
-        try:
-            text = path.read_bytes().decode("utf-8")
-        except (OSError, UnicodeDecodeError):
-            raise _refuse(field, key, "not a readable UTF-8 text file") from None
-        check_yaml(text, key, field)
-        _CHECKED[key] = stamp
+        check_yaml_file(path, field)
+
+
+def check_yaml_file(path: str | Path, field: str) -> None:
+    """:func:`check_yaml` one file, once while it is unchanged."""
+    path = Path(path)
+    try:
+        st = path.stat()
+    except OSError:
+        return
+    key = str(path)
+    stamp = (st.st_mtime_ns, st.st_size)
+    if _CHECKED.get(key) == stamp:
+        return
+    if st.st_size > MAX_BYTES:
+        raise _refuse(field, key, f"larger than {MAX_BYTES // (1024 * 1024)} MB")
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        raise _refuse(field, key, "not a readable UTF-8 text file") from None
+    check_yaml(text, key, field)
+    _CHECKED[key] = stamp

@@ -477,7 +477,7 @@ POSTERIOR_HEADER = "# command: "
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point: 0 on success, 2 on bad input."""
     from sim.cli import is_signed, signed
-    from sim.ownership import check_file, check_folder, write_text_file
+    from sim.ownership import check_file, check_folder, check_writable, write_text_file
 
     argv = list(sys.argv[1:] if argv is None else argv)
     if any(a in ("-h", "--help") for a in argv):
@@ -503,6 +503,9 @@ def main(argv: list[str] | None = None) -> int:
             "sim.calibrate",
             lambda head: is_signed(head, REPORT_HEADING),
         )
+        check_writable(opts["out"], "out")
+        for key in ("posterior", "report"):
+            check_writable(Path(opts[key]).parent, key)
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -47,10 +47,11 @@ def check_document(out, heading: str, command: str, setting: str = "out") -> Non
     """Refuse a document path (and its CSV beside it) that is not the command's own."""
     from pathlib import Path
 
-    from sim.ownership import check_file
+    from sim.ownership import check_file, check_writable
 
     out = Path(out)
     check_file(out, setting, command, lambda head: is_signed(head, heading))
+    check_writable(out.parent, setting)
     check_file(
         out.with_suffix(".csv"),
         setting,

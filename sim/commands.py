@@ -31,11 +31,16 @@ class Command:
 
     name: str
     module: str
-    writes: tuple[str, ...] = ()  # settings naming a folder (or file) the command writes
+    writes: tuple[str, ...] = ()  # settings naming a folder the command writes
     reads: tuple[str, ...] = ()  # settings naming a file or folder the command reads
     numbers: tuple[str, ...] = ()  # whole-number settings
     minimal: tuple[str, ...] = ()  # the smallest arguments that run (quickly)
-    folder_output: bool = True  # ``writes`` names folders (False: files)
+    files: tuple[str, ...] = ()  # settings naming a file the command writes
+
+    @property
+    def destinations(self) -> tuple[tuple[str, bool], ...]:
+        """Every setting naming something the command writes, with whether it is a folder."""
+        return tuple((s, True) for s in self.writes) + tuple((s, False) for s in self.files)
 
 
 COMMANDS: tuple[Command, ...] = (
@@ -72,42 +77,43 @@ COMMANDS: tuple[Command, ...] = (
         (),
         ("workers", "population_size", "max_generations", "max_simulations", "days", "seed"),
         ("population_size=2", "max_generations=1", "days=30", "progress=false"),
+        files=("posterior", "report"),
     ),
     Command(
         "sim.validate",
         "sim.validate",
-        ("out",),
+        (),
         ("posterior",),
         ("draws", "variant_draws", "replications", "workers", "seed"),
         ("draws=10", "variant_draws=10", "replications=7", "workers=1"),
-        folder_output=False,
+        files=("out",),
     ),
     Command(
         "sim.displacement",
         "sim.displacement",
-        ("out",),
+        (),
         (),
         ("replications", "workers", "days"),
         ("replications=2", "workers=1", "days=2"),
-        folder_output=False,
+        files=("out",),
     ),
     Command(
         "sim.insider",
         "sim.insider",
-        ("out",),
+        (),
         (),
         ("replications", "workers", "days"),
         ("replications=2", "workers=1", "days=2"),
-        folder_output=False,
+        files=("out",),
     ),
     Command(
         "sim.equivalence",
         "sim.equivalence",
-        ("out",),
+        (),
         (),
         ("replications", "workers"),
         ("replications=2", "workers=1"),
-        folder_output=False,
+        files=("out",),
     ),
 )
 

@@ -85,12 +85,11 @@ def main(argv: list[str] | None = None) -> int:
     from types import SimpleNamespace
 
     from sim import Experiment
-    from sim.analysis import compare, format_summary, pareto_front, summarize, uncertainty_statement
-    from sim.designs import SweepError
+    from sim.analysis import format_summary, summarize, uncertainty_statement
     from sim.execution import SweepAborted, default_workers, run_sweep
-    from sim.ownership import check_folder, make_folder
+    from sim.ownership import check_folder, check_writable
     from sim.precision import PrecisionRule, run_to_precision
-    from sim.report import build, record_command
+    from sim.report import record_command
 
     argv = list(sys.argv[1:] if argv is None else argv)
     if any(a in ("-h", "--help") for a in argv):
@@ -100,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         values, _, _ = parse(argv, SETTINGS)
         check_folder(values["out"], "sweep", "out")
         check_folder(values["figures"], "figures", "figures")
+        check_writable(values["figures"], "figures")
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -143,22 +143,46 @@ def main(argv: list[str] | None = None) -> int:
         else:
             store = run_sweep(experiment, out, **settings)
             report, reps = None, args.replications
-    except SweepError as exc:
+    except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except SweepAborted as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    record_command(out, ["python", "-m", "sim.demo", *argv])
+    try:
+        record_command(out, ["python", "-m", "sim.demo", *argv])
+    except ScenarioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     results = store.read()
     summary = summarize(results, by=["threat", "policy"])
     print("\nMeans and 95% intervals over replications:")
     print(format_summary(summary))
     print(uncertainty_statement(results))
+    try:
+        path = _figures_and_report(args, results, report, reps, out)
+    except ScenarioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    minutes = (time.perf_counter() - started) / 60
+    print(f"\nReport written to {path} ({minutes:.1f} min in all)")
+    return 0
+
+
+def _figures_and_report(args, results, report, reps: int, out: Path) -> Path:
+    """Print each threat's comparison, write its figures, then the report; returns its path."""
     from sim import plots
+    from sim.analysis import compare, pareto_front, summarize
+    from sim.ownership import OwnershipError, make_folder, remove_created
+    from sim.report import build
 
     figures = Path(args.figures)
-    make_folder(figures)
+    try:
+        created = make_folder(figures)
+    except OSError as exc:
+        raise OwnershipError(
+            "figures", f"cannot create {str(figures)!r} ({exc.strerror})"
+        ) from None
     written = []
     for threat in args.threats:
         at = results[results.threat == threat]
@@ -184,15 +208,18 @@ def main(argv: list[str] | None = None) -> int:
                 summarize(at), pareto=front.pareto, title=title
             ),
         }.items():
-            fig.savefig(figures / name, dpi=120)
+            try:
+                plots.save(fig, figures / name, dpi=120)
+            except OSError as exc:
+                remove_created(created)
+                raise OwnershipError(
+                    "figures", f"cannot write {str(figures / name)!r} ({exc.strerror or exc})"
+                ) from None
             written.append(figures / name)
     if report is not None:
         print(f"\nPrecision: {reps} paired replications; {report['stopped']}")
     print("Figures written to " + ", ".join(str(p) for p in written))
-    path = build(out)
-    minutes = (time.perf_counter() - started) / 60
-    print(f"\nReport written to {path} ({minutes:.1f} min in all)")
-    return 0
+    return build(out)
 
 
 if __name__ == "__main__":

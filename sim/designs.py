@@ -374,6 +374,7 @@ def load_experiment(name: str, overrides: Sequence[str] = ()) -> Experiment:
         raise unknown_value("experiment", "experiment", name, options, error=SweepError)
     raw = compose_config([f"+experiment={name}"], check=False)
     spec = raw.pop("experiment", None)
+    Scenario.from_dict(raw)  # the file's own settings (days: ..., threat: ...) are valid
     # global settings of the experiment file (e.g. ``days: 180``) apply to every run
     base = _flatten(compose_config([], check=False))
     implied = {k: v for k, v in _flatten(raw).items() if base.get(k) != v}
@@ -451,10 +452,16 @@ def select(exp: Experiment, overrides: Sequence[str]) -> Experiment:
             plain.append(text)  # out.check() refuses one that sets a key the design varies
     if design is not exp.design:
         changes["design"] = design
-    changes["overrides"] = tuple(exp.overrides) + tuple(plain)
+    changes["overrides"] = _last_wins((*exp.overrides, *plain))
     out = exp.replace(**changes)
     out.check()
     return out
+
+
+def _last_wins(overrides) -> tuple[str, ...]:
+    """One override per key, the last one given (as Hydra applies them), in first-given order."""
+    last = {override_key(text): text for text in overrides}
+    return tuple(last.values())
 
 
 def _select_level(design: dict, group: str, chosen: list[str], name: str, changes: dict) -> dict:

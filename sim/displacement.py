@@ -81,7 +81,10 @@ def displacement(
         diffs.append(a - s)
     diffs = np.asarray(diffs)
     diffs = diffs[np.isfinite(diffs)]
-    lo, hi = np.quantile(diffs, [(1 - level) / 2, (1 + level) / 2])
+    if len(diffs):
+        lo, hi = np.quantile(diffs, [(1 - level) / 2, (1 + level) / 2])
+    else:  # no arm saw an attack in any resample: nothing to estimate
+        lo = hi = np.nan
     pooled = counts.sum(axis=0)
     arms = pd.DataFrame(
         {

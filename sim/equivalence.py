@@ -216,8 +216,8 @@ def main(argv: list[str] | None = None) -> int:
     import time
 
     from sim import __version__
-    from sim.cli import is_signed, signed
-    from sim.ownership import check_file, write_text_file
+    from sim.cli import check_document, signed
+    from sim.ownership import write_text_file
     from sim.settings import help_text, parse
 
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -227,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         opts, _, _ = parse(argv, SETTINGS)
-        check_file(opts["out"], "out", "sim.equivalence", lambda h: is_signed(h, HEADING))
+        check_document(opts["out"], HEADING, "sim.equivalence")
         reference = load_reference()
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -158,7 +158,7 @@ class _InProcess:
     def result(self, fut):
         return fut.result
 
-    def close(self):
+    def close(self, abort: bool = False):
         pass
 
 
@@ -265,9 +265,20 @@ class _Pool:
         except BrokenProcessPool:
             raise self._broken() from None
 
-    def close(self):
-        self.pool.shutdown(wait=True, cancel_futures=True)
-        self._keep_alive.close()
+    def close(self, abort: bool = False):
+        """Shut the workers down; on ``abort`` (an interruption) at once, losing runs in flight.
+
+        Closing the pipe the workers watch ends each of them within milliseconds; the pool is
+        then left to notice, without waiting for batches nobody will read.
+        """
+        if abort:
+            self._keep_alive.close()
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            for proc in list(self.procs.values()):
+                proc.join(timeout=2.0)
+        else:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self._keep_alive.close()
         self._alive.close()
 
 
@@ -321,7 +332,7 @@ class _Dask:
     def result(self, fut):
         return fut.result()
 
-    def close(self):
+    def close(self, abort: bool = False):
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
@@ -403,8 +414,7 @@ def _check_out(out) -> Path:
     It must be new, empty or a sweep folder (:mod:`sim.ownership`): a folder holding anything a
     sweep did not write is refused, naming it, so a sweep never writes among a user's files.
     """
-    from sim.ownership import check_folder
-    from sim.runner import check_writable
+    from sim.ownership import check_folder, check_writable
 
     if not isinstance(out, (str, os.PathLike)) or not str(out):
         raise SweepError("out", f"must be a folder path, got {out!r}")
@@ -478,7 +488,8 @@ def run_sweep(
             be = _Pool(workers, events, batch_seconds)
         else:
             be = _InProcess(events, batch_seconds)
-        stack.callback(be.close)
+        # an exception (Ctrl-C, SIGTERM, a refusal) aborts the workers instead of waiting
+        stack.push(lambda kind, value, tb: be.close(abort=kind is not None))
         try:
             created = make_folder(out)
         except OSError as exc:
@@ -489,6 +500,7 @@ def run_sweep(
             store = ResultStore(
                 out,
                 ident,
+                layout=(list(exp.policies), plan.n_points),
                 retry_failed=retry_failed,
                 flush_rows=flush_rows,
                 flush_seconds=flush_seconds,

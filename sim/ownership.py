@@ -37,6 +37,7 @@ __all__ = [
     "OwnershipError",
     "check_file",
     "check_folder",
+    "check_writable",
     "foreign_entries",
     "make_folder",
     "mark",
@@ -100,7 +101,7 @@ _kind(
         "_precision.json",
         "._precision.json.tmp",
         "_command.txt",
-        ".command.tmp",
+        "._command.txt.*.tmp",
     ),
     {"_events": "events", "_report": "report"},
 )
@@ -181,6 +182,30 @@ def check_folder(path: str | Path, kind: str, setting: str) -> bool:
             "another folder or move that out",
         )
     return False
+
+
+def check_writable(path: Path, field: str = "hydra.run.dir") -> None:
+    """Refuse, before any work, a destination that cannot be created and written into.
+
+    The nearest folder that exists must be a folder (not a file), writable by this process
+    and on a file system mounted for writing. Nothing is created to find out: a refused
+    command leaves even the folders' modification times as they were.
+    """
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise OwnershipError(field, f"{str(path)!r} is a file, not a folder")
+    probe = path
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir():
+        raise OwnershipError(field, f"{str(path)!r} lies under {str(probe)!r}, which is a file")
+    reason = None
+    if not os.access(probe, os.W_OK | os.X_OK):
+        reason = "permission denied"
+    elif os.statvfs(probe).f_flag & os.ST_RDONLY:
+        reason = "read-only file system"
+    if reason:
+        raise OwnershipError(field, f"cannot write into {str(probe)!r} ({reason}); choose another")
 
 
 def mark(folder: Path, kind: str) -> None:

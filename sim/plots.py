@@ -14,7 +14,15 @@ from matplotlib.figure import Figure
 
 from sim.outcomes import OUTCOMES
 
-__all__ = ["distributions", "forest", "network_map", "sobol_bars", "timeseries", "tradeoff"]
+__all__ = [
+    "distributions",
+    "forest",
+    "network_map",
+    "save",
+    "sobol_bars",
+    "timeseries",
+    "tradeoff",
+]
 
 EVENT_STYLE = {  # event kind -> (colour, label)
     "lethal": ("#c0392b", "attack, foreign deaths"),
@@ -29,6 +37,23 @@ TARGET_MARKER = {
     "unescorted": ("p", "on an unescorted car"),
     "site": ("*", "on a site"),
 }
+
+
+def save(fig: Figure, path, dpi: int = 120) -> None:
+    """Write ``fig`` to ``path`` (its format from the suffix) atomically: whole or absent."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        fig.savefig(tmp, dpi=dpi)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 def _plain_ticks(ax, axis: str = "x") -> None:

@@ -27,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.designs import SweepError
-from sim.store import read_parts, read_rows
+from sim.store import check_run_ids, read_parts, read_rows
 
 __all__ = ["SweepFolder", "open_sweep"]
 
@@ -159,37 +159,6 @@ class SweepFolder:
         return int(pd.unique(draws[draws >= 0]).size)
 
 
-def _check_ids(folder: Path, record: dict, rows: pd.DataFrame) -> None:
-    """Every run id is unique and is what its replication, design point and policy make it."""
-    if not len(rows):
-        return
-    need = {"run_id", "replication", "point", "policy"}
-    if not need <= set(rows.columns):
-        raise SweepError(
-            "out", f"the parts in {str(folder)!r} lack the columns {sorted(need - set(rows))}"
-        )
-    dup = rows.run_id[rows.run_id.duplicated()]
-    if len(dup):
-        raise SweepError(
-            "out",
-            f"run {int(dup.iloc[0])} appears twice in {str(folder)!r}; the folder was altered "
-            "by hand: choose a new out",
-        )
-    policies = list(record.get("experiment", {}).get("policies", []))
-    n_points = len(record.get("design_points") or [])
-    index = rows.policy.map({p: i for i, p in enumerate(policies)})
-    expect = (rows.replication * n_points + rows.point) * len(policies) + index
-    bad = rows[index.isna() | (expect != rows.run_id) | (rows.point >= n_points)]
-    if len(bad):
-        r = bad.iloc[0]
-        raise SweepError(
-            "out",
-            f"run {int(r.run_id)} in {str(folder)!r} is labelled replication {int(r.replication)}, "
-            f"point {int(r.point)}, policy {r.policy!r}, which is not the run of that id in this "
-            "sweep: a row of another sweep; choose a new out",
-        )
-
-
 def open_sweep(folder: str | Path, setting: str = "out") -> SweepFolder:
     """Read and check a sweep folder (see the module's docstring); raises :class:`SweepError`."""
     from sim.ownership import check_folder
@@ -211,7 +180,13 @@ def open_sweep(folder: str | Path, setting: str = "out") -> SweepFolder:
             raise SweepError("out", f"{str(folder / RECORD)!r} is not a readable sweep record")
         sums = verified_parts(folder, record["sha"])
         rows = read_rows(folder, sums)
-        _check_ids(folder, record, rows)
+        experiment = record.get("experiment") or {}
+        check_run_ids(
+            folder,
+            list(experiment.get("policies", [])),
+            len(record.get("design_points") or []),
+            rows,
+        )
         precision = _precision(folder / "_precision.json")
         if precision is not None and precision["replications"] != record["replications"]:
             precision = None  # a later fixed-replication run changed what the folder holds

@@ -56,7 +56,13 @@ from sim.analysis import (
 )
 from sim.commands import entry_point
 from sim.outcomes import OUTCOMES
-from sim.ownership import check_folder, make_folder, remove_created, replace_folder
+from sim.ownership import (
+    check_folder,
+    check_writable,
+    make_folder,
+    remove_created,
+    replace_folder,
+)
 from sim.settings import Setting, help_text, parse
 
 __all__ = ["ReportError", "build", "conclusions", "main"]
@@ -132,11 +138,10 @@ def record_command(folder: str | Path, argv: list[str]) -> None:
     """Write the command that made a sweep into ``folder/_command.txt`` (read by the report)."""
     import shlex
 
+    from sim.ownership import write_text_file
+
     text = " ".join(shlex.quote(a) for a in argv) + "\n"
-    path = Path(folder) / "_command.txt"
-    tmp = path.with_name(".command.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    write_text_file(Path(folder) / "_command.txt", text)
 
 
 # ---- numbers ------------------------------------------------------------------------------------
@@ -740,11 +745,7 @@ def _destination(sweep: Path, dest) -> Path:
             "writes; write the report to SWEEP/_report (the default) or outside the sweep",
         )
     check_folder(dest, "report", "report")
-    probe = dest.parent
-    while not probe.exists():
-        probe = probe.parent
-    if not probe.is_dir():
-        raise ReportError("report", f"{str(dest)!r} lies under {str(probe)!r}, which is a file")
+    check_writable(dest, "report")
     return dest
 
 

@@ -34,11 +34,13 @@ from sim.commands import entry_point
 from sim.model import CorridorModel
 from sim.network import load_graphml
 from sim.outcomes import OUTCOMES
+from sim.ownership import check_writable
 from sim.settings import Setting, help_text, parse
 
 __all__ = [
     "RunResult",
     "build_model",
+    "check_writable",
     "load_scenario",
     "main",
     "run",
@@ -123,26 +125,6 @@ def clean_stale_temporaries(parent: Path) -> None:
             continue
         if tmp.is_dir() and not _pid_alive(pid) and not foreign_entries(tmp, "run"):
             shutil.rmtree(tmp, ignore_errors=True)  # only what a killed run left: its own files
-
-
-def check_writable(directory: Path, field: str = "hydra.run.dir") -> None:
-    """Refuse, before any work, a run folder that cannot be created and written."""
-    directory = Path(directory)
-    if directory.exists() and not directory.is_dir():
-        raise ScenarioError(field, f"{str(directory)!r} is a file, not a folder")
-    probe = directory
-    while not probe.exists():
-        probe = probe.parent
-    if not probe.is_dir():
-        raise ScenarioError(field, f"{str(directory)!r} lies under {str(probe)!r}, which is a file")
-    try:
-        fd, name = tempfile.mkstemp(prefix=".probe-", dir=probe)
-        os.close(fd)
-        os.unlink(name)
-    except OSError as exc:
-        raise ScenarioError(
-            field, f"cannot write into {str(probe)!r} ({exc.strerror or exc}); choose another"
-        ) from None
 
 
 def save_atomically(directory: Path, writers: dict, field: str = "hydra.run.dir") -> Path:

@@ -80,6 +80,9 @@ PART = re.compile(r"part-(\d{6})\.parquet")
 #: Temporary files of an interrupted write (the only files a store removes unasked).
 TEMPORARY = re.compile(r"\.part-\d{6}\.parquet\.tmp")
 
+#: The errors of a destination that cannot take the results (said in one line, never a bug).
+WRITE_ERRORS = (errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT, errno.EIO)
+
 _CODE_HASH: dict[str, str] = {}
 
 
@@ -140,8 +143,12 @@ def _parts(out: Path) -> list[Path]:
 
 def _write_atomically(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name.lstrip('_')}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise _write_error(path.parent, exc) from None
 
 
 def read_record(out: Path) -> dict:
@@ -240,7 +247,10 @@ class SweepLock:
 
     def __enter__(self) -> SweepLock:
         self.created = not self.path.exists()
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise _write_error(self.path.parent, exc) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -288,6 +298,15 @@ def _write_error(out: Path, exc: OSError) -> SweepError:
         "out",
         f"cannot write results into {str(out)!r} ({reason}); the runs saved before are kept: "
         "fix this and rerun the same command to resume",
+    )
+
+
+def duplicate_run(out: Path, run_id: int) -> SweepError:
+    """The refusal of a folder holding one run twice (the same wherever it is found)."""
+    return SweepError(
+        "out",
+        f"run {int(run_id)} appears twice in {str(out)!r}; the folder was altered by hand: "
+        "choose a new out",
     )
 
 
@@ -386,17 +405,15 @@ def verified_parts(out: Path, identity: str | None, repair: bool = False) -> dic
     if missing:
         raise SweepError(
             "out",
-            f"part {missing[0]} is named in {CHECKSUMS} but missing: the folder was altered "
-            "by hand; choose a new out",
+            f"part {missing[0]} is named in {CHECKSUMS} but missing, so its runs are too: "
+            "rerun the sweep's command to run them again",
         )
-    if identity is not None:
-        for name in files:
-            if name.startswith("_events/"):
-                continue
-            try:
-                meta = pq.read_schema(out / name).metadata or {}
-            except Exception as exc:  # noqa: BLE001 - unreadable for whatever reason
-                raise corrupt_part(name, exc) from None
+    for name in files:
+        try:
+            meta = pq.read_schema(out / name).metadata or {}
+        except Exception as exc:  # noqa: BLE001 - unreadable for whatever reason
+            raise corrupt_part(name, exc) from None
+        if identity is not None and not name.startswith("_events/"):
             if meta.get(META_KEY, b"").decode() != identity:
                 raise SweepError(
                     "out",
@@ -428,12 +445,43 @@ def read_rows(out: str | Path, sums: dict[str, str]) -> pd.DataFrame:
     return frame.sort_values("run_id", ignore_index=True)
 
 
+def check_run_ids(folder: Path, policies: list[str], n_points: int, rows: pd.DataFrame) -> None:
+    """Every run id is unique and is what its replication, design point and policy make it.
+
+    ``run_id = (replication * n_points + point) * len(policies) + policy index`` (the plan's
+    order): a row whose id and labels disagree is a row of another sweep.
+    """
+    if not len(rows):
+        return
+    need = {"run_id", "replication", "point", "policy"}
+    if not need <= set(rows.columns):
+        raise SweepError(
+            "out", f"the parts in {str(folder)!r} lack the columns {sorted(need - set(rows))}"
+        )
+    dup = rows.run_id[rows.run_id.duplicated()]
+    if len(dup):
+        raise duplicate_run(folder, dup.min())
+    index = rows.policy.map({p: i for i, p in enumerate(policies)})
+    expect = (rows.replication * n_points + rows.point) * len(policies) + index
+    bad = rows[index.isna() | (expect != rows.run_id) | (rows.point >= n_points)]
+    if len(bad):
+        r = bad.iloc[0]
+        raise SweepError(
+            "out",
+            f"run {int(r.run_id)} in {str(folder)!r} is labelled replication {int(r.replication)}, "
+            f"point {int(r.point)}, policy {r.policy!r}, which is not the run of that id in this "
+            "sweep: a row of another sweep; choose a new out",
+        )
+
+
 class ResultStore:
     """Parquet parts under ``out``; the parent process is the only writer.
 
     Args:
         out: the sweep folder.
         identity: the hash every part must carry (None: accept any, for reading).
+        layout: the sweep's policies and number of design points: every stored row's id must
+            be the one its labels make (:func:`check_run_ids`); None: not checked.
         retry_failed: drop failed rows from the parts on opening, so those runs run again.
         flush_rows: write a part once this many rows are buffered.
         flush_seconds: write a part once the oldest buffered row has waited this long.
@@ -452,6 +500,7 @@ class ResultStore:
         out: str | Path,
         identity: str | None = None,
         *,
+        layout: tuple[list[str], int] | None = None,
         retry_failed: bool = False,
         flush_rows: int = 500,
         flush_seconds: float = 1.0,
@@ -467,14 +516,11 @@ class ResultStore:
         self.failed = 0
         failed_in: dict[Path, list[int]] = {}
         for p in parts:
-            ids, status = self._read_index(p)
+            ids, status = self._read_index(p, layout)
             dup = self.done.intersection(ids)
             if dup or len(set(ids)) != len(ids):
-                raise SweepError(
-                    "out",
-                    f"part {p.name} repeats run {min(dup or ids)} of another part; the folder "
-                    "was altered by hand: choose a new out",
-                )
+                repeated = min(dup) if dup else min(i for i in ids if ids.count(i) > 1)
+                raise duplicate_run(self.out, repeated)
             self.done.update(ids)
             bad = [i for i, s in zip(ids, status, strict=True) if s == "failed"]
             if bad:
@@ -490,11 +536,14 @@ class ResultStore:
         #: the replications :meth:`read` returns by default (the sweep's; None: every row)
         self.replications: int | None = None
 
-    def _read_index(self, p: Path) -> tuple[list[int], list[str]]:
+    def _read_index(self, p: Path, layout) -> tuple[list[int], list[str]]:
+        columns = ["run_id", "status", "replication", "point", "policy"]
         try:
-            table = pq.ParquetFile(p).read(columns=["run_id", "status"])
+            table = pq.ParquetFile(p).read(columns=columns if layout else columns[:2])
         except Exception as exc:  # noqa: BLE001 - unreadable for whatever reason
             raise corrupt_part(p.name, exc) from None
+        if layout is not None:
+            check_run_ids(self.out, layout[0], layout[1], table.to_pandas())
         return table.column("run_id").to_pylist(), table.column("status").to_pylist()
 
     def _drop_failed(self, failed_in: dict[Path, list[int]]) -> None:
@@ -569,7 +618,7 @@ class ResultStore:
         except OSError as exc:
             for tmp, _, _ in moves:
                 tmp.unlink(missing_ok=True)
-            if exc.errno in (errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EDQUOT, errno.EIO):
+            if exc.errno in WRITE_ERRORS:
                 raise _write_error(self.out, exc) from None
             raise
         self.next_part += 1

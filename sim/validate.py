@@ -410,7 +410,7 @@ HEADING = "# Validation"
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point: 0 validated, 1 a check goes the wrong way, 2 bad input."""
     from sim.cli import is_signed, signed
-    from sim.ownership import check_file, write_text_file
+    from sim.ownership import check_file, check_writable, write_text_file
     from sim.posterior import POSTERIOR, load_posterior
 
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -426,6 +426,7 @@ def main(argv: list[str] | None = None) -> int:
         opts["posterior"] = opts["posterior"] or str(POSTERIOR)
         load_posterior(opts["posterior"])
         check_file(opts["out"], "out", "sim.validate", lambda head: is_signed(head, HEADING))
+        check_writable(Path(opts["out"]).parent, "out")
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

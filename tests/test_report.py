@@ -205,3 +205,39 @@ def test_a_sweep_without_the_baseline_is_refused(tmp_path):
     )
     assert proc.returncode == 2 and "no domestic_baseline runs" in proc.stderr
     assert not (tmp_path / "_report").exists() and not list(tmp_path.glob(".report-*"))
+
+
+def test_the_horizon_and_the_sets_are_read_from_the_rows(tmp_path):
+    """days=30 over a five-year experiment is reported as 30 days, not as the file's 1825."""
+    from sim.sweep_cli import main
+
+    out = tmp_path / "s"
+    args = ["experiment=joint_vs_domestic", "policy=domestic_baseline,joint_escort", "threat=low"]
+    assert main([*args, "replications=2", "days=30", "progress=false", f"out={out}"]) == 0
+    text = build(out).read_text()
+    assert "30 days (30 days) per run" in text and "year(s)" not in text
+    assert "none (calibrated point values only)" in text
+
+
+def test_every_string_from_the_inputs_is_escaped_in_the_html(tmp_path):
+    """A GraphML path with markup in its name appears as text, never as markup."""
+    from sim.network import cpec_graph, save_graphml
+
+    folder = tmp_path / "<img src=x onerror=alert(1)>"
+    folder.mkdir()
+    G = cpec_graph()
+    path = folder / "net.graphml"
+    save_graphml(G, path)
+    out = tmp_path / "s"
+    sweep(
+        policies=["domestic_baseline", "joint_escort"],
+        replications=1,
+        days=2,
+        network="graphml",
+        network__path=str(path),
+        progress=False,
+        out=out,
+    )
+    text = build(out).read_text()
+    assert "<img src=x onerror" not in text
+    assert "&lt;img src=x onerror=alert(1)&gt;" in text
