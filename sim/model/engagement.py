@@ -1,0 +1,321 @@
+"""Abstract engagement submodels: detection, the contest between attack and protection, casualties.
+
+These are research abstractions, not tactics:
+
+* **Detection** is a thinning of encounters: an attack is foiled before it strikes with
+  probability ``1 - (1 - p_escort)(1 - p_checkpoint)(1 - p_intel)``, where each guard detects
+  independently (``p_escort = 1 - (1 - d_h)^{n_h} (1 - d_f)^{n_f}``). With encounters at Poisson
+  rate ``lambda`` per km, executed attacks then arrive at rate ``lambda (1 - p_foil)``
+  (Kress and Szechtman 2009 treat intelligence as such a thinning of the attack flow).
+* **Contest**: whether the attack breaks through the protection follows the Tullock contest
+  success function ``A^m / (A^m + D^m)`` (Tullock 1980; Hirshleifer 1989; Skaperdas 1996), with
+  attack strength ``A`` = attackers x capability x (1 + surprise if the itinerary leaked) and
+  protection ``D`` = the escort's weighted personnel plus the armor term.
+* **Casualties** are binomial draws over the people present, so they can never exceed them.
+  Attacker losses grow with relative protection, ``p = min(1, loss * 2D / (A + D))``, a
+  Lanchester-flavoured attrition (Lanchester 1916; Deitchman 1962) reduced to one exchange.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.model.outcomes import ATTACKS_ON, CASUALTY_GROUPS, KILLED_ON
+from sim.model.randomness import name_key
+from sim.model.submodel import Submodel
+
+__all__ = [
+    "Casualties",
+    "Engagement",
+    "Exposure",
+    "contest",
+    "detection_probability",
+    "draw_casualties",
+    "foil_probability",
+]
+
+K_COMBAT, K_INSIDER = name_key("combat"), name_key("insider")
+
+
+def detection_probability(host: int, foreign: int, d_host: float, d_foreign: float) -> float:
+    """Chance that at least one of ``host`` + ``foreign`` independent guards detects an attack."""
+    return 1.0 - (1.0 - d_host) ** host * (1.0 - d_foreign) ** foreign
+
+
+def foil_probability(p_escort: float, p_checkpoint: float, p_intel: float) -> float:
+    """Chance that an attack is foiled by any of three independent layers."""
+    return 1.0 - (1.0 - p_escort) * (1.0 - p_checkpoint) * (1.0 - p_intel)
+
+
+def contest(attack: float, defence: float, m: float = 1.0) -> float:
+    """Tullock contest success function: chance the attack breaks through, ``A^m/(A^m+D^m)``.
+
+    ``attack`` and ``defence`` are non-negative strengths; with no defence an attack with any
+    strength succeeds, and a zero-strength attack never does.
+    """
+    if attack <= 0.0:
+        return 0.0
+    if defence <= 0.0:
+        return 1.0
+    # 1 / (1 + (D/A)^m), in logs: A^m and D^m alone under- or overflow for extreme m
+    log_ratio = m * (math.log(defence) - math.log(attack))
+    if log_ratio > 700.0:
+        return 0.0
+    return 1.0 / (1.0 + math.exp(log_ratio))
+
+
+@dataclass(frozen=True)
+class Casualties:
+    """People killed or injured in one attack, by group."""
+
+    foreign_killed: int = 0
+    foreign_injured: int = 0
+    guards_killed: int = 0
+    civilians_killed: int = 0
+    militants_killed: int = 0
+
+
+def draw_casualties(
+    rng: np.random.Generator,
+    *,
+    breakthrough: bool,
+    passengers: int,
+    drivers: int,
+    guards: int,
+    bystanders: int,
+    attackers: int,
+    lethality: float,
+    injury: float,
+    guard_lethality: float,
+    bystander_lethality: float,
+    militant_loss: float,
+    attack: float,
+    defence: float,
+) -> Casualties:
+    """Draw casualties by group; every draw is made, in a fixed order, whatever the outcome.
+
+    Making the same draws in the same order keeps the random stream aligned across policies
+    (common random numbers).
+    """
+    p_kill = lethality if breakthrough else 0.0
+    fk = int(rng.binomial(passengers, p_kill))
+    fi = int(rng.binomial(passengers - fk, injury if breakthrough else 0.0))
+    dk = int(rng.binomial(drivers, p_kill))
+    gk = int(rng.binomial(guards, guard_lethality))
+    bk = int(rng.binomial(bystanders, bystander_lethality))
+    total = attack + defence
+    p_mil = min(1.0, militant_loss * 2.0 * defence / total) if total > 0 else 0.0
+    mk = int(rng.binomial(attackers, p_mil))
+    return Casualties(fk, fi, gk, dk + bk, mk)
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """What an attack meets: the people and protection of its target, and where it is.
+
+    ``shield`` is the contest term of armor or hardening and ``cut`` the share of lethality it
+    takes off; ``checkpoints`` the checkpoints that can screen the attack; ``reach_h`` the
+    hours a quick reaction force needs to get there.
+    """
+
+    kind: str
+    people: int
+    drivers: int
+    host: int
+    foreign: int
+    shield: float
+    cut: float
+    checkpoints: int
+    reach_h: float
+
+
+class Engagement(Submodel):
+    """Resolves attacks: detection, contest, casualties, records.
+
+    Attacks on convoys, unescorted movements and sites all go through the same :meth:`strike`.
+    """
+
+    name = "engagement"
+
+    def resolve(self, convoy, cell, e: int, x: float, targeted: bool) -> None:
+        """An encounter on the road, at ``x`` km of edge ``e`` from its ``edge_u`` end."""
+        model, th, net = self.model, self.cfg.threat, self.model.net
+        security = model.security
+        rng = convoy.draws.generator(K_COMBAT, convoy.attacks)  # the convoy's n-th attack
+        convoy.attacks += 1
+        esc = convoy.escort
+        u, v = net.edge_u[e], net.edge_v[e]
+        length = net.edge_len[e]
+        exposure = Exposure(
+            kind=convoy.kind,
+            people=convoy.passengers,
+            drivers=convoy.drivers,
+            host=esc.host if esc is not None else 0,
+            foreign=esc.foreign if esc is not None else 0,
+            shield=th.armor if convoy.armored else 0.0,
+            cut=th.armor_protection if convoy.armored else 0.0,
+            checkpoints=security.checkpoint_count[u] + security.checkpoint_count[v],
+            reach_h=min(
+                security.qrf_time.get(u, math.inf) + x / length * net.edge_time[e],
+                security.qrf_time.get(v, math.inf) + (1 - x / length) * net.edge_time[e],
+            ),
+        )
+        px, py = net.point(e, x)
+        node = u if x <= length / 2 else v
+        where = dict(
+            node=node,
+            edge_u=u,
+            edge_v=v,
+            x_km=x,
+            lon=px,
+            lat=py,
+            trip=convoy.trip_id,
+            origin=convoy.origin,
+            destination=convoy.destination,
+            force=esc.force if esc is not None else "none",
+            escorted=esc is not None,
+            leaked=convoy.leaked,
+        )
+        if self.strike(exposure, cell, rng, targeted, where):
+            convoy.finish(completed=False)
+
+    def resolve_site(self, site, cell) -> None:
+        """An attack on a fixed site by the cell that chose it."""
+        model = self.model
+        security, targets = model.security, model.targets
+        rng = site.draws.generator(K_COMBAT, site.attacks)  # the site's n-th attack
+        site.attacks += 1
+        exposure = Exposure(
+            kind="site",
+            people=site.staff,
+            drivers=0,
+            host=targets.site_host,
+            foreign=targets.site_foreign,
+            shield=targets.site_shield,
+            cut=targets.site_cut,
+            checkpoints=security.checkpoint_count[site.node],
+            reach_h=security.qrf_time.get(site.node, math.inf),
+        )
+        x, y = model.net.pos[site.node]
+        force = "joint" if targets.site_foreign else "domestic"
+        where = dict(
+            node=site.node,
+            lon=x,
+            lat=y,
+            force=force if exposure.host + exposure.foreign else "none",
+        )
+        self.strike(exposure, cell, rng, False, where)
+
+    def insider(self, kind: str, people: int, node, draws, key: tuple) -> None:
+        """An assigned guard turns on the ``people`` he guards: no detection, no contest.
+
+        Foreign killed ~ Bin(people, ``insider_lethality``), injured ~ Bin(survivors,
+        ``injury``), drawn from the target's own keyed generator.
+        """
+        model, th = self.model, self.cfg.threat
+        rng = draws.generator(K_INSIDER, *key)
+        killed = int(rng.binomial(people, th.insider_lethality))
+        injured = int(rng.binomial(people - killed, th.injury))
+        c = model.counters
+        c["insider_attacks"] += 1
+        c["foreign_killed"] += killed
+        c["foreign_injured"] += injured
+        c[KILLED_ON[kind]] += killed
+        x, y = model.net.pos[node]
+        model.log(
+            event="insider",
+            target=kind,
+            node=node,
+            region=model.net.region[node],
+            lon=x,
+            lat=y,
+            passengers=people,
+            foreign_killed=killed,
+            foreign_injured=injured,
+        )
+
+    def strike(self, target: Exposure, cell, rng, targeted: bool, where: dict) -> bool:
+        """Detection may foil the attack; otherwise a contest decides the breakthrough.
+
+        Counts and logs the attack (``where``: its place and the fields of the log that only
+        an attack on a movement has) and returns whether it broke through.
+        """
+        model = self.model
+        th, pol = self.cfg.threat, self.cfg.policy
+        host, foreign = target.host, target.foreign
+        p_esc = detection_probability(host, foreign, th.detect_domestic, th.detect_foreign)
+        p_one = detection_probability(
+            pol.checkpoint_size, pol.foreign_at_checkpoints, th.screen_per_guard, th.detect_foreign
+        )
+        n_cp = target.checkpoints
+        p_cp = 1.0 - (1.0 - p_one) ** n_cp if n_cp else 0.0
+        p_foil = foil_probability(p_esc, p_cp, pol.intel_sharing * th.intel_detection)
+        tips = model.population.recent_tips(model.net.region[where["node"]])
+        p_foil = 1.0 - (1.0 - p_foil) * (1.0 - th.tip_detection) ** tips
+        attackers = cell.attackers
+        attack = attackers * th.capability * ((1.0 + th.leak_surprise) if targeted else 1.0)
+        defence = host * th.effect_domestic + foreign * th.effect_foreign + target.shield
+        p_break = contest(attack, defence, th.decisiveness)
+        detected = bool(rng.random() < p_foil)
+        breakthrough = (not detected) and bool(rng.random() < p_break)
+        qrf = (not detected) and pol.qrf_size > 0 and target.reach_h <= th.qrf_reach_h
+        lethality = th.lethality * (1.0 - target.cut)
+        if qrf:
+            lethality *= (1.0 - th.qrf_mitigation_per_guard) ** pol.qrf_size
+        cas = draw_casualties(
+            rng,
+            breakthrough=breakthrough,
+            passengers=target.people,
+            drivers=target.drivers,
+            guards=0 if detected else host + foreign,
+            bystanders=0 if detected else th.bystanders,
+            attackers=attackers,
+            lethality=lethality,
+            injury=th.injury,
+            guard_lethality=th.guard_lethality,
+            bystander_lethality=th.bystander_lethality,
+            militant_loss=th.militant_loss,
+            attack=attack,
+            defence=defence,
+        )
+        c = model.counters
+        c["attacks_attempted"] += 1
+        c[ATTACKS_ON[target.kind]] += 1
+        if detected:
+            c["attacks_foiled"] += 1
+        else:
+            c["attacks_executed"] += 1
+            c["attacks_on_escorted"] += bool(where.get("escorted"))
+        c["attacks_successful"] += (cas.foreign_killed + cas.foreign_injured) > 0
+        c["attacks_lethal"] += cas.foreign_killed > 0
+        c["attacks_with_leak"] += targeted
+        for k in CASUALTY_GROUPS:
+            c[k] += getattr(cas, k)
+        c[KILLED_ON[target.kind]] += cas.foreign_killed
+        if target.kind == "convoy":
+            c["attacks_lethal_on_convoys"] += cas.foreign_killed > 0
+        model.log(
+            event="foiled" if detected else "attack",
+            target=target.kind,
+            region=model.net.region[where["node"]],
+            targeted=targeted,
+            detected=detected,
+            breakthrough=breakthrough,
+            qrf=qrf,
+            p_foil=p_foil,
+            p_break=p_break,
+            cell=cell.unique_id,
+            attackers=attackers,
+            passengers=target.people,
+            foreign_killed=cas.foreign_killed,
+            foreign_injured=cas.foreign_injured,
+            guards_killed=cas.guards_killed,
+            civilians_killed=cas.civilians_killed,
+            militants_killed=cas.militants_killed,
+            **where,
+        )
+        cell.after_attack(cas.militants_killed, target.kind, breakthrough)
+        return breakthrough

@@ -1,0 +1,302 @@
+"""Targets and target choice: sites, the kinds of movement, and an adversary that chooses.
+
+**Targets.** Foreign staff are exposed in three ways (the public record has all three;
+``scenarios/data/incidents.csv``): escorted convoys, low-profile unescorted movements (both drawn
+by :mod:`sim.model.demand`) and fixed sites: camps at project sites and ports, offices and hotels in
+cities. Staff live where they travel from, so the foreign staff an attack on a site can reach is
+``camp_staff`` (or ``office_staff``) at the busiest camp (or city) and in proportion to the share
+of trips that start or end there elsewhere, rounded; a node left with no staff has no site. Sites
+are guarded by the policy's site guards and hardened to its ``site_hardening``.
+
+**Choice.** A ready cell chooses among the targets within its reach, by a logit quantal response
+over expected payoffs (McKelvey and Palfrey 1995; in security games, Yang et al. 2012):
+
+    P(t) = exp(lambda U_t) / sum_s exp(lambda U_s),   U_t = w_k(t) N_t lethality pi_t
+
+with ``w`` the symbolic weight of the target's kind, ``N`` the foreign staff it expects there and
+``pi`` the chance it believes an attack succeeds, given the protection it believes is there
+(detection by the guards, then the Tullock contest; :mod:`sim.model.engagement`). A movement kind is
+within reach when the demand model expects at least one movement of that kind a week on the
+roads the cell reaches; a site, when its node is within ``reach_km`` road distance. The cell
+chooses when it becomes ready and again at each turn of the day (a mixed strategy played day by
+day). A cell that targets a kind of movement sets its ambush sites for movements of that kind
+only (:class:`agents.convoy.Convoy`); one that targets a site strikes it at the rate
+``site_attack_rate`` a day while the choice holds.
+
+**Beliefs.** A cell starts from the status quo (``prior_escort_guards``, ``prior_site_guards``,
+``prior_site_hardening``) and, with learning rate ``alpha = belief_rate``, moves its belief of each
+target's success chance toward what it observes: each day toward the mean success chance implied
+by the protection it saw (escorts of the movements setting out on its roads, the guards and
+hardening of the sites in its reach), and after each of its attacks toward the outcome (1 if the
+attack broke through, else 0), ``pi <- pi + alpha (observation - pi)`` (belief learning;
+Fudenberg and Levine 1998). With ``belief_rate = 0`` the adversary is static: it keeps the status
+quo beliefs, with the same rationality, so the effect of learning is measured on common random
+numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.model.engagement import contest, detection_probability
+from sim.model.randomness import BLOCK_DAYS, name_key, uniforms
+from sim.model.submodel import Submodel
+
+__all__ = [
+    "CONVOY",
+    "SITE",
+    "SITE_KINDS",
+    "TARGET_KINDS",
+    "UNESCORTED",
+    "Site",
+    "Targets",
+    "believed_success",
+    "logit_shares",
+]
+
+#: Target kinds, as the event log and the outcomes name them.
+CONVOY, UNESCORTED, SITE = "convoy", "unescorted", "site"
+TARGET_KINDS = (CONVOY, UNESCORTED, SITE)
+#: Node kinds that hold a site, and which staff figure applies (camps or offices and hotels).
+SITE_KINDS = {"project_site": "camp", "port": "camp", "city": "office"}
+#: A movement kind is within a cell's reach when at least this many movements a day of that
+#: kind are expected on one of the roads it reaches (one a week).
+MIN_TRAFFIC_PER_DAY = 1.0 / 7.0
+
+K_CHOOSE, K_STRIKE, K_INSIDER = map(name_key, ("choose", "strike", "insider"))
+
+
+def logit_shares(payoffs, rationality: float) -> np.ndarray:
+    """Logit quantal response: ``exp(lambda U_t) / sum_s exp(lambda U_s)`` (computed stably)."""
+    weights = _logit_weights(payoffs, rationality)
+    return np.asarray(weights) / sum(weights)
+
+
+def _logit_weights(payoffs, rationality: float) -> list[float]:
+    """``exp(lambda (U_t - max U))``: the logit choice's weights, unnormalized."""
+    u = [rationality * p for p in payoffs]
+    top = max(u)
+    return [math.exp(x - top) for x in u]
+
+
+def believed_success(
+    th, attackers: int, host: int, foreign: int, shield: float, surprise: float = 0.0
+) -> float:
+    """Chance an attack succeeds against the protection seen on its target.
+
+    Not detected by any of ``host`` + ``foreign`` guards, then breaking through in the contest
+    against their weighted strength plus ``shield`` (armor or hardening).
+    """
+    p_detect = detection_probability(host, foreign, th.detect_domestic, th.detect_foreign)
+    attack = attackers * th.capability * (1.0 + surprise)
+    defence = host * th.effect_domestic + foreign * th.effect_foreign + shield
+    return (1.0 - p_detect) * contest(attack, defence, th.decisiveness)
+
+
+@dataclass
+class Site:
+    """A fixed site: where it is, who is there, the draws of the attacks on it."""
+
+    index: int
+    node: object
+    kind: str  # "camp" or "office"
+    staff: int
+    draws: object
+    attacks: int = 0
+
+
+class Targets(Submodel):
+    """The sites, the targets within each cell's reach, the cells' choices and beliefs.
+
+    Attributes:
+        sites: the fixed sites, in node order.
+        choices: ``(hour, cell key, target)`` of every choice made, in order (target is
+            ``"convoy"``, ``"unescorted"`` or a site index).
+
+    """
+
+    name = "targets"
+
+    def setup(self) -> None:
+        """One site at each node of a site kind that has staff; the protection on sites."""
+        model, dem, pol = self.model, self.cfg.demand, self.cfg.policy
+        net = model.net
+        self.sites: list[Site] = []
+        share = model.demand.node_share
+        busiest = {
+            kind: max(
+                (share[n] for n in net.nodes if SITE_KINDS.get(net.kind[n]) == kind), default=0
+            )
+            for kind in ("camp", "office")
+        }
+        for n in net.nodes:
+            kind = SITE_KINDS.get(net.kind[n])
+            if kind is None or busiest[kind] <= 0:
+                continue
+            full = dem.camp_staff if kind == "camp" else dem.office_staff
+            staff = round(full * share[n] / busiest[kind])
+            if staff <= 0:
+                continue
+            i = len(self.sites)
+            self.sites.append(Site(i, n, kind, staff, model.draws.child(K_STRIKE, i)))
+        self.site_host = pol.site_guards
+        self.site_foreign = pol.foreign_site_guards if pol.force == "joint" else 0
+        self.site_shield = pol.site_hardening * self.cfg.threat.hardening
+        self.site_cut = pol.site_hardening * self.cfg.threat.hardening_protection
+        self._reach_cache: dict = {}
+        self._believed: dict = {}
+        self._plans: dict = {}
+        self._insider_days: dict = {}
+        self.choices: list[tuple] = []
+
+    # ---- what a cell can reach -----------------------------------------------------------------
+    def within_reach(self, cell) -> list:
+        """Targets within the cell's reach: movement kinds first, then site indices."""
+        if cell.node in self._reach_cache:
+            return self._reach_cache[cell.node]
+        model, th = self.model, self.cfg.threat
+        out: list = []
+        traffic = model.demand.edge_traffic
+        for kind in (CONVOY, UNESCORTED):
+            seen = max((traffic[kind].get(e, 0.0) for e in cell.cover), default=0.0)
+            if seen >= MIN_TRAFFIC_PER_DAY:
+                out.append(kind)
+        if th.site_attack_rate > 0:
+            dist = model.net._dist(cell.node)
+            out.extend(s.index for s in self.sites if dist.get(s.node, math.inf) <= th.reach_km)
+        self._reach_cache[cell.node] = out
+        return out
+
+    # ---- beliefs -------------------------------------------------------------------------------
+    def prior(self, cell) -> dict:
+        """The status quo beliefs of a new cell: success chance by target."""
+        th = self.cfg.threat
+        a = cell.attackers
+        return {
+            CONVOY: believed_success(th, a, th.prior_escort_guards, 0, 0.0),
+            UNESCORTED: believed_success(th, a, 0, 0, 0.0),
+            SITE: believed_success(
+                th, a, th.prior_site_guards, 0, th.prior_site_hardening * th.hardening
+            ),
+        }
+
+    def believed(self, attackers: int, host: int, foreign: int, shield: float) -> float:
+        """:func:`believed_success` under this run's threat parameters (remembered)."""
+        key = (attackers, host, foreign, shield)
+        got = self._believed.get(key)
+        if got is None:
+            got = self._believed[key] = believed_success(
+                self.cfg.threat, attackers, host, foreign, shield
+            )
+        return got
+
+    def seen_on_site(self, cell) -> float:
+        """The success chance implied by the protection the cell sees at a site."""
+        return self.believed(cell.attackers, self.site_host, self.site_foreign, self.site_shield)
+
+    def sites_within_reach(self, cell) -> bool:
+        """Whether any site is within the cell's reach."""
+        return self._plan(cell)[2]
+
+    def _plan(self, cell) -> tuple:
+        """The targets within reach of the cell's node and what each pays.
+
+        ``(targets, [(w N lethality, belief key), ...], whether a site is among them)``.
+        """
+        plan = self._plans.get(cell.node)
+        if plan is None:
+            th, dem = self.cfg.threat, self.cfg.demand
+            targets = self.within_reach(cell)
+            per = {
+                CONVOY: th.symbolic_convoy * dem.passengers_mean,
+                UNESCORTED: th.symbolic_unescorted * dem.unescorted_passengers_mean,
+            }
+            consts = [
+                (per[t] if t in per else th.symbolic_site * self.sites[t].staff) * th.lethality
+                for t in targets
+            ]
+            keys = [t if t in per else SITE for t in targets]
+            near = SITE in keys
+            plan = self._plans[cell.node] = (targets, list(zip(consts, keys, strict=True)), near)
+        return plan
+
+    def payoffs(self, cell) -> tuple[list, list[float]]:
+        """The targets within reach and the cell's expected payoff ``w N lethality pi`` of each."""
+        targets, pays, _ = self._plan(cell)
+        beliefs = cell.beliefs
+        return targets, [c * beliefs[k] for c, k in pays]
+
+    def shares(self, cell) -> tuple[list, np.ndarray]:
+        """The targets within reach and the cell's logit choice probabilities over them."""
+        targets, payoffs = self.payoffs(cell)
+        if not targets:
+            return targets, np.zeros(0)
+        return targets, logit_shares(payoffs, self.cfg.threat.rationality)
+
+    # ---- insiders ----------------------------------------------------------------------------
+    def end_day(self, day: int) -> None:
+        """A guard at a site may turn on the staff he guards (:meth:`Threat.insider_chance`)."""
+        model = self.model
+        if self.site_host <= 0 or not self.sites:
+            return
+        if day not in self._insider_days:
+            self._insider_block(day)
+        region = model.net.region
+        for site in self._insider_days.pop(day):
+            chance = model.threat.insider_chance(region[site.node], self.site_host)
+            if site.draws.random(K_INSIDER, day) < chance:
+                model.engagement.insider(SITE, site.staff, site.node, site.draws, (day,))
+
+    def _insider_block(self, first: int) -> None:
+        """The sites whose guard draw of each day is below the chance's bound, a block at once.
+
+        Only those can have an insider attack that day (:meth:`Threat.insider_bound`); the
+        draws are the sites' own ``K_INSIDER`` draws of each day.
+        """
+        model = self.model
+        days = np.arange(first, first + BLOCK_DAYS)
+        self._insider_days = {day: [] for day in days.tolist()}
+        for site in self.sites:
+            bound = model.threat.insider_bound(model.net.region[site.node], self.site_host)
+            u = uniforms(site.draws.h, K_INSIDER, days)
+            for i in np.flatnonzero(u < bound).tolist():
+                self._insider_days[first + i].append(site)
+
+    # ---- choice --------------------------------------------------------------------------------
+    def choose(self, cell, *stamp) -> None:
+        """The cell draws its target (keyed by ``stamp``) and, for a site, when it strikes.
+
+        The choice holds until the next turn of the day. A site is struck after an exponential
+        time at rate ``site_attack_rate`` a day, if that falls before the choice ends (the
+        exponential's memorylessness makes the daily redraw exact).
+        """
+        model = self.model
+        targets, payoffs = self.payoffs(cell)
+        cell.choices += 1
+        if not targets:
+            cell.target = None
+            return
+        weights = _logit_weights(payoffs, self.cfg.threat.rationality)
+        daily = stamp[0] == 1
+        u = cell.choose_u(stamp[1]) if daily else cell.draws.random(K_CHOOSE, *stamp)
+        u *= sum(weights)
+        target = targets[-1]
+        for t, w in zip(targets, weights, strict=True):
+            u -= w
+            if u < 0.0:
+                target = t
+                break
+        cell.target = target
+        self.choices.append((model.hours, cell.key, target))
+        if target in (CONVOY, UNESCORTED):
+            return
+        now = model.hours
+        ends = (math.floor(now / 24.0 + 1e-9) + 1) * 24.0
+        r = cell.strike_u(stamp[1]) if daily else cell.draws.random(K_STRIKE, *stamp)
+        wait = -24.0 / self.cfg.threat.site_attack_rate * math.log1p(-r)  # exponential
+        if now + wait < ends:
+            cell.strike_token = cell.choices
+            model.schedule_event(cell.strike_site, at=max((now + wait) / model.dt, model.time))

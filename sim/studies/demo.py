@@ -1,0 +1,226 @@
+"""``make demo``: joint against domestic security under each threat, to a stated precision.
+
+Runs the six named policies on the CPEC network for a year under the baseline and the high
+threat, on paired replications (common random numbers; each replication with its own parameter
+set drawn from the calibrated posterior, so the intervals include parameter uncertainty). The
+replications are chosen by precision (:mod:`sim.sweeps.precision`): after a pilot of 30, in stages,
+until every paired difference in foreign deaths a year from domestic_baseline has a 95%
+half-width of at most 1.0 with at least 40 differing pairs (about 300 replications, 3,600 runs,
+5-6 minutes on 2 cores). It prints the means and the paired comparisons, writes the figures,
+and ends by writing the report (``python -m sim.report``) and printing its path.
+
+    python -m sim.demo [threats=T,T] [precision=H] [max_replications=N] [replications=N]
+                       [days=D] [workers=N] [out=DIR] [figures=DIR] [posterior=N]
+
+The sweep folder (``out``, default ``results/demo``) is resumable: run the same command
+again to finish an interrupted demo. ``posterior=0`` runs every replication at the
+calibrated point instead of posterior draws.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from scenarios.compose import POLICIES
+from scenarios.schema import ScenarioError
+from sim.cli.commands import entry_point
+from sim.cli.settings import Setting, help_text, parse
+from sim.report import COMPARED
+from sim.sweeps.designs import MAX_POSTERIOR, MAX_REPLICATIONS
+
+
+def format_comparison(table: pd.DataFrame) -> str:
+    """Paired differences as ``diff [lo, hi]`` with P(better/tie/worse), p and Holm-adjusted p."""
+    from sim.analysis import format_differences, format_p
+
+    out = table.copy()
+    out["difference [95% CI]"] = format_differences(out)
+    out["relative"] = [f"{r:+.0%}" if np.isfinite(r) else "n/a" for r in out.rel_change]
+    out["P(better/tie/worse)"] = [
+        f"{b:.2f}/{t:.2f}/{w:.2f}"
+        for b, t, w in zip(out.p_better, out.p_tie, out.p_worse, strict=True)
+    ]
+    out["p"] = out.p_value.map(format_p)
+    out["p (Holm)"] = out.p_holm.map(format_p)
+    cols = ["difference [95% CI]", "relative", "P(better/tie/worse)", "p", "p (Holm)"]
+    with pd.option_context("display.width", 200, "display.max_colwidth", 40):
+        text = out.set_index(["outcome", "policy"])[cols].to_string()
+    methods = table.attrs.get("methods", {})
+    return text + "".join(f"\n  {k}: {v}" for k, v in methods.items())
+
+
+#: The settings of ``python -m sim.demo``.
+SETTINGS = (
+    Setting("threats", "list", ["baseline", "high"], "threat levels to compare under",
+            choices=("low", "baseline", "high")),
+    Setting("precision", "float", 1.0, "largest 95% half-width of every paired difference in "
+            "foreign deaths a year", low=1e-6, high=1e6),
+    Setting("max_replications", "int", 1000, "stop there even if the precision is not "
+            "reached, and say so", low=30, high=MAX_REPLICATIONS),
+    Setting("replications", "int", None, "a fixed number of paired replications instead of "
+            "replications by precision", low=2, high=MAX_REPLICATIONS),
+    Setting("days", "int", 365, "days per run", low=1, high=36_500),
+    Setting("workers", "int", None, "worker processes (default: this machine's cores)", low=1,
+            high=1024),
+    Setting("out", "path", "results/demo", "the sweep folder (resumable)"),
+    Setting("figures", "path", "figures", "the folder of the PNG figures"),
+    Setting("posterior", "int", None, "posterior parameter sets (default: one per "
+            "replication; 0: the calibrated point)", low=0, high=MAX_POSTERIOR),
+)  # fmt: skip
+USAGE = "python -m sim.demo [SETTING=VALUE ...]"
+MORE = (
+    "Full precision at every threat level (about 40 minutes on 2 cores):\n"
+    "    python -m sim.demo threats=low,baseline,high precision=0.5 max_replications=3000"
+)
+
+
+@entry_point()
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``python -m sim.demo``: 0 done, 1 runs failed, 2 bad input."""
+    from types import SimpleNamespace
+
+    from sim import Experiment
+    from sim.analysis import format_summary, summarize, uncertainty_statement
+    from sim.files.ownership import check_folder, check_writable
+    from sim.report import record_command
+    from sim.sweeps.execution import SweepAborted, default_workers, run_sweep
+    from sim.sweeps.precision import PrecisionRule, run_to_precision
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if any(a in ("-h", "--help") for a in argv):
+        print(help_text(__doc__.split("\n\n")[0], SETTINGS, USAGE, MORE))
+        return 0
+    try:
+        values, _, _ = parse(argv, SETTINGS)
+        check_folder(values["out"], "sweep", "out")
+        check_folder(values["figures"], "figures", "figures")
+        check_writable(values["figures"], "figures")
+    except ScenarioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    args = SimpleNamespace(**values)
+    args.workers = default_workers() if args.workers is None else args.workers
+    auto = args.replications is None
+    most = args.max_replications if auto else args.replications
+    posterior = most if args.posterior is None else args.posterior
+    started = time.perf_counter()
+    try:
+        experiment = Experiment(
+            name="demo",
+            policies=POLICIES,
+            replications=30 if auto else args.replications,
+            design={"kind": "factorial", "factors": {"threat": list(args.threats)}},
+            overrides=(f"days={args.days}",),
+            posterior=posterior,
+            seed=20261201,
+        )
+        experiment.check()
+        settings = dict(workers=args.workers, events=True)
+        how = (
+            f"paired replications until every paired difference in foreign deaths has a 95% "
+            f"half-width of at most {args.precision:g} (at most {args.max_replications})"
+            if auto
+            else f"{args.replications} paired replications"
+        )
+        print(
+            f"Comparing {len(POLICIES)} policies under threat {', '.join(args.threats)} on the "
+            f"CPEC network, {args.days} days each: {how}; {args.workers} workers -> {args.out}",
+            flush=True,
+        )
+        out = Path(args.out)
+        if auto:
+            rule = PrecisionRule(
+                {"foreign_killed": args.precision}, max_replications=args.max_replications
+            )
+            rule.check(experiment)
+            store, report = run_to_precision(experiment, out, rule, run_sweep, **settings)
+            reps = report["replications"]
+        else:
+            store = run_sweep(experiment, out, **settings)
+            report, reps = None, args.replications
+    except ScenarioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except SweepAborted as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    try:
+        record_command(out, ["python", "-m", "sim.demo", *argv])
+    except ScenarioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    results = store.read()
+    summary = summarize(results, by=["threat", "policy"])
+    print("\nMeans and 95% intervals over replications:")
+    print(format_summary(summary))
+    print(uncertainty_statement(results))
+    try:
+        path = _figures_and_report(args, results, report, reps, out)
+    except ScenarioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    minutes = (time.perf_counter() - started) / 60
+    print(f"\nReport written to {path} ({minutes:.1f} min in all)")
+    return 0
+
+
+def _figures_and_report(args, results, report, reps: int, out: Path) -> Path:
+    """Print each threat's comparison, write its figures, then the report; returns its path."""
+    from sim import plots
+    from sim.analysis import compare, pareto_front, summarize
+    from sim.files.ownership import OwnershipError, make_folder, remove_created
+    from sim.report import build
+
+    figures = Path(args.figures)
+    try:
+        created = make_folder(figures)
+    except OSError as exc:
+        raise OwnershipError(
+            "figures", f"cannot create {str(figures)!r} ({exc.strerror})"
+        ) from None
+    written = []
+    for threat in args.threats:
+        at = results[results.threat == threat]
+        table = compare(at, baseline="domestic_baseline", outcomes=COMPARED)
+        table.attrs["baseline"] = "domestic_baseline"
+        print(
+            f"\nUnder the {threat} threat: paired differences from domestic_baseline "
+            "(P(better/tie/worse): shares of paired replications in which the policy does "
+            "better, as well, or worse):"
+        )
+        print(format_comparison(table))
+        front = pareto_front(at)
+        print(
+            "Pareto-efficient policies on foreign deaths, foreign security person-days and "
+            "cost (USD): " + ", ".join(front.index[front.pareto])
+        )
+        title = f"{threat} threat, {args.days} days, {reps} paired replications"
+        for name, fig in {
+            f"paired_differences_{threat}.png": plots.forest(
+                table, list(COMPARED), columns=2, title=title
+            ),
+            f"tradeoff_{threat}.png": plots.tradeoff(
+                summarize(at), pareto=front.pareto, title=title
+            ),
+        }.items():
+            try:
+                plots.save(fig, figures / name, dpi=120)
+            except OSError as exc:
+                remove_created(created)
+                raise OwnershipError(
+                    "figures", f"cannot write {str(figures / name)!r} ({exc.strerror or exc})"
+                ) from None
+            written.append(figures / name)
+    if report is not None:
+        print(f"\nPrecision: {reps} paired replications; {report['stopped']}")
+    print("Figures written to " + ", ".join(str(p) for p in written))
+    return build(out)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,554 @@
+"""Experiments and their designs: which policies, which uncertainty settings, how many runs.
+
+An :class:`Experiment` crosses policies with a design over the uncertainties (XLRM's X and L;
+Kwakkel 2017), times replications. Designs:
+
+* ``factorial``: every combination of config-group options and value lists;
+* ``points``: given settings, in order;
+* ``lhs``, ``sobol``, ``morris``: Latin hypercube (McKay et al. 1979), Sobol' sequences in
+  Saltelli's scheme (Saltelli 2002) and Morris trajectories (Morris 1991), all drawn with SALib
+  over parameter ranges.
+
+A command line or keyword argument that names a config group *selects* from the experiment
+(``policy=joint_escort`` runs only that policy; ``threat=high`` only that level of a design's
+threat factor) and is refused where it cannot; an override of a key that the design varies is
+refused, so a sweep never silently runs something other than its labels say
+(:func:`select`).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+
+from scenarios.compose import (
+    GROUPS,
+    POLICIES,
+    check_override,
+    compose_config,
+    group_options,
+    overrides_from_kwargs,
+)
+from scenarios.schema import MAX_SEED, Scenario, ScenarioError, unknown_value
+
+__all__ = [
+    "DESIGN_KINDS",
+    "Experiment",
+    "SweepError",
+    "design_keys",
+    "design_points",
+    "design_problem",
+    "field_meta",
+    "load_experiment",
+    "select",
+]
+
+DESIGN_KINDS = ("factorial", "points", "lhs", "sobol", "morris")
+#: Largest number of replications and design samples a sweep accepts.
+MAX_REPLICATIONS = 1_000_000
+MAX_SAMPLES = 1_000_000
+#: Most design points and posterior parameter sets: a plan composes and checks every point's
+#: scenario (and every set under every threat level) before the first run, about a
+#: millisecond each, so larger ones would spend minutes before the first run.
+MAX_POINTS = 20_000
+MAX_POSTERIOR = 100_000
+#: What an experiment's name may be: it names its default folder, results/NAME.
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
+
+
+class SweepError(ScenarioError):
+    """Invalid sweep input (an experiment, a design, an output folder)."""
+
+
+def _whole(where: str, value, lo: int, hi: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise SweepError(where, f"must be a whole number from {lo} to {hi:,}, got {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """Policies crossed with a design over the uncertainties, times replications.
+
+    ``design`` is ``{"kind": "factorial", "factors": {key: [values]}}``,
+    ``{"kind": "points", "points": [{key: value, ...}, ...]}`` (given settings, in order) or
+    ``{"kind": "lhs" | "sobol" | "morris", "samples": N, "ranges": {key: [lo, hi]}}`` (Morris
+    also takes ``levels``, default 4). A key is a config group (``threat``, ``network``) or a
+    field (``threat.ambush_rate``, ``days``).
+    """
+
+    name: str = "custom"
+    policies: tuple[str, ...] = POLICIES
+    design: dict = field(default_factory=lambda: {"kind": "factorial", "factors": {}})
+    replications: int = 10
+    seed: int = 0
+    threat: str = "baseline"
+    network: str | None = None
+    overrides: tuple[str, ...] = ()
+    posterior: int = 0
+    posterior_file: str | None = None
+
+    def identity(self) -> dict:
+        """What must match for a rerun to resume the same sweep (not the replication count)."""
+        d = asdict(self)
+        d.pop("replications")
+        d["policies"] = list(d["policies"])
+        d["overrides"] = list(d["overrides"])
+        return d
+
+    def replace(self, **changes) -> Experiment:
+        """A copy with some fields changed."""
+        return Experiment(**{**asdict(self), **changes})
+
+    def check(self) -> None:
+        """Validate every field; raises :class:`SweepError` naming the first bad one."""
+        if not isinstance(self.name, str) or not NAME.fullmatch(self.name) or ".." in self.name:
+            raise SweepError(
+                "experiment.name",
+                "must be a name of letters, digits, '_', '-' and '.' (it names the folder "
+                f"results/NAME), got {self.name!r}",
+            )
+        policies = self.policies
+        if isinstance(policies, str) or not isinstance(policies, Sequence):
+            raise SweepError(
+                "policies",
+                f"must be a list of policy names, got {policies!r}"
+                + (f"; write [{policies!r}]" if isinstance(policies, str) else ""),
+            )
+        if not policies:
+            raise SweepError("policies", "must list at least one policy")
+        for p in policies:
+            if p not in group_options("policy"):
+                raise unknown_value("policies", "policy", p, group_options("policy"), SweepError)
+        if len(set(policies)) != len(policies):
+            raise SweepError("policies", f"lists a policy twice: {list(policies)}")
+        _whole("replications", self.replications, 1, MAX_REPLICATIONS)
+        _whole("seed", self.seed, 0, MAX_SEED)
+        _whole("posterior", self.posterior, 0, MAX_POSTERIOR)
+        if self.posterior_file is not None and not isinstance(self.posterior_file, str):
+            raise SweepError(
+                "posterior_file", f"must be a path as a string, got {self.posterior_file!r}"
+            )
+        if self.posterior_file is not None and not self.posterior:
+            raise SweepError(
+                "posterior_file", "is read only with posterior=N (N parameter sets to draw)"
+            )
+        if not isinstance(self.threat, str) or self.threat not in group_options("threat"):
+            raise unknown_value("threat", "option", self.threat, group_options("threat"))
+        if self.network is not None and (
+            not isinstance(self.network, str) or self.network not in group_options("network")
+        ):
+            raise unknown_value("network", "option", self.network, group_options("network"))
+        if isinstance(self.overrides, str) or not isinstance(self.overrides, Sequence):
+            raise SweepError(
+                "overrides", f"must be a list of key=value strings, got {self.overrides!r}"
+            )
+        varied = design_keys(self.design)
+        for text in self.overrides:
+            if not isinstance(text, str):
+                raise SweepError("overrides", f"must be key=value strings, got {text!r}")
+            check_override(text)
+            key = override_key(text)
+            if key in GROUPS:
+                raise SweepError(
+                    key,
+                    f"a config group cannot be an override of a sweep; select with "
+                    f"policies=[...], threat=... or network=..., not {text!r}",
+                )
+            if key in ("policy.name", "threat.name"):
+                raise SweepError(
+                    key, "is the label of its config file; choose the file instead of renaming it"
+                )
+            if key in varied:
+                raise SweepError(
+                    key,
+                    f"the design of experiment {self.name!r} varies this parameter, so an "
+                    "override cannot fix it; copy the experiment file and take it out of the "
+                    "design",
+                )
+        if self.posterior:
+            self._check_posterior(varied)
+
+    def _check_posterior(self, varied: set[str]) -> None:
+        """The posterior file reads, and no design factor or override fixes what it draws."""
+        from sim.sweeps.posterior import POSTERIOR, load_posterior
+
+        try:
+            keys = load_posterior(self.posterior_file or POSTERIOR).keys
+        except ScenarioError as exc:
+            raise SweepError("posterior_file", exc.message) from None
+        fixed = {override_key(text) for text in self.overrides}
+        for key in keys:
+            if key in varied or key in fixed:
+                how = "the design varies" if key in varied else "an override sets"
+                raise SweepError(
+                    "posterior",
+                    f"draws {key} from the posterior, which {how}; drop one of the two",
+                )
+
+
+def override_key(text: str) -> str:
+    """The key an override ``[+~]key=value`` sets."""
+    return text.split("=", 1)[0].lstrip("+~")
+
+
+def field_meta(key: str):
+    """The schema field behind a dotted key (``threat.cells``, ``days``), or None."""
+    parts = key.split(".")
+    if len(parts) == 1:
+        return {f.name: f for f in Scenario.fields()}.get(parts[0])
+    if len(parts) == 2 and parts[0] in Scenario.SECTIONS:
+        return {f.name: f for f in Scenario.SECTIONS[parts[0]].fields()}.get(parts[1])
+    return None
+
+
+def _check_key(key, where: str) -> None:
+    if not isinstance(key, str):
+        raise SweepError(where, f"parameter names are strings, got {key!r}")
+    if key in GROUPS and key != "policy":
+        return
+    if key in ("policy.name", "threat.name", "seed"):
+        raise SweepError(where, f"{key!r} cannot be a design parameter (it labels or seeds runs)")
+    if field_meta(key) is None:
+        raise SweepError(
+            where,
+            f"unknown parameter {key!r}; use a config group (threat, "
+            "network) or a field such as threat.ambush_rate",
+        )
+
+
+def design_keys(design) -> set[str]:
+    """The keys a design varies (empty for a malformed design: :func:`design_points` says why)."""
+    if not isinstance(design, Mapping):
+        return set()
+    keys: set[str] = set()
+    for part in ("factors", "ranges"):
+        if isinstance(design.get(part), Mapping):
+            keys.update(str(k) for k in design[part])
+    if isinstance(design.get("points"), list):
+        for p in design["points"]:
+            if isinstance(p, Mapping):
+                keys.update(str(k) for k in p)
+    return keys
+
+
+def design_points(design: dict, seed: int) -> list[dict]:
+    """The design's points, each a ``{key: value}`` dict, in their fixed order."""
+    if not isinstance(design, Mapping):
+        raise SweepError(
+            "experiment.design",
+            f"must be a mapping such as {{'kind': 'factorial', 'factors': {{...}}}}, "
+            f"got {design!r}",
+        )
+    allowed = {"kind", "factors", "points", "samples", "ranges", "levels"}
+    for key in design:
+        if key not in allowed:
+            raise SweepError(
+                f"experiment.design.{key}", "unknown field; allowed: " + ", ".join(sorted(allowed))
+            )
+    kind = design.get("kind", "factorial")
+    if kind not in DESIGN_KINDS:
+        raise unknown_value("experiment.design.kind", "design", kind, DESIGN_KINDS, SweepError)
+    if kind == "points":
+        points = design.get("points") or []
+        if not isinstance(points, list) or not points:
+            raise SweepError(
+                "experiment.design.points",
+                "must be a non-empty list of {parameter: value} mappings",
+            )
+        for i, point in enumerate(points):
+            if not isinstance(point, Mapping):
+                raise SweepError(f"experiment.design.points[{i}]", "must be a mapping")
+            for key, value in point.items():
+                _check_key(key, f"experiment.design.points[{i}].{key}")
+                _check_group_value(key, value, f"experiment.design.points[{i}].{key}")
+        _bounded(len(points), "experiment.design.points")
+        return [dict(p) for p in points]
+    if kind == "factorial":
+        factors = design.get("factors") or {}
+        if not isinstance(factors, Mapping):
+            raise SweepError("experiment.design.factors", "must map parameters to value lists")
+        for key, values in factors.items():
+            where = f"experiment.design.factors.{key}"
+            _check_key(key, where)
+            if not isinstance(values, list) or not values:
+                raise SweepError(where, "must be a non-empty list")
+            for v in values:
+                _check_group_value(key, v, where)
+        keys = list(factors)
+        _bounded(math.prod(len(v) for v in factors.values()), "experiment.design.factors")
+        return [
+            dict(zip(keys, combo, strict=True))
+            for combo in itertools.product(*(factors[k] for k in keys))
+        ]
+    ranges = design.get("ranges") or {}
+    if not isinstance(ranges, Mapping) or not ranges:
+        raise SweepError("experiment.design.ranges", f"a {kind} design needs parameter ranges")
+    bounds = []
+    for key, rng in ranges.items():
+        where = f"experiment.design.ranges.{key}"
+        _check_key(key, where)
+        if key in GROUPS:
+            raise SweepError(where, "ranges take numeric fields, not config groups")
+        if field_meta(key).metadata["kind"] not in ("count", "int", "float", "prob"):
+            raise SweepError(where, "ranges take numeric fields")
+        if not (
+            isinstance(rng, list)
+            and len(rng) == 2
+            and all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                for v in rng
+            )
+            and rng[0] < rng[1]
+        ):
+            raise SweepError(where, f"must be [low, high] with low < high, got {rng!r}")
+        bounds.append([float(rng[0]), float(rng[1])])
+    samples = _whole("experiment.design.samples", design.get("samples"), 1, MAX_SAMPLES)
+    per = {"lhs": 1, "sobol": len(bounds) + 2, "morris": len(bounds) + 1}[kind]
+    _bounded(samples * per, "experiment.design.samples")
+    problem = {"num_vars": len(bounds), "names": list(ranges), "bounds": bounds}
+    if kind == "lhs":
+        from SALib.sample import latin
+
+        X = latin.sample(problem, samples, seed=seed)
+    elif kind == "sobol":
+        from SALib.sample import sobol
+
+        X = sobol.sample(problem, samples, calc_second_order=False, seed=seed)
+    else:
+        from SALib.sample import morris
+
+        levels = _whole("experiment.design.levels", design.get("levels", 4), 2, 100)
+        X = morris.sample(problem, samples, num_levels=levels, seed=seed)
+    points = []
+    for row in X:
+        point = {}
+        for key, value in zip(ranges, row, strict=True):
+            meta = field_meta(key).metadata
+            point[key] = int(round(value)) if meta["kind"] in ("count", "int") else float(value)
+        points.append(point)
+    return points
+
+
+def _bounded(points: int, where: str) -> None:
+    if points > MAX_POINTS:
+        raise SweepError(
+            where,
+            f"makes {points:,} design points; at most {MAX_POINTS:,} (each is composed and "
+            "checked before the first run): split the design or sample fewer",
+        )
+
+
+def _check_group_value(key: str, value, where: str) -> None:
+    if key in GROUPS and value not in group_options(key):
+        raise unknown_value(where, "option", value, group_options(key), SweepError)
+
+
+def design_problem(design: dict) -> dict:
+    """SALib's ``problem`` dict of a sampled design (for sensitivity analysis)."""
+    ranges = design.get("ranges") or {}
+    return {
+        "num_vars": len(ranges),
+        "names": list(ranges),
+        "bounds": [[float(a), float(b)] for a, b in ranges.values()],
+    }
+
+
+def _flatten(d: dict, prefix: str = "") -> dict:
+    out = {}
+    for k, v in d.items():
+        if isinstance(v, dict):
+            out.update(_flatten(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
+
+
+def load_experiment(name: str, overrides: Sequence[str] = ()) -> Experiment:
+    """An experiment from ``conf/experiment/NAME.yaml``, then :func:`select` ``overrides``."""
+    options = group_options("experiment")
+    if name not in options:
+        raise unknown_value("experiment", "experiment", name, options, error=SweepError)
+    raw = compose_config([f"+experiment={name}"], check=False)
+    spec = raw.pop("experiment", None)
+    Scenario.from_dict(raw)  # the file's own settings (days: ..., threat: ...) are valid
+    # global settings of the experiment file (e.g. ``days: 180``) apply to every run
+    base = _flatten(compose_config([], check=False))
+    implied = {k: v for k, v in _flatten(raw).items() if base.get(k) != v}
+    allowed = set(Experiment.__dataclass_fields__)
+    if not isinstance(spec, Mapping):
+        raise SweepError(
+            "experiment",
+            f"the file of {name!r} must hold an 'experiment:' mapping (its policies, design, "
+            f"seed, replications), got {spec!r}",
+        )
+    for key in spec:
+        if key not in allowed:
+            raise SweepError(
+                f"experiment.{key}", "unknown field; allowed: " + ", ".join(sorted(allowed))
+            )
+    spec = dict(spec)
+    if "policies" in spec:
+        if not isinstance(spec["policies"], list):
+            raise SweepError("experiment.policies", "must be a list of policy names")
+        spec["policies"] = tuple(spec["policies"])
+    own = spec.get("overrides", [])
+    if not isinstance(own, list) or not all(isinstance(o, str) for o in own):
+        raise SweepError("experiment.overrides", "must be a list of key=value strings")
+    spec["overrides"] = tuple(overrides_from_kwargs(implied)) + tuple(own)
+    spec.setdefault("name", name)
+    return select(Experiment(**spec), overrides)
+
+
+def _values(text: str) -> list[str]:
+    return [v for v in text.strip("[]").split(",") if v]
+
+
+def select(exp: Experiment, overrides: Sequence[str]) -> Experiment:
+    """Apply command-line style ``overrides`` to an experiment, meaning exactly what they say.
+
+    * ``policy=A`` or ``policy=A,B`` keeps only those of the experiment's policies;
+    * ``threat=T`` (likewise ``network=N``) keeps only those levels where the design varies the
+      group, and sets the experiment's single level where it does not;
+    * an override of a key the design varies is refused;
+    * every other override applies to every run.
+
+    Raises :class:`SweepError` with a one-line message saying how to select instead.
+    """
+    if isinstance(overrides, str) or not isinstance(overrides, Sequence):
+        raise SweepError("overrides", f"must be a list of key=value strings, got {overrides!r}")
+    exp.check()
+    changes: dict = {}
+    design = exp.design
+    plain = []
+    for text in overrides:
+        if not isinstance(text, str):
+            raise SweepError("overrides", f"must be key=value strings, got {text!r}")
+        key, sep, value = text.partition("=")
+        key = key.lstrip("+~")
+        if key == "policy" and sep:
+            chosen = _values(value)
+            for p in chosen:
+                if p not in exp.policies:
+                    raise SweepError(
+                        "policy",
+                        f"{p!r} is not a policy of experiment {exp.name!r}; select among "
+                        + ", ".join(exp.policies)
+                        + " (policy=A or policy=A,B)",
+                    )
+            if not chosen:
+                raise SweepError("policy", "select at least one policy: policy=A or policy=A,B")
+            changes["policies"] = tuple(p for p in exp.policies if p in chosen)
+        elif key in ("threat", "network") and sep:
+            chosen = _values(value)
+            for v in chosen:
+                if v not in group_options(key):
+                    raise unknown_value(key, "option", v, group_options(key), SweepError)
+            design = _select_level(design, key, chosen, exp.name, changes)
+        else:
+            plain.append(text)  # out.check() refuses one that sets a key the design varies
+    if design is not exp.design:
+        changes["design"] = design
+    changes["overrides"] = _last_wins((*exp.overrides, *plain))
+    out = exp.replace(**changes)
+    out.check()
+    return out
+
+
+def _last_wins(overrides) -> tuple[str, ...]:
+    """One override per key, the last one given (as Hydra applies them), in first-given order."""
+    last = {override_key(text): text for text in overrides}
+    return tuple(last.values())
+
+
+def _select_level(design: dict, group: str, chosen: list[str], name: str, changes: dict) -> dict:
+    factors = design.get("factors") if isinstance(design, Mapping) else None
+    if isinstance(factors, Mapping) and group in factors:
+        levels = factors[group]
+        missing = [v for v in chosen if v not in levels]
+        if missing:
+            raise SweepError(
+                group,
+                f"{missing[0]!r} is not among the {group} levels of experiment {name!r}; "
+                f"select among " + ", ".join(map(str, levels)),
+            )
+        return {**design, "factors": {**factors, group: [v for v in levels if v in chosen]}}
+    if group in design_keys(design):
+        points = [p for p in design.get("points", []) if p.get(group) in chosen]
+        if not points:
+            raise SweepError(group, f"no design point of experiment {name!r} has {group} {chosen}")
+        return {**design, "points": points}
+    if len(chosen) != 1:
+        raise SweepError(
+            group,
+            f"experiment {name!r} runs one {group}; pick one ({group}=NAME), or write an "
+            f"experiment with a {group} factor to compare several",
+        )
+    changes[group] = chosen[0]
+    return design
+
+
+def experiment_from_kwargs(
+    experiment,
+    *,
+    policies,
+    threats,
+    design,
+    replications,
+    seed,
+    overrides,
+    kwargs,
+    posterior=None,
+    posterior_file=None,
+) -> Experiment:
+    """The experiment that :func:`sim.sweep` runs, from its arguments (see its docstring)."""
+    extra = list(overrides) + overrides_from_kwargs(kwargs)
+    if policies is not None and (isinstance(policies, str) or not isinstance(policies, Sequence)):
+        raise SweepError(
+            "policies",
+            f"must be a list of policy names, got {policies!r}"
+            + (f"; write policies=[{policies!r}]" if isinstance(policies, str) else ""),
+        )
+    if threats is not None and (isinstance(threats, str) or not isinstance(threats, Sequence)):
+        raise SweepError(
+            "threats",
+            f"must be a list of threat levels, got {threats!r}"
+            + (f"; write threats=[{threats!r}]" if isinstance(threats, str) else ""),
+        )
+    if isinstance(experiment, Experiment):
+        exp = experiment
+    elif isinstance(experiment, str):
+        exp = load_experiment(experiment)
+    elif experiment is None:
+        exp = Experiment(
+            name="custom",
+            policies=tuple(policies or POLICIES),
+            design={"kind": "factorial", "factors": {"threat": list(threats or ["baseline"])}},
+        )
+        threats = None
+    else:
+        raise SweepError(
+            "experiment",
+            f"must be an experiment name or an Experiment, got {type(experiment).__name__}",
+        )
+    changes = {}
+    if policies is not None:
+        changes["policies"] = tuple(policies)
+    if replications is not None:
+        changes["replications"] = replications
+    if seed is not None:
+        changes["seed"] = seed
+    if design is not None:
+        changes["design"] = design
+    if posterior is not None:
+        changes["posterior"] = posterior
+    if posterior_file is not None:
+        changes["posterior_file"] = str(posterior_file)
+    if changes:
+        exp = exp.replace(**changes)
+    if threats is not None:
+        extra.insert(0, "threat=" + ",".join(map(str, threats)))
+    return select(exp, extra)
