@@ -34,7 +34,7 @@ lab: $(STAMP)
 	  --ServerApp.root_dir=notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 app: $(STAMP)
-	$(VENV)/bin/solara run sim/app.py --host $${HOST:-127.0.0.1} --port $${PORT:-8765} --production
+	$(VENV)/bin/solara run sim/view/app.py --host $${HOST:-127.0.0.1} --port $${PORT:-8765} --production
 
 test: $(STAMP)
 	$(VPY) -m ruff check .

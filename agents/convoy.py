@@ -2,7 +2,7 @@
 
 A movement is an escorted convoy or, for the share ``1 - escort_coverage`` of movements, a
 low-profile unescorted car (its ``kind``); cells that target one kind set no ambush for the other
-(:mod:`sim.targets`).
+(:mod:`sim.model.targets`).
 
 A convoy is created by the daily trip demand, departs at its scheduled (or randomized) time,
 waits for a free escort team when the policy requires one, then drives along its route in the
@@ -11,15 +11,16 @@ cells whose reach covers that stretch; an encounter happens when the accumulated
 exponential threshold drawn at departure, which makes the chance of crossing a stretch unattacked
 exactly ``exp(-integral of lambda ds)`` (a Poisson field of ambush sites along the road). A convoy
 whose itinerary leaked may also meet a targeted ambush set on the route its attackers expected,
-if it passes the ambush site while the attackers wait there (see :mod:`sim.threat`).
+if it passes the ambush site while the attackers wait there (see :mod:`sim.model.threat`).
 
-Movement is event-driven (:mod:`sim.movement`): the convoy computes where and when its next
+Movement is event-driven (:mod:`sim.model.movement`): the convoy computes where and when its next
 encounter or its arrival happens from the piecewise-constant hazard ahead of it and schedules
 that one event; when the hazard changes it is brought to the present and replans. A convoy that
 comes through an attack regroups until the next step starts (``step_hours``), then drives on.
 
 A convoy's draws are keyed by its trip (day and index): the route choice, the n-th encounter
-threshold, the cell met at the n-th encounter and the n-th attack's draws (:mod:`sim.randomness`).
+threshold, the cell met at the n-th encounter and the n-th attack's draws
+(:mod:`sim.model.randomness`).
 """
 
 from __future__ import annotations
@@ -28,13 +29,13 @@ import math
 from bisect import bisect_right
 from typing import TYPE_CHECKING
 
-from sim.movement import MOVE, clock_after, daylight_hours
-from sim.randomness import name_key
-from sim.targets import CONVOY, UNESCORTED
+from sim.model.movement import MOVE, clock_after, daylight_hours
+from sim.model.randomness import name_key
+from sim.model.targets import CONVOY, UNESCORTED
 
 if TYPE_CHECKING:
     from agents.guard_unit import GuardUnit
-    from sim.randomness import Draws
+    from sim.model.randomness import Draws
 
 __all__ = ["Convoy"]
 

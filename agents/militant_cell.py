@@ -11,7 +11,7 @@ are (the defender's randomization in a Stackelberg security game; Paruchuri et a
 decays without observation.
 
 A cell's draws are keyed by the event that founded it (``key``): its n-th preparation time and
-its interdiction draw of each day (:mod:`sim.randomness`), never by Mesa's ``unique_id``.
+its interdiction draw of each day (:mod:`sim.model.randomness`), never by Mesa's ``unique_id``.
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING
 
 from mesa.discrete_space import FixedAgent
 
-from sim.randomness import DayStream, name_key
-from sim.targets import SITE
+from sim.model.randomness import DayStream, name_key
+from sim.model.targets import SITE
 
 if TYPE_CHECKING:
-    from sim.randomness import Draws
+    from sim.model.randomness import Draws
 
 __all__ = ["MilitantCell"]
 

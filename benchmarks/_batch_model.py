@@ -12,7 +12,7 @@ from functools import cache
 import mesa
 
 from sim import CorridorModel, load_scenario
-from sim.outcomes import OUTCOMES
+from sim.model.outcomes import OUTCOMES
 
 KEEP = ("foreign_killed", "attacks_attempted", "attacks_executed", "trips_completed")
 

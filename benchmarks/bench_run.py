@@ -66,7 +66,7 @@ def padded_graph(factor: int = 10):
     """
     import networkx as nx
 
-    from sim.network import cpec_graph
+    from sim.model.network import cpec_graph
 
     G = cpec_graph()
     anchor = next(iter(G.nodes))
@@ -89,7 +89,7 @@ def padded_graph(factor: int = 10):
 def scaling(repeat: int = 9) -> dict:
     """Unused nodes (x10) and five years against one year, medians of ``repeat`` runs."""
     from sim import CorridorModel, load_scenario
-    from sim.network import cpec_graph, validate_graph
+    from sim.model.network import cpec_graph, validate_graph
 
     def timed(sc, graph) -> float:
         t0 = time.perf_counter()

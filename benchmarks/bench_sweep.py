@@ -34,13 +34,13 @@ def peak_mb() -> float:
 def child(method: str, runs: int, days: int, workers: int) -> dict:
     """Run one method in this process and return its timing and peak memory."""
     from sim import Experiment, load_scenario
-    from sim.execution import run_sweep
+    from sim.sweeps.execution import run_sweep
 
     seeds = list(range(runs))
     t0 = time.perf_counter()
     if method == "loop":
         from sim import CorridorModel
-        from sim.network import cpec_graph, validate_graph
+        from sim.model.network import cpec_graph, validate_graph
 
         base = load_scenario(days=days)
         graph = validate_graph(cpec_graph())  # built once, as the engine does per worker

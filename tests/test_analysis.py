@@ -26,7 +26,7 @@ from sim.analysis import (
     sobol_indices,
     summarize,
 )
-from sim.designs import design_points
+from sim.sweeps.designs import design_points
 
 
 def table(values: dict, outcome="foreign_killed") -> pd.DataFrame:

@@ -16,7 +16,7 @@ from scipy import stats
 
 from agents import MilitantCell
 from sim import CorridorModel
-from sim.engagement import contest
+from sim.model.engagement import contest
 
 
 def test_unattacked_share_is_exp_minus_lambda_L():
@@ -223,7 +223,7 @@ def test_foreign_deaths_in_a_breakthrough_are_binomial():
     assert abs(hit.foreign_killed.sum() / n - lethality) < tolerance(lethality, n)
 
 
-# ---- target choice (sim.targets) -------------------------------------------------------------
+# ---- target choice (sim.model.targets) --------------------------------------------------------
 @pytest.mark.parametrize("rationality", [0.0, 1.0])
 def test_choice_shares_are_logit_in_the_payoffs(rationality):
     """Fixed beliefs (static adversary): cells choose target t with exp(lambda U_t) / sum.

@@ -8,7 +8,7 @@ import solara
 from mesa.visualization.solara_viz import ModelController
 
 from agents import MilitantCell
-from sim import app
+from sim.view import app
 
 CONTEXTS = []
 
@@ -157,7 +157,7 @@ def _api(side, threat: str, seed: int, days: int) -> dict:
 
 
 def test_each_side_equals_the_api_after_n_days_and_both_show_the_same_trips():
-    from sim.side_by_side import SHOWN, Pair, Side, with_lever
+    from sim.view.side_by_side import SHOWN, Pair, Side, with_lever
 
     pair = Pair(Side.of("domestic_baseline"), Side.of("joint_escort"), threat="high", seed=1)
     pair.step(45)
@@ -182,7 +182,7 @@ def test_each_side_equals_the_api_after_n_days_and_both_show_the_same_trips():
 
 
 def test_map_data_names_every_node_and_marks_attacks_by_kind_and_outcome():
-    from sim.side_by_side import Pair, Side, map_data
+    from sim.view.side_by_side import Pair, Side, map_data
 
     pair = Pair(Side.of("domestic_baseline"), Side.of("joint_escort"), threat="high", seed=4)
     pair.step(45)
@@ -200,7 +200,7 @@ def test_map_data_names_every_node_and_marks_attacks_by_kind_and_outcome():
 
 
 def test_compare_page_steps_both_sides_and_a_control_rebuilds_only_its_side():
-    from sim import side_by_side as sbs
+    from sim.view import side_by_side as sbs
 
     rc = render(sbs.ComparePage())
 

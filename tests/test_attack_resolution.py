@@ -1,9 +1,9 @@
 """One attack and one leak, resolved with scripted random draws and checked against hand values.
 
-These pin the arithmetic of :meth:`sim.engagement.Engagement.resolve` and
-:meth:`sim.threat.Threat.exploit_leak` term by term (detection layers, contest inputs, reaction
-force reach, lethality, who is exposed), which the statistical checks of ``test_analytic`` only
-see on average.
+These pin the arithmetic of :meth:`sim.model.engagement.Engagement.resolve` and
+:meth:`sim.model.threat.Threat.exploit_leak` term by term (detection layers, contest inputs,
+reaction force reach, lethality, who is exposed), which the statistical checks of ``test_analytic``
+only see on average.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from helpers import limiting_scenario, parallel_routes_graph
 
 from agents import Convoy, GuardUnit, MilitantCell
 from sim import CorridorModel
-from sim.engagement import contest
+from sim.model.engagement import contest
 
 
 class ScriptedRng:
@@ -37,7 +37,7 @@ class ScriptedRng:
 
 
 class ScriptedDraws(ScriptedRng):
-    """Stands in for an entity's :class:`sim.randomness.Draws`: keys are ignored, values scripted.
+    """Stands in for an entity's :class:`sim.model.randomness.Draws`: keys ignored, values scripted.
 
     ``generator()`` hands out ``rng`` (the attack's own generator).
     """

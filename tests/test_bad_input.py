@@ -20,10 +20,10 @@ import pytest
 
 from scenarios import Scenario, ScenarioError
 from sim import CorridorModel, Experiment, load_scenario, run, sweep
-from sim.execution import run_sweep
-from sim.network import cpec_graph
-from sim.runner import main as run_main
-from sim.sweep_cli import main as sweep_main
+from sim.model.network import cpec_graph
+from sim.model.runner import main as run_main
+from sim.sweeps.command import main as sweep_main
+from sim.sweeps.execution import run_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 QUICK = ["days=2"]
@@ -352,7 +352,7 @@ def _corrupt_part(tmp):
 
 def _rehash(folder: Path) -> None:
     """Recompute the checksums, as a hand who edits the folder might, to reach the next check."""
-    from sim.store import CHECKSUMS, _sha256
+    from sim.sweeps.store import CHECKSUMS, _sha256
 
     names = sorted(p.name for p in folder.glob("part-*.parquet"))
     names += sorted(f"_events/{p.name}" for p in (folder / "_events").glob("part-*.parquet"))

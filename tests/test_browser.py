@@ -1,6 +1,6 @@
 """The browser view in a real browser: Debian's Chromium driven by Playwright.
 
-Loads the page served by ``solara run sim/app.py``, sees the map, steps and plays the model,
+Loads the page served by ``solara run sim/view/app.py``, sees the map, steps and plays the model,
 changes the policy and sees the model rebuilt, and saves a screenshot. Under ``CI=true`` the
 test must run: a missing browser is a failure there, and a skip (with the reason) elsewhere.
 Set ``SCREENSHOT_DIR`` to keep the screenshot (the README's picture comes from it).
@@ -58,7 +58,7 @@ def chromium() -> str:
 
 @pytest.fixture(scope="module")
 def server():
-    from sim.app import serve
+    from sim.view.app import serve
 
     try:
         with serve() as url:
@@ -68,7 +68,7 @@ def server():
 
 
 def _shown(page, side: str) -> dict:
-    from sim.side_by_side import SHOWN
+    from sim.view.side_by_side import SHOWN
 
     out = {}
     for key in SHOWN:
@@ -83,7 +83,7 @@ def test_two_policies_side_by_side_in_a_real_browser(chromium, server, tmp_path)
     from playwright.sync_api import expect, sync_playwright
 
     from sim import run
-    from sim.side_by_side import SHOWN
+    from sim.view.side_by_side import SHOWN
 
     noise = []
     with sync_playwright() as p:

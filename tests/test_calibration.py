@@ -11,7 +11,7 @@ import yaml
 from scipy import stats
 
 from scenarios.schema import ScenarioError
-from sim.calibrate import (
+from sim.calibration.calibrate import (
     BASELINE,
     POSTERIOR,
     Posterior,
@@ -22,7 +22,7 @@ from sim.calibrate import (
     main,
     write_baseline,
 )
-from sim.record import (
+from sim.calibration.record import (
     FIT,
     HELD_OUT,
     STATISTICS,

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from sim import OUTCOMES, __version__, run
-from sim.runner import main
+from sim.model.runner import main
 
 ROOT = Path(__file__).resolve().parent.parent
 

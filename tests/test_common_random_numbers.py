@@ -1,7 +1,7 @@
 """Common random numbers by entity: a lever change moves only what it touches.
 
-Every draw is keyed by its process and entity (``sim.randomness``), so two runs on one seed that
-differ in one lever share their trips, leaks and cells until the lever first makes a difference
+Every draw is keyed by its process and entity (``sim.model.randomness``), so two runs on one seed
+that differ in one lever share their trips, leaks and cells until the lever first makes a difference
 (here, the first attack), and paired differences of outcomes vary much less than unpaired ones.
 """
 
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from sim import CorridorModel, load_scenario, sweep
-from sim.threat import INITIAL
+from sim.model.threat import INITIAL
 
 
 def _first_attack_h(model) -> float:

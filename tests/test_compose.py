@@ -8,7 +8,7 @@ import yaml
 from scenarios import Scenario, ScenarioError
 from scenarios.compose import CONF_DIR, POLICIES, compose_config, compose_scenario, group_options
 from sim import build_model, load_scenario
-from sim.network import cpec_graph, save_graphml
+from sim.model.network import cpec_graph, save_graphml
 
 
 def test_groups_hold_the_named_options():

@@ -9,8 +9,8 @@ import pytest
 
 from scenarios.schema import ScenarioError
 from sim import load_scenario
-from sim.analysis import decompose
-from sim.levers import LeverGroup, apply_groups, lever_groups, shapley
+from sim.studies.decompose import decompose
+from sim.studies.levers import LeverGroup, apply_groups, lever_groups, shapley
 
 
 def _values(players, v):

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.displacement import ARMS, displacement, main
+from sim.studies.displacement import ARMS, displacement, main
 
 
 def _frame(counts: dict) -> pd.DataFrame:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from scenarios import parameter_table
-from scenarios.document import ODD, main
+from sim.report.odd import ODD, main
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,7 +29,7 @@ def test_readme_commands_exist_in_the_makefile():
 
 
 def test_the_odd_pattern_table_states_the_calibration_targets():
-    from sim.record import targets
+    from sim.calibration.record import targets
 
     text = (Path(__file__).resolve().parents[1] / "docs" / "ODD.md").read_text()
     section = text[text.index("**Patterns**") : text.index("## 2.")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.engagement import (
+from sim.model.engagement import (
     Casualties,
     contest,
     detection_probability,

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.equivalence import MARGIN_SD, equivalence, load_reference, run_new, tost
-from sim.outcomes import OUTCOMES
+from sim.model.outcomes import OUTCOMES
+from sim.studies.equivalence import MARGIN_SD, equivalence, load_reference, run_new, tost
 
 
 def test_tost_decides_by_the_interval():

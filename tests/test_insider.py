@@ -8,7 +8,7 @@ import pytest
 from helpers import limiting_scenario, tolerance, two_site_graph
 
 from sim import CorridorModel
-from sim.insider import EFFECTS, effects, main
+from sim.studies.insider import EFFECTS, effects, main
 
 
 def _frame(values: dict, reps: int = 4) -> pd.DataFrame:

@@ -9,8 +9,8 @@ from helpers import limiting_scenario, personnel_by_hand
 
 from agents import Convoy, GuardUnit, MilitantCell
 from sim import CorridorModel, load_scenario
-from sim.outcomes import EVENT_COLUMNS, OUTCOMES
-from sim.security import largest_remainder as _largest_remainder
+from sim.model.outcomes import EVENT_COLUMNS, OUTCOMES
+from sim.model.security import largest_remainder as _largest_remainder
 
 
 def run(sc, **kw):
@@ -222,6 +222,6 @@ def test_convoys_leave_the_model_when_done():
     ],
 )
 def test_driving_time_skips_the_nights(start, travel, end):
-    from sim.threat import clock_after
+    from sim.model.threat import clock_after
 
     assert clock_after(start, travel, 6.0, 19.0) == pytest.approx(end)

@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim import CorridorModel, load_scenario
-from sim.movement import clock_after, daylight_hours
-from sim.randomness import DayStream, Draws, hashes, poisson_table, uniforms
+from sim.model.movement import clock_after, daylight_hours
+from sim.model.randomness import DayStream, Draws, hashes, poisson_table, uniforms
 
 
 def test_bulk_draws_equal_the_keyed_scalar_draws():

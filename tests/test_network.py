@@ -10,7 +10,7 @@ import pytest
 from helpers import parallel_routes_graph
 
 from scenarios import ScenarioError
-from sim.network import (
+from sim.model.network import (
     RoadNetwork,
     cpec_graph,
     grid_graph,

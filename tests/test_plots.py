@@ -143,7 +143,7 @@ def test_map_labels_do_not_overlap(monkeypatch):
     import itertools
 
     from sim import build_model
-    from sim.plots import _overlap
+    from sim.analysis.plots import _overlap
 
     model = build_model(run(days=5).scenario)
 

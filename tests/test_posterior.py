@@ -10,9 +10,9 @@ import yaml
 from scenarios.compose import CONF_DIR
 from sim import Experiment, sweep
 from sim.analysis import compare, uncertainty_statement
-from sim.designs import SweepError
-from sim.plan import Plan
-from sim.sweep_cli import main as sweep_main
+from sim.sweeps.command import main as sweep_main
+from sim.sweeps.designs import SweepError
+from sim.sweeps.plan import Plan
 
 BASE = yaml.safe_load((CONF_DIR / "threat" / "baseline.yaml").read_text())
 HIGH = yaml.safe_load((CONF_DIR / "threat" / "high.yaml").read_text())

@@ -14,9 +14,15 @@ import pytest
 from scenarios.schema import ScenarioError
 from sim import sweep
 from sim.analysis import compare, sign_flip
-from sim.designs import Experiment
-from sim.execution import run_sweep
-from sim.precision import MIN_EVENTS, PrecisionRule, next_stage, run_to_precision, stage_ratio
+from sim.sweeps.designs import Experiment
+from sim.sweeps.execution import run_sweep
+from sim.sweeps.precision import (
+    MIN_EVENTS,
+    PrecisionRule,
+    next_stage,
+    run_to_precision,
+    stage_ratio,
+)
 
 DATA = Path(__file__).parent / "data"
 

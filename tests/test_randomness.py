@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.randomness import Draws, name_key
+from sim.model.randomness import Draws, name_key
 
 
 def test_a_draw_depends_on_seed_and_key_only():

@@ -209,7 +209,7 @@ def test_a_sweep_without_the_baseline_is_refused(tmp_path):
 
 def test_the_horizon_and_the_sets_are_read_from_the_rows(tmp_path):
     """days=30 over a five-year experiment is reported as 30 days, not as the file's 1825."""
-    from sim.sweep_cli import main
+    from sim.sweeps.command import main
 
     out = tmp_path / "s"
     args = ["experiment=joint_vs_domestic", "policy=domestic_baseline,joint_escort", "threat=low"]
@@ -221,7 +221,7 @@ def test_the_horizon_and_the_sets_are_read_from_the_rows(tmp_path):
 
 def test_every_string_from_the_inputs_is_escaped_in_the_html(tmp_path):
     """A GraphML path with markup in its name appears as text, never as markup."""
-    from sim.network import cpec_graph, save_graphml
+    from sim.model.network import cpec_graph, save_graphml
 
     folder = tmp_path / "<img src=x onerror=alert(1)>"
     folder.mkdir()

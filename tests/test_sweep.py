@@ -16,12 +16,12 @@ import yaml
 
 from scenarios import Threat
 from sim import OUTCOMES, Experiment, sweep
-from sim.designs import SweepError, design_points, load_experiment
-from sim.execution import run_sweep
-from sim.network import cpec_graph, save_graphml
-from sim.plan import Plan, replication_seed
-from sim.store import ResultStore
-from sim.sweep_cli import main
+from sim.model.network import cpec_graph, save_graphml
+from sim.sweeps.command import main
+from sim.sweeps.designs import SweepError, design_points, load_experiment
+from sim.sweeps.execution import run_sweep
+from sim.sweeps.plan import Plan, replication_seed
+from sim.sweeps.store import ResultStore
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = dict(
@@ -257,7 +257,7 @@ def test_memory_stays_flat_while_enumerating():
 def test_store_ignores_and_cleans_partial_writes(tmp_path):
     """What an interrupted write left is cleared: its temporary file, and an event-log part
     whose results part never landed, named with its checksum in the record; nothing else."""
-    from sim.store import CHECKSUMS, _sha256
+    from sim.sweeps.store import CHECKSUMS, _sha256
 
     (tmp_path / ".part-000001.parquet.tmp").write_text("half a file")
     (tmp_path / "_events").mkdir()
@@ -395,7 +395,7 @@ def test_sigkill_at_any_moment_then_rerun_gives_the_uninterrupted_rows(tmp_path)
 
 
 def test_workers_default_to_the_cores_unless_sim_workers_says_otherwise(monkeypatch):
-    from sim.execution import default_workers
+    from sim.sweeps.execution import default_workers
 
     monkeypatch.delenv("SIM_WORKERS", raising=False)
     assert default_workers() == os.cpu_count()

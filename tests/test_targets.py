@@ -1,4 +1,4 @@
-"""Targets beyond convoys (sim/targets.py): sites, unescorted movements, what a cell may strike."""
+"""Targets beyond convoys (sim/model/targets.py): sites, unescorted movements, which a cell hits."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from helpers import limiting_scenario, tolerance, two_site_graph
 
 from sim import CorridorModel, build_model, load_scenario
-from sim.engagement import contest, detection_probability
+from sim.model.engagement import contest, detection_probability
 
 
 def test_an_attack_on_a_site_meets_its_guards_and_hardening():

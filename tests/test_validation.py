@@ -1,7 +1,7 @@
 """Validation of the calibrated model on what the fit did not see, and a check that can fail.
 
-The full model is validated on the held-out statistics only (``sim.record.HELD_OUT``); the
-variants without sites and without insiders must fail checks the full model passes. The
+The full model is validated on the held-out statistics only (``sim.calibration.record.HELD_OUT``);
+the variants without sites and without insiders must fail checks the full model passes. The
 posterior draws and seeds are fixed, so these are exact, repeatable checks, not flaky ones.
 """
 
@@ -9,8 +9,14 @@ from __future__ import annotations
 
 import pytest
 
-from sim.record import FIT, HELD_OUT
-from sim.validate import VARIANTS, Validation, predictive_checks, predictive_p, target_checks
+from sim.calibration.record import FIT, HELD_OUT
+from sim.calibration.validate import (
+    VARIANTS,
+    Validation,
+    predictive_checks,
+    predictive_p,
+    target_checks,
+)
 
 DRAWS = 20
 VARIANT_DRAWS = 6
@@ -70,7 +76,7 @@ def test_the_verdict_needs_held_out_passes_and_failing_variants():
     """Validation.ok is false when a variant passes or the full model fails (it can fail)."""
     import pandas as pd
 
-    from sim.record import STATISTICS
+    from sim.calibration.record import STATISTICS
 
     full = pd.DataFrame({"p_value": 0.5, "passes": True}, index=list(STATISTICS))
     targets = full.assign(within=True)
@@ -93,7 +99,7 @@ def test_the_verdict_needs_held_out_passes_and_failing_variants():
     ],
 )
 def test_the_validate_command_refuses_bad_input_and_writes_nothing(tmp_path, capsys, args):
-    from sim.validate import main
+    from sim.calibration.validate import main
 
     out = tmp_path / "validation.md"
     assert main([*args, f"out={out}"]) == 2

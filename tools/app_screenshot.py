@@ -2,7 +2,7 @@
 
     .venv/bin/python tools/app_screenshot.py [--days 180] [--out docs/app.png]
 
-Starts ``solara run sim/app.py`` on a free local port, drives Debian's Chromium with
+Starts ``solara run sim/view/app.py`` on a free local port, drives Debian's Chromium with
 Playwright, waits until the page has loaded (both maps drawn), sets the threat to high, advances
 both sides to the given day and saves the page once the maps show that day.
 """
@@ -27,7 +27,7 @@ def main() -> None:
     args = parser.parse_args()
     from playwright.sync_api import expect, sync_playwright
 
-    from sim.app import serve
+    from sim.view.app import serve
 
     with serve() as url:
         with sync_playwright() as p:

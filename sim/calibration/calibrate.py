@@ -265,8 +265,8 @@ def calibrate(
     """
     import pyabc
 
-    from sim import __version__
     from sim.calibration.record import observed
+    from sim.files.provenance import __version__
 
     cfg = dict(config or load_config())
     command = settings.pop("command", "sim.calibration.calibrate.calibrate(...)")
@@ -477,8 +477,8 @@ POSTERIOR_HEADER = "# command: "
 @entry_point()
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point: 0 on success, 2 on bad input."""
+    from sim.files.documents import is_signed, signed
     from sim.files.ownership import check_file, check_folder, check_writable, write_text_file
-    from sim.studies.common import is_signed, signed
 
     argv = list(sys.argv[1:] if argv is None else argv)
     if any(a in ("-h", "--help") for a in argv):

@@ -410,8 +410,8 @@ HEADING = "# Validation"
 @entry_point("nothing was written; run the same command again")
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point: 0 validated, 1 a check goes the wrong way, 2 bad input."""
+    from sim.files.documents import is_signed, signed
     from sim.files.ownership import check_file, check_writable, write_text_file
-    from sim.studies.common import is_signed, signed
     from sim.sweeps.posterior import POSTERIOR, load_posterior
 
     argv = list(sys.argv[1:] if argv is None else argv)

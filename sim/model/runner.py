@@ -202,7 +202,7 @@ def load_scenario(
 
 def run_scenario(scenario: Scenario, graph=None) -> RunResult:
     """Run one scenario to its horizon."""
-    from sim import __version__
+    from sim.files.provenance import __version__
 
     if not isinstance(scenario, Scenario):
         raise ScenarioError(

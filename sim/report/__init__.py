@@ -507,7 +507,7 @@ def build(folder: str | Path, dest: str | Path | None = None) -> Path:
     """
     sweep = load(folder)
     dest = _destination(sweep.folder, dest)
-    from sim import plots
+    from sim.analysis import plots
 
     try:
         created = make_folder(dest.parent)

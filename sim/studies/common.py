@@ -3,7 +3,7 @@
 A study runs its experiment's sweep and writes its document and, beside it, its table as CSV;
 both are replaced only when they are the study's own (:mod:`sim.files.ownership`).
 
-Used by ``python -m sim.displacement`` and ``sim.studies.insider``.
+Used by ``python -m sim.displacement`` and ``python -m sim.insider``.
 """
 
 from __future__ import annotations
@@ -11,20 +11,7 @@ from __future__ import annotations
 from scenarios.schema import ScenarioError
 from sim.cli.settings import Setting
 
-__all__ = ["check_document", "is_signed", "run_study", "signed", "study_settings", "write_document"]
-
-#: The line a command writes at the end of every document it makes, so it knows them again.
-SIGNATURE = "<!-- written by corridor-sim"
-
-
-def signed(text: str, command: str) -> str:
-    """``text`` with the signature line of ``command`` at its end."""
-    return text.rstrip("\n") + f"\n\n{SIGNATURE} ({command}); rerun it to replace this file -->\n"
-
-
-def is_signed(head: str, heading: str = "") -> bool:
-    """Whether a document is one the commands write: signed, or (earlier ones) by its heading."""
-    return SIGNATURE in head or bool(heading and head.startswith(heading))
+__all__ = ["run_study", "study_settings"]
 
 
 def study_settings(defaults: dict) -> tuple[Setting, ...]:
@@ -43,35 +30,6 @@ def study_settings(defaults: dict) -> tuple[Setting, ...]:
     )  # fmt: skip
 
 
-def check_document(out, heading: str, command: str, setting: str = "out") -> None:
-    """Refuse a document path (and its CSV beside it) that is not the command's own."""
-    from pathlib import Path
-
-    from sim.files.ownership import check_file, check_writable
-
-    out = Path(out)
-    check_file(out, setting, command, lambda head: is_signed(head, heading))
-    check_writable(out.parent, setting)
-    check_file(
-        out.with_suffix(".csv"),
-        setting,
-        command,
-        lambda head: bool(head) and (out.exists() or head.startswith("#")),
-    )
-
-
-def write_document(out, text: str, table=None, setting: str = "out") -> None:
-    """Write the document and its CSV table, each atomically, the table first."""
-    from pathlib import Path
-
-    from sim.files.ownership import write_text_file
-
-    out = Path(out)
-    if table is not None:
-        write_text_file(out.with_suffix(".csv"), table.to_csv(index=False), setting)
-    write_text_file(out, text, setting)
-
-
 def run_study(
     argv: list[str], module: str, experiment: str, defaults: dict, report, heading: str
 ) -> int:
@@ -84,8 +42,9 @@ def run_study(
     import sys
     import time
 
-    from sim import __version__
     from sim.cli.settings import help_text, parse
+    from sim.files.documents import check_document, signed, write_document
+    from sim.files.provenance import __version__
     from sim.sweeps.designs import load_experiment
     from sim.sweeps.execution import sweep
 

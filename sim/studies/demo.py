@@ -84,10 +84,10 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m sim.demo``: 0 done, 1 runs failed, 2 bad input."""
     from types import SimpleNamespace
 
-    from sim import Experiment
     from sim.analysis import format_summary, summarize, uncertainty_statement
     from sim.files.ownership import check_folder, check_writable
     from sim.report import record_command
+    from sim.sweeps.designs import Experiment
     from sim.sweeps.execution import SweepAborted, default_workers, run_sweep
     from sim.sweeps.precision import PrecisionRule, run_to_precision
 
@@ -171,8 +171,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _figures_and_report(args, results, report, reps: int, out: Path) -> Path:
     """Print each threat's comparison, write its figures, then the report; returns its path."""
-    from sim import plots
-    from sim.analysis import compare, pareto_front, summarize
+    from sim.analysis import compare, pareto_front, plots, summarize
     from sim.files.ownership import OwnershipError, make_folder, remove_created
     from sim.report import build
 

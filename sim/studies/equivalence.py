@@ -186,7 +186,7 @@ def run_new(
     ``overrides`` (``sweep`` keywords such as ``demand__speed_factor=0.7``) change the model,
     to show what a different one looks like.
     """
-    from sim import sweep
+    from sim.sweeps.execution import sweep
 
     return sweep(
         policies=policies,
@@ -215,10 +215,10 @@ def main(argv: list[str] | None = None) -> int:
     """Run the study and write its document; 1 when some pair is not equivalent, 2 bad input."""
     import time
 
-    from sim import __version__
     from sim.cli.settings import help_text, parse
+    from sim.files.documents import check_document, signed
     from sim.files.ownership import write_text_file
-    from sim.studies.common import check_document, signed
+    from sim.files.provenance import __version__
 
     argv = list(sys.argv[1:] if argv is None else argv)
     if any(a in ("-h", "--help") for a in argv):

@@ -7,8 +7,9 @@ by the Shapley value (Shapley 1953; for the attribution of a model output to gro
 Owen 2014 and Song, Nelson and Staum 2016) gives each group its share, interactions split
 evenly among the groups that interact; the shares add up to the whole effect (efficiency).
 
-This module holds the lever groups and the Shapley arithmetic; :func:`sim.analysis.decompose`
-runs the combinations and states each share with its interval.
+This module holds the lever groups and the Shapley arithmetic;
+:func:`sim.studies.decompose.decompose` runs the combinations and states each share with its
+interval.
 """
 
 from __future__ import annotations

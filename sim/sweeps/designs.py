@@ -40,7 +40,6 @@ __all__ = [
     "SweepError",
     "design_keys",
     "design_points",
-    "design_problem",
     "field_meta",
     "load_experiment",
     "select",
@@ -345,16 +344,6 @@ def _bounded(points: int, where: str) -> None:
 def _check_group_value(key: str, value, where: str) -> None:
     if key in GROUPS and value not in group_options(key):
         raise unknown_value(where, "option", value, group_options(key), SweepError)
-
-
-def design_problem(design: dict) -> dict:
-    """SALib's ``problem`` dict of a sampled design (for sensitivity analysis)."""
-    ranges = design.get("ranges") or {}
-    return {
-        "num_vars": len(ranges),
-        "names": list(ranges),
-        "bounds": [[float(a), float(b)] for a, b in ranges.values()],
-    }
 
 
 def _flatten(d: dict, prefix: str = "") -> dict:

@@ -81,7 +81,7 @@ def _row(spec: RunSpec) -> dict:
 
 def run_one(spec: RunSpec, events: bool = False):
     """Run one spec; never raises: a failure becomes a row with its error."""
-    from sim import __version__
+    from sim.files.provenance import __version__
     from sim.model import CorridorModel
     from sim.model.network import shared_graph
 
@@ -474,7 +474,7 @@ def run_sweep(
     Every input is checked before anything is written: a bad one raises :class:`SweepError`
     and leaves ``out`` as it was. ``header`` is printed to stderr once the checks have passed.
     """
-    from sim import __version__
+    from sim.files.provenance import __version__
 
     _check_settings(
         workers, backend, flush_rows, flush_seconds, batch_seconds, retry_failed, events, progress

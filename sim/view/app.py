@@ -116,7 +116,7 @@ def draw_map(model: AppModel) -> Figure:
             zorder=6,
             label="guard units (orange: joint)",
         )
-    moving = sim.model.movement.travelling()
+    moving = sim.movement.travelling()
     if moving:
         xs, ys = zip(*(convoy_xy(sim, c) for c in moving), strict=True)
         ax.scatter(

@@ -151,7 +151,7 @@ def map_data(model) -> dict:
             "staff": int(s.staff),
             "name": str(G.nodes[s.node].get("name", s.node)),
         }
-        for s in getattr(sim.model.targets, "sites", [])
+        for s in getattr(sim.targets, "sites", [])
     ]
     attacks = []
     ev = sim.events
@@ -174,7 +174,7 @@ def map_data(model) -> dict:
                 }
             )
     convoys = []
-    for c in sim.model.movement.travelling():
+    for c in sim.movement.travelling():
         x, y = convoy_xy(sim, c)
         convoys.append({"x": float(x), "y": float(y), "escorted": bool(c.escort)})
     cells = [

@@ -19,7 +19,7 @@ from sim.analysis import (
     regret_table,
     summarize,
 )
-from sim.reader import open_sweep
+from sim.sweeps.reader import open_sweep
 
 from .catalogue import kind
 

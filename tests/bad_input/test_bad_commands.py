@@ -1,4 +1,4 @@
-"""The generic cases, run against every command of ``sim.commands.COMMANDS``.
+"""The generic cases, run against every command of ``sim.cli.commands.COMMANDS``.
 
 A command registered later is tested here the moment it is registered: the words of its
 settings (an unknown key, a key given twice, Hydra's prefixes, a word without ``=``), each of
@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.commands import COMMANDS, main_of
+from sim.cli.commands import COMMANDS, main_of
 
 from .catalogue import kind, no_partial_output, refused
 
@@ -29,7 +29,7 @@ BY_NAME = {c.name: c for c in COMMANDS}
 @pytest.fixture(scope="module")
 def tiny_sweep(tmp_path_factory):
     """A sweep folder for ``sim.report``: two policies, one replication of two days."""
-    from sim.sweep_cli import main
+    from sim.sweeps.command import main
 
     out = tmp_path_factory.mktemp("report-input") / "sweep"
     args = ["experiment=joint_vs_domestic", "policy=domestic_baseline,joint_escort"]
@@ -172,8 +172,8 @@ def test_a_destination_without_permission_is_refused_before_any_work(
 def _fake_heavy_work(name: str, monkeypatch) -> None:
     """Stand-ins for the hours of work some commands do before they write (not what is tested)."""
     if name == "sim.calibrate":
-        from sim import calibrate
-        from sim.posterior import Posterior
+        from sim.calibration import calibrate
+        from sim.sweeps.posterior import Posterior
 
         particles = pd.DataFrame({"threat.lethality": [0.4, 0.6], "weight": [0.5, 0.5]})
         meta = {"command": "python -m sim.calibrate", "pyabc": "0", "date": "today"}
@@ -182,12 +182,12 @@ def _fake_heavy_work(name: str, monkeypatch) -> None:
         )
         monkeypatch.setattr(calibrate, "report", lambda *a, **k: "# Calibration\n")
     if name == "sim.validate":
-        from sim import validate
+        from sim.calibration import validate
 
         monkeypatch.setattr(validate, "validate", lambda *a, **k: SimpleNamespace(ok=True))
         monkeypatch.setattr(validate, "markdown", lambda *a, **k: "# Validation\n")
     if name == "sim.equivalence":
-        from sim import equivalence
+        from sim.studies import equivalence
 
         table = pd.DataFrame({"equivalent": [True]})
         monkeypatch.setattr(equivalence, "run_new", lambda *a, **k: pd.DataFrame({"x": [1]}))
@@ -197,15 +197,15 @@ def _fake_heavy_work(name: str, monkeypatch) -> None:
 
 #: Where each command's work starts: Ctrl-C and internal errors are raised there.
 WORK = {
-    "sim.run": ("sim.runner", "run_scenario"),
-    "sim.sweep": ("sim.sweep_cli", "run_sweep"),
+    "sim.run": ("sim.model.runner", "run_scenario"),
+    "sim.sweep": ("sim.sweeps.command", "run_sweep"),
     "sim.report": ("sim.report", "build"),
-    "sim.demo": ("sim.execution", "run_sweep"),
-    "sim.calibrate": ("sim.calibrate", "calibrate"),
-    "sim.validate": ("sim.validate", "validate"),
-    "sim.displacement": ("sim.execution", "sweep"),
-    "sim.insider": ("sim.execution", "sweep"),
-    "sim.equivalence": ("sim.equivalence", "run_new"),
+    "sim.demo": ("sim.sweeps.execution", "run_sweep"),
+    "sim.calibrate": ("sim.calibration.calibrate", "calibrate"),
+    "sim.validate": ("sim.calibration.validate", "validate"),
+    "sim.displacement": ("sim.sweeps.execution", "sweep"),
+    "sim.insider": ("sim.sweeps.execution", "sweep"),
+    "sim.equivalence": ("sim.studies.equivalence", "run_new"),
 }
 
 WRITE_FAULTS = {}
@@ -286,7 +286,7 @@ def test_help_lists_every_setting_and_exits_0(name, capsys):
     settings = importlib.import_module(command.module)
     table = getattr(settings, "SETTINGS", None)
     if table is None:  # the studies build theirs from their defaults
-        from sim.cli import study_settings
+        from sim.studies.common import study_settings
 
         table = study_settings({"replications": 1, "workers": 1, "days": 1, "out": "x"})
     for setting in table:

@@ -14,9 +14,9 @@ import networkx as nx
 import pytest
 
 import scenarios.compose as compose
-from sim.network import cpec_graph
-from sim.sweep_cli import main as sweep_main
-from sim.validate import main as validate_main
+from sim.calibration.validate import main as validate_main
+from sim.model.network import cpec_graph
+from sim.sweeps.command import main as sweep_main
 
 from .catalogue import kind, refused
 
@@ -149,7 +149,7 @@ def test_a_hostile_or_malformed_experiment_file_is_refused(case, conf_copy, sand
 
 def test_a_hostile_experiment_file_does_not_stop_the_other_commands(conf_copy, sandbox):
     """Only the files a command loads are read: sim.run runs beside a broken experiment."""
-    from sim.runner import main
+    from sim.model.runner import main
 
     (conf_copy / "experiment" / "hostile.yaml").write_text(
         EXPERIMENT_FILES[next(iter(EXPERIMENT_FILES))][0]
@@ -223,7 +223,7 @@ GRAPHML = {
 
 @pytest.mark.parametrize("case", sorted(GRAPHML))
 def test_a_hostile_or_malformed_graphml_file_is_refused(case, sandbox, capsys):
-    from sim.runner import main
+    from sim.model.runner import main
 
     make, fragment = GRAPHML[case]
     path = make(sandbox.root)
@@ -239,7 +239,7 @@ def test_a_hostile_or_malformed_graphml_file_is_refused(case, sandbox, capsys):
 def test_numbers_stored_as_text_as_osmnx_writes_them_are_read(tmp_path):
     """OSMnx's save_graphml writes every attribute as text: numeric text is a number."""
     from sim import CorridorModel, load_scenario
-    from sim.network import load_graphml
+    from sim.model.network import load_graphml
 
     G = cpec_graph()
     G.graph.pop("regions", None)

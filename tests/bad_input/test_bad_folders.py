@@ -14,10 +14,10 @@ import shutil
 import pandas as pd
 import pytest
 
-from sim.reader import open_sweep
 from sim.report import main as report_main
-from sim.store import CHECKSUMS, _sha256
-from sim.sweep_cli import main as sweep_main
+from sim.sweeps.command import main as sweep_main
+from sim.sweeps.reader import open_sweep
+from sim.sweeps.store import CHECKSUMS, _sha256
 
 from .catalogue import kind, refused
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from sim.commands import COMMANDS
+from sim.cli.commands import COMMANDS
 
 from .catalogue import assert_one_line_error, env_without_caches, kind, snapshot
 
@@ -88,15 +88,15 @@ def test_a_foreign_destination_in_a_real_process(case, box):
 
 #: Where each command's work starts, to plant a bug there (as the in-process catalogue does).
 WORK = {
-    "sim.run": ("sim.runner", "run_scenario"),
-    "sim.sweep": ("sim.sweep_cli", "run_sweep"),
+    "sim.run": ("sim.model.runner", "run_scenario"),
+    "sim.sweep": ("sim.sweeps.command", "run_sweep"),
     "sim.report": ("sim.report", "build"),
-    "sim.demo": ("sim.execution", "run_sweep"),
-    "sim.calibrate": ("sim.calibrate", "calibrate"),
-    "sim.validate": ("sim.validate", "validate"),
-    "sim.displacement": ("sim.execution", "sweep"),
-    "sim.insider": ("sim.execution", "sweep"),
-    "sim.equivalence": ("sim.equivalence", "run_new"),
+    "sim.demo": ("sim.sweeps.execution", "run_sweep"),
+    "sim.calibrate": ("sim.calibration.calibrate", "calibrate"),
+    "sim.validate": ("sim.calibration.validate", "validate"),
+    "sim.displacement": ("sim.sweeps.execution", "sweep"),
+    "sim.insider": ("sim.sweeps.execution", "sweep"),
+    "sim.equivalence": ("sim.studies.equivalence", "run_new"),
 }
 
 
@@ -114,7 +114,7 @@ def test_an_internal_error_in_a_real_process_is_a_traceback_and_exit_1(name, box
         f"m = importlib.import_module({module!r})\n"
         "def bug(*a, **k):\n    raise RuntimeError('a planted bug')\n"
         f"setattr(m, {attr!r}, bug)\n"
-        f"from sim.commands import main_of\nsys.exit(main_of({name!r})({args!r}))\n"
+        f"from sim.cli.commands import main_of\nsys.exit(main_of({name!r})({args!r}))\n"
     )
     proc = run(["-c", code], box)
     assert proc.returncode == 1, proc.stderr
@@ -177,7 +177,7 @@ def test_ctrl_c_saves_the_finished_rows_and_says_so_in_one_line(box):
     assert lines[-1] == "interrupted; rerun the same command to resume", err
     assert "Traceback" not in err and "KeyboardInterrupt" not in err
     assert _gone_within(kids, 2.0) == []
-    from sim.reader import open_sweep
+    from sim.sweeps.reader import open_sweep
 
     assert len(open_sweep(box / "out").all_rows) > 0  # what finished is kept
 
@@ -192,7 +192,11 @@ def test_the_browser_view_writes_no_fixed_name_in_the_shared_temporary_folder(bo
     env = env_without_caches(box / "home")
     env["TMPDIR"] = str(shared)
     proc = subprocess.run(
-        [sys.executable, "-c", "import sim.app"], cwd=ROOT, env=env, capture_output=True, text=True
+        [sys.executable, "-c", "import sim.view.app"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert proc.returncode == 0, proc.stderr
     assert victim.read_text() == "precious"

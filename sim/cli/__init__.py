@@ -1,0 +1,1 @@
+"""The command line: one settings grammar, and every command registered in one list."""

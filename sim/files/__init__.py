@@ -1,0 +1,1 @@
+"""What the commands may write, and how: ownership of destinations, atomic writes."""

@@ -1,0 +1,8 @@
+"""``python -m sim.report out=DIR``: a sweep folder as one self-contained HTML report."""
+
+import sys
+
+from sim.report import main
+
+if __name__ == "__main__":
+    sys.exit(main())
