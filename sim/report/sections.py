@@ -1,0 +1,481 @@
+"""The report's sections, in order: from the question to how to reproduce it."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from sim.analysis import (
+    COMPARED,
+    compare,
+    format_differences,
+    format_estimate,
+    format_number,
+    format_p,
+    pareto_front,
+    regret_table,
+    summarize,
+)
+from sim.report.inputs import BASELINE, SUMMARY, Sweep
+from sim.report.narrative import conclusions
+from sim.report.numbers import (
+    adversary_split,
+    break_even_prices,
+    comparison,
+    design_factors,
+    design_sensitivity,
+    per_period,
+    unit_of,
+    validation_table,
+)
+from sim.report.writer import Writer
+
+__all__ = ["Frame", "write_sections"]
+
+
+@dataclass(frozen=True)
+class Frame:
+    """What every section reads: the sweep, its successful runs and how to say its horizon."""
+
+    sweep: Sweep
+    ok: pd.DataFrame
+    replications: int
+    per: str
+    horizon: str
+
+    @classmethod
+    def of(cls, sweep: Sweep) -> Frame:
+        """The frame of a sweep's report."""
+        days, ok = sweep.days, sweep.results[sweep.results.status == "ok"]
+        horizon = f"{days} days" if days % 365 else f"{days // 365} year(s)"
+        return cls(sweep, ok, int(ok.replication.nunique()), per_period(days), horizon)
+
+    def title(self, threat: str) -> str:
+        """A figure's or table's title: threat, horizon, replications."""
+        return f"{threat} threat, {self.horizon}, {self.replications} paired replications"
+
+
+def write_sections(w: Writer, sweep: Sweep) -> None:
+    """Every section of the report, in order (see the module's docstring)."""
+    f = Frame.of(sweep)
+    w.h(1, "Protecting foreign nationals on the corridor: joint or domestic security?")
+    _question(w)
+    _scenario_set(w, f)
+    comparisons = {threat: _under_threat(w, f, threat) for threat in sweep.threats}
+    w.h(2, "Differences year by year")
+    _year_by_year(w, sweep, f.ok)
+    _tradeoffs(w, f)
+    _regret(w, f)
+    _validation(w)
+    w.h(2, "The assumptions that decide the answer")
+    _assumptions(w, sweep, f.ok, f.per)
+    w.h(2, "Conclusion")
+    for text in conclusions(sweep, comparisons):
+        w.p(text, "conclusion")
+    w.h(2, "How to reproduce")
+    _reproduce(w, sweep)
+
+
+def _question(w: Writer) -> None:
+    w.h(2, "The question")
+    w.p(
+        "How do the security policies compare in protecting foreign nationals (Chinese "
+        "nationals in the CPEC case) who travel and work on the road network, under each "
+        "threat level, and at what price: money, the footprint of foreign security forces "
+        "on the host's soil (foreign security person-days) and the legitimacy of the state? "
+        f"Every policy is compared with {BASELINE} (host-nation forces alone) on paired "
+        "replications: replication i of every policy shares its random numbers, so the "
+        "differences are paired (common random numbers)."
+    )
+
+
+def _scenario_set(w: Writer, f: Frame) -> None:
+    sweep, ok = f.sweep, f.ok
+    exp = sweep.experiment
+    w.h(2, "The scenario set")
+    posterior = sweep.posterior_sets
+    failed = len(sweep.results) - len(ok)
+    items = {
+        "policies": ", ".join(pd.unique(ok.policy)),
+        "threat levels": ", ".join(sweep.threats),
+        "horizon": f"{f.horizon} ({sweep.days} days) per run",
+        "paired replications": str(f.replications),
+        "runs": f"{len(ok):,} successful"
+        + (f", {failed} failed (left out with their pairs)" if failed else ""),
+        "parameter uncertainty": f"{posterior} parameter sets drawn from the calibrated "
+        "posterior, one per replication, shared by every policy"
+        if posterior
+        else "none (calibrated point values only)",
+        "experiment seed": str(exp.get("seed", "")),
+        "design": _design_text(exp.get("design", {})),
+        "overrides": ", ".join(exp.get("overrides", [])) or "none",
+    }
+    scen = pd.DataFrame({"item": list(items), "value": list(items.values())})
+    w.table("scenario_set", scen, "Scenario set", scen)
+    if sweep.precision is not None:
+        w.p(conclusions(sweep, {})[-1], "note")
+
+
+def _under_threat(w: Writer, f: Frame, threat: str) -> pd.DataFrame:
+    """The means, the paired comparison and its forest plot under one threat level."""
+    from sim.analysis import plots
+
+    title = f.title(threat)
+    w.h(2, f"Under the {threat} threat")
+    summary = summarize(f.ok[f.ok.threat == threat], outcomes=SUMMARY)
+    shown = pd.DataFrame(
+        {
+            "policy": summary.index,
+            **{
+                f"{o} ({unit_of(o)})": [
+                    format_estimate(r[o], r[f"{o}_lo"], r[f"{o}_hi"]) for _, r in summary.iterrows()
+                ]
+                for o in SUMMARY
+            },
+        }
+    )
+    w.table(
+        f"means_{threat}",
+        shown,
+        f"Means {f.per} with 95% intervals, {title} (count-model intervals for "
+        "non-negative outcomes)",
+        summary.reset_index(),
+    )
+    table = comparison(f.sweep, threat)
+    w.table(
+        f"comparison_{threat}",
+        _comparison_shown(table),
+        f"Paired differences from {BASELINE}, {title}: sign-flip permutation test and "
+        "the interval that inverts it (it excludes 0 exactly when p <= 0.05); Holm "
+        "adjusts across policies",
+        table.drop(columns=["method"]),
+    )
+    w.figure(
+        plots.forest(table, list(COMPARED), columns=3, title=title),
+        f"Paired differences from {BASELINE} under the {threat} threat.",
+    )
+    return table
+
+
+def _comparison_shown(table: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "outcome": table.outcome,
+            "policy": table.policy,
+            "difference [95% CI]": format_differences(table),
+            "relative": [f"{r:+.0%}" if np.isfinite(r) else "n/a" for r in table.rel_change],
+            "P(better/tie/worse)": [
+                f"{b:.2f}/{t:.2f}/{x:.2f}"
+                for b, t, x in zip(table.p_better, table.p_tie, table.p_worse, strict=True)
+            ],
+            "p": table.p_value.map(format_p),
+            "p (Holm)": table.p_holm.map(format_p),
+        }
+    )
+
+
+def _tradeoffs(w: Writer, f: Frame) -> None:
+    from sim.analysis import plots
+
+    w.h(2, "The price of protection: trade-offs")
+    for threat in f.sweep.threats:
+        at = f.ok[f.ok.threat == threat]
+        summary = summarize(at, outcomes=SUMMARY)
+        front = pareto_front(at)
+        w.figure(
+            plots.tradeoff(summary, pareto=front.pareto, title=f.title(threat)),
+            f"Foreign deaths {f.per} against foreign security person-days, cost and "
+            f"legitimacy under the {threat} threat; Pareto-efficient: "
+            + ", ".join(front.index[front.pareto]),
+        )
+
+
+def _regret(w: Writer, f: Frame) -> None:
+    w.h(2, "Regret")
+    ok = f.ok
+    scenario = ["threat", "point"] if ok.point.nunique() > len(f.sweep.threats) else ["threat"]
+    regret = regret_table(ok, "foreign_killed", scenario).reset_index()
+    shown = regret.assign(
+        **{
+            c: regret[c].map(lambda v: format_number(v, 2))
+            for c in ("max_regret", "mean_regret", "p90_regret")
+        },
+        share_best=regret.share_best.map(lambda v: f"{v:.0%}"),
+    )
+    w.table(
+        "regret",
+        shown,
+        "Regret on foreign deaths across "
+        + ("threat levels and design points" if len(scenario) > 1 else "threat levels")
+        + f" (deaths {f.per} more than the best policy in each setting; Savage 1951)",
+        regret,
+    )
+
+
+def _validation(w: Writer) -> None:
+    w.h(2, "Validation against the record")
+    try:
+        valid, heading = validation_table()
+        w.table(
+            "validation",
+            valid,
+            f"Posterior predictive checks of the calibrated model ({heading}; held-out "
+            "statistics were not used by the calibration)",
+            valid,
+        )
+    except (OSError, StopIteration, ValueError):
+        w.p("docs/validation.md was not found: run python -m sim.validate.", "note")
+
+
+def _design_text(design: dict) -> str:
+    kind = design.get("kind", "factorial")
+    if kind == "factorial":
+        factors = design.get("factors", {})
+        return "factorial: " + (
+            "; ".join(f"{k} in {v}" for k, v in factors.items()) if factors else "none"
+        )
+    if kind == "points":
+        return f"{len(design.get('points', []))} given points"
+    ranges = design.get("ranges", {})
+    return f"{kind}, {design.get('samples')} samples over " + ", ".join(ranges)
+
+
+def _year_by_year(w: Writer, sweep: Sweep, ok: pd.DataFrame) -> None:
+    from sim.analysis import by_year
+
+    if sweep.days <= 365:
+        w.p(
+            f"Each run covers one year ({sweep.days} days): there is no year-by-year "
+            "difference to show. Runs of several years (days=1825) with event logs "
+            "(events=true) add this section.",
+            "note",
+        )
+        return
+    if sweep.events is None:
+        w.p(
+            "The sweep kept no event logs: rerun it with events=true for the year-by-year "
+            "differences.",
+            "note",
+        )
+        return
+    yearly = by_year(sweep.events, sweep.days, runs=ok.run_id)
+    merged = ok[["run_id", "replication", "point", "policy", "threat"]].merge(yearly, on="run_id")
+    rows = []
+    for (threat, year), g in merged.groupby(["threat", "year"]):
+        table = compare(g, baseline=BASELINE, outcomes=["foreign_killed"], n_resamples=1999)
+        for _, r in table.iterrows():
+            rows.append(
+                {
+                    "threat": threat,
+                    "year": int(year),
+                    "policy": r.policy,
+                    **r[["diff", "lo", "hi", "p_value"]].to_dict(),
+                }
+            )
+    raw = pd.DataFrame(rows)
+    shown = raw.assign(**{"difference [95% CI]": format_differences(raw)})[
+        ["threat", "year", "policy", "difference [95% CI]"]
+    ]
+    w.table(
+        "foreign_killed_by_year",
+        shown,
+        f"Paired differences in foreign deaths from {BASELINE}, year by year",
+        raw,
+    )
+
+
+def _assumptions(w: Writer, sweep: Sweep, ok: pd.DataFrame, per: str) -> None:
+    prices = break_even_prices(sweep)
+    cols = ("cost_usd", "foreign_security_person_days")
+    shown = prices[["threat", "policy"]].assign(
+        **{
+            "deaths averted": prices.deaths_averted.map(lambda v: format_number(v, 2)),
+            **{
+                f"{c.replace('_', ' ')} per death averted": [
+                    "undefined (deaths averted not clearly above 0)"
+                    if not np.isfinite(lo)
+                    else format_estimate(v, lo, hi)
+                    for v, lo, hi in zip(
+                        prices[f"{c}_per_death_averted"],
+                        prices[f"{c}_per_death_averted_lo"],
+                        prices[f"{c}_per_death_averted_hi"],
+                        strict=True,
+                    )
+                ]
+                for c in cols
+            },
+        }
+    )
+    w.table(
+        "break_even_prices",
+        shown,
+        "Break-even prices: the extra cost (USD) and foreign security person-days per foreign "
+        f"death averted against {BASELINE} (paired bootstrap 95% intervals). A policy pays for "
+        "itself when a foreign life is valued above its cost per death averted.",
+        prices,
+    )
+    w.p(
+        "Assumptions the record cannot pin down and that can decide the answer: how effective "
+        "foreign forces are against an attack (effect_foreign), how fast the population turns "
+        "against foreign presence (backlash), how much intelligence interdicts and detects "
+        "(intel_interdiction, intel_detection), and whether the adversary adapts to "
+        "protection (belief_rate). This sweep's runs hold them at their stated values"
+        + (
+            " and draws the calibrated ones from the posterior"
+            if sweep.experiment.get("posterior")
+            else ""
+        )
+        + "; experiment=robustness varies them together (notebook 03), and its report adds "
+        "their break-even values, sensitivity and PRIM boxes.",
+        "note",
+    )
+    factors = design_factors(sweep)
+    if factors:
+        _design_assumptions(w, sweep, ok, factors)
+    split = adversary_split(sweep)
+    if split is not None:
+        shown = split.assign(**{"difference [95% CI]": format_differences(split)})[
+            ["threat", "adversary", "policy", "difference [95% CI]"]
+        ]
+        w.table(
+            "adversary",
+            shown,
+            "Foreign deaths against the baseline under the adaptive adversary (it learns where "
+            "protection is thin) and the static one (belief_rate 0)",
+            split.drop(columns=["method"]),
+        )
+
+
+def _design_assumptions(w: Writer, sweep: Sweep, ok: pd.DataFrame, factors: list[str]) -> None:
+    """What the design over the uncertainties says: break-even values, sensitivity, PRIM."""
+    policies = [p for p in pd.unique(ok.policy) if p != BASELINE]
+    _break_even_values(w, ok, factors, policies)
+    sens = design_sensitivity(ok, factors, policies)
+    if len(sens):
+        shown = sens[["policy", "parameter"]].assign(
+            **{
+                "rank correlation [95% CI]": [
+                    format_estimate(r, lo, hi, sign=True)
+                    for r, lo, hi in zip(sens.rho, sens.lo, sens.hi, strict=True)
+                ],
+                "pairs": sens.n,
+            }
+        )
+        w.table(
+            "sensitivity",
+            shown,
+            "Sensitivity: Spearman rank correlation of each design parameter with the paired "
+            f"difference in foreign deaths (policy - {BASELINE}); negative: the policy gains "
+            "as the parameter grows (interval of Bonett and Wright 2000)",
+            sens,
+        )
+    _indices(w, sweep, ok)
+    _prim(w, ok, factors, policies)
+
+
+def _break_even_values(w: Writer, ok: pd.DataFrame, factors: list[str], policies: list) -> None:
+    from sim.analysis import break_even
+
+    rows = []
+    for policy in policies:
+        for factor in factors:
+            try:
+                s = break_even(ok, factor, policy, baseline=BASELINE, n_boot=500)
+            except (ValueError, np.linalg.LinAlgError):
+                continue
+            rows.append({"policy": policy, "parameter": factor, **s.to_dict()})
+    if not rows:
+        return
+    raw = pd.DataFrame(rows)
+    shown = raw[["policy", "parameter", "verdict"]].assign(
+        **{
+            "tie at [95% CI]": [
+                format_estimate(v, lo, hi) if np.isfinite(v) else "-"
+                for v, lo, hi in zip(raw.value, raw.lo, raw.hi, strict=True)
+            ],
+            "explored": [
+                f"{a:g} to {b:g}" for a, b in zip(raw.range_lo, raw.range_hi, strict=True)
+            ],
+        }
+    )
+    w.table(
+        "break_even_design",
+        shown,
+        f"Break-even values of the design's parameters: where each policy ties with "
+        f"{BASELINE} on foreign deaths (bootstrap over design points)",
+        raw,
+    )
+
+
+def _indices(w: Writer, sweep: Sweep, ok: pd.DataFrame) -> None:
+    """Sobol' or Morris indices, where the design is one of those."""
+    design = sweep.experiment.get("design", {})
+    if design.get("kind") not in ("sobol", "morris"):
+        return
+    from sim.analysis import morris_indices, sobol_indices
+
+    try:
+        if design["kind"] == "sobol":
+            idx = sobol_indices(ok, design, "foreign_killed", policy=BASELINE)
+        else:
+            seed = sweep.experiment.get("seed", 0)
+            idx = morris_indices(ok, design, seed, "foreign_killed", BASELINE)
+    except (ValueError, KeyError) as exc:
+        w.p(f"{design['kind']} indices could not be computed: {exc}", "note")
+        return
+    idx = idx.reset_index()
+    w.table(
+        f"{design['kind']}_indices",
+        idx.round(4),
+        f"{design['kind'].capitalize()} indices of foreign deaths under {BASELINE}",
+        idx,
+    )
+
+
+def _prim(w: Writer, ok: pd.DataFrame, factors: list[str], policies: list) -> None:
+    from sim.analysis import policy_wins, prim_boxes
+
+    boxes = []
+    for policy in policies:
+        x, y = policy_wins(ok, policy, BASELINE, "foreign_killed", factors)
+        if 0 < y.sum() < len(y):
+            b = prim_boxes(x, y)
+            if len(b):
+                boxes.append(b.assign(policy=policy))
+    if boxes:
+        raw = pd.concat(boxes, ignore_index=True)
+        w.table(
+            "prim_boxes",
+            raw.round(4),
+            f"Where each policy loses fewer foreign nationals than {BASELINE}: PRIM boxes "
+            "(Friedman and Fisher 1999) over the design's parameters",
+            raw,
+        )
+
+
+def _reproduce(w: Writer, sweep: Sweep) -> None:
+    meta = sweep.meta
+    ident = meta.get("identity", {})
+    lines = []
+    if sweep.command:
+        lines.append(f"Command that made the runs: {sweep.command}")
+    else:
+        lines.append(
+            "The command was not recorded; the experiment below reruns with sim.sweep "
+            "(the identity in _experiment.yaml must match)."
+        )
+    lines.append(f"Report: python -m sim.report out={sweep.folder}")
+    lines.append(
+        f"corridor-sim {meta.get('version', '?')}; code hash {ident.get('code', '?')}; "
+        f"scenario hash {ident.get('scenarios', '?')}; experiment seed "
+        f"{sweep.experiment.get('seed', '?')}"
+    )
+    for line in lines:
+        w.p(line)
+    w.parts.append(
+        "<pre>" + html.escape(yaml.safe_dump(sweep.experiment, sort_keys=False)) + "</pre>"
+    )
