@@ -352,11 +352,11 @@ def _corrupt_part(tmp):
 
 def _rehash(folder: Path) -> None:
     """Recompute the checksums, as a hand who edits the folder might, to reach the next check."""
-    from sim.sweeps.store import CHECKSUMS, _sha256
+    from sim.sweeps.parts import CHECKSUMS, sha256_of
 
     names = sorted(p.name for p in folder.glob("part-*.parquet"))
     names += sorted(f"_events/{p.name}" for p in (folder / "_events").glob("part-*.parquet"))
-    (folder / CHECKSUMS).write_text("".join(f"{_sha256(folder / n)}  {n}\n" for n in names))
+    (folder / CHECKSUMS).write_text("".join(f"{sha256_of(folder / n)}  {n}\n" for n in names))
 
 
 def _corrupt_part_rehashed(tmp):

@@ -257,13 +257,13 @@ def test_memory_stays_flat_while_enumerating():
 def test_store_ignores_and_cleans_partial_writes(tmp_path):
     """What an interrupted write left is cleared: its temporary file, and an event-log part
     whose results part never landed, named with its checksum in the record; nothing else."""
-    from sim.sweeps.store import CHECKSUMS, _sha256
+    from sim.sweeps.parts import CHECKSUMS, sha256_of
 
     (tmp_path / ".part-000001.parquet.tmp").write_text("half a file")
     (tmp_path / "_events").mkdir()
     orphan = tmp_path / "_events" / "part-000007.parquet"
     pd.DataFrame({"run_id": [1]}).to_parquet(orphan)
-    digest = _sha256(orphan)
+    digest = sha256_of(orphan)
     (tmp_path / CHECKSUMS).write_text(
         f"{digest}  _events/part-000007.parquet\n{'0' * 64}  part-000007.parquet\n"
     )

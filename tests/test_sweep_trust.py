@@ -18,19 +18,15 @@ import psutil
 import pytest
 
 import scenarios.compose as compose
-import sim.sweeps.store
+import sim.sweeps.identity
 from sim import Experiment, sweep
+from sim.sweeps.backends import SweepAborted, drive, explain_broken_pool
 from sim.sweeps.designs import SweepError, load_experiment
-from sim.sweeps.execution import (
-    SweepAborted,
-    drive,
-    explain_broken_pool,
-    run_batch,
-    run_one,
-    run_sweep,
-)
+from sim.sweeps.execution import run_sweep
+from sim.sweeps.identity import code_hash
 from sim.sweeps.plan import Plan, RunSpec, check_labels
-from sim.sweeps.store import ResultStore, code_hash
+from sim.sweeps.store import ResultStore
+from sim.sweeps.worker import run_batch, run_one
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -102,7 +98,7 @@ def test_resume_after_a_config_edit_is_refused_and_rows_never_mix(tmp_path, monk
 
 def test_resume_after_a_code_edit_is_refused(tmp_path, monkeypatch):
     sweep(out=tmp_path, **SMALL)
-    monkeypatch.setattr(sim.sweeps.store, "code_hash", lambda root=None: "edited")
+    monkeypatch.setattr(sim.sweeps.identity, "code_hash", lambda root=None: "edited")
     with pytest.raises(SweepError, match="the code or data that make results"):
         sweep(out=tmp_path, **SMALL)
 
@@ -112,15 +108,15 @@ def test_code_hash_follows_every_file_that_makes_results(tmp_path):
         (tmp_path / d).mkdir()
         (tmp_path / d / "f.txt").write_text(d)
     first = code_hash(tmp_path)
-    sim.sweeps.store._CODE_HASH.clear()
+    sim.sweeps.identity._CODE_HASH.clear()
     (tmp_path / "conf" / "f.txt").write_text("changed")
     assert code_hash(tmp_path) != first
-    sim.sweeps.store._CODE_HASH.clear()
+    sim.sweeps.identity._CODE_HASH.clear()
     (tmp_path / "conf" / "f.txt").write_text("conf")
     (tmp_path / "sim" / "__pycache__").mkdir()
     (tmp_path / "sim" / "__pycache__" / "x.pyc").write_text("ignored")
     assert code_hash(tmp_path) == first
-    sim.sweeps.store._CODE_HASH.clear()
+    sim.sweeps.identity._CODE_HASH.clear()
 
 
 def test_a_resume_may_add_replications_but_not_change_the_seed(tmp_path):

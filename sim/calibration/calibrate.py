@@ -17,9 +17,9 @@ record (:func:`sim.calibration.record.window_statistics`). The held-out statisti
 
 Every candidate particle is evaluated with its own seed, fixed by the calibration seed, the
 generation and the candidate's rank; a generation takes the first ``population_size`` accepted
-candidates in rank order (:class:`OrderedSampler`), so the posterior is the same on any number of
-workers. pyabc's history database (``out/abc.db``) keeps every generation: a rerun after an
-interruption starts again from the last finished generation.
+candidates in rank order (:mod:`sim.calibration.sampler`), so the posterior is the same on any
+number of workers. pyabc's history database (``out/abc.db``) keeps every generation: a rerun
+after an interruption starts again from the last finished generation.
 
 Outputs: the posterior (the last generation's particles and weights) as ``posterior`` (default
 ``conf/calibration/posterior.csv``, with the command, seed and versions in its ``#`` header:
@@ -31,7 +31,6 @@ the file ``sweep(..., posterior=N)`` and ``sim.calibration.validate`` read); the
 from __future__ import annotations
 
 import logging
-import multiprocessing as mp
 import re
 import sys
 import time
@@ -45,6 +44,7 @@ import yaml
 
 from scenarios.compose import CONF_DIR
 from scenarios.schema import ScenarioError
+from sim.calibration.sampler import make_sampler_class
 from sim.cli.commands import entry_point
 from sim.cli.settings import Setting, help_text, parse
 from sim.sweeps.posterior import POSTERIOR, Posterior, load_posterior
@@ -85,100 +85,6 @@ def load_config(path: Path = CONFIG) -> dict:
         if key not in priors or priors[key][0] <= 0:
             raise ScenarioError("log_uniform", f"{key} needs a prior with lo > 0")
     return cfg
-
-
-# --- a deterministic parallel sampler -------------------------------------------------------
-
-_SIMULATE = None  # the generation's simulate_one, in this process and in every worker
-
-
-def _install(payload: bytes) -> None:
-    """Worker initializer: unpickle the generation's simulate_one (pickled by cloudpickle)."""
-    import cloudpickle
-
-    global _SIMULATE
-    _SIMULATE = cloudpickle.loads(payload)
-
-
-def _evaluate(seed: int):
-    np.random.seed(seed)  # noqa: NPY002 (pyabc draws proposals from numpy's global generator)
-    return _SIMULATE()
-
-
-def _make_sampler_class():
-    from pyabc.sampler import Sampler
-
-    class OrderedSampler(Sampler):
-        """Evaluate candidates in a fixed order with fixed seeds; keep the first ``n`` accepted.
-
-        Candidate ``i`` of generation ``t`` draws its parameters and its simulation from
-        ``SeedSequence([seed, t + 1000, i])``. Candidates run in batches of ``batch`` on
-        ``workers`` processes (started afresh for each generation, which is sent to them
-        pickled by cloudpickle, as pyabc's Dask sampler does); a generation is made of the
-        first ``n`` accepted candidates in rank order and counts the evaluations up to the
-        last of them. The
-        result therefore does not depend on ``workers`` (a batch may run a few candidates
-        past the last one kept; they are discarded).
-        """
-
-        def __init__(self, workers: int = 1, seed: int = 0, batch: int = 10, log=None):
-            super().__init__()
-            self.workers, self.seed, self.batch, self.log = workers, seed, batch, log
-
-        def sample_until_n_accepted(
-            self, n, simulate_one, t, *, max_eval=np.inf, all_accepted=False, ana_vars=None
-        ):
-            import cloudpickle
-
-            global _SIMULATE
-            _SIMULATE = simulate_one
-            sample = self._create_empty_sample()
-            root = np.random.SeedSequence([self.seed, t + 1000])
-            accepted = evaluated = 0
-            pool = None
-            if self.workers > 1:
-                pool = mp.get_context("spawn").Pool(
-                    self.workers, initializer=_install, initargs=(cloudpickle.dumps(simulate_one),)
-                )
-            started = time.perf_counter()
-            try:
-                while accepted < n and evaluated < max_eval:
-                    seeds = [
-                        int(s.generate_state(1)[0])
-                        for s in root.spawn(self.batch)  # children first..first+batch-1
-                    ]
-                    if pool is None:
-                        state = np.random.get_state()  # noqa: NPY002
-                        results = [_evaluate(s) for s in seeds]
-                        np.random.set_state(state)  # noqa: NPY002
-                    else:
-                        results = pool.map(_evaluate, seeds, chunksize=1)
-                    for particle in results:
-                        sample.append(particle)
-                        evaluated += 1
-                        accepted += bool(particle.accepted)
-                        if accepted >= n or evaluated >= max_eval:
-                            break
-                    if self.log:
-                        self.log(
-                            f"  generation {t}: {accepted}/{n} accepted of {evaluated} "
-                            f"({time.perf_counter() - started:.0f} s)"
-                        )
-            finally:
-                if pool is not None:
-                    pool.terminate()
-            self.nr_evaluations_ = evaluated
-            if sample.n_accepted < n:
-                sample.ok = False
-            return sample
-
-    return OrderedSampler
-
-
-def __getattr__(name):
-    if name == "OrderedSampler":
-        return _make_sampler_class()
-    raise AttributeError(name)
 
 
 # --- the model as pyabc sees it ---------------------------------------------------------------
@@ -263,10 +169,7 @@ def calibrate(
     ``epsilon_quantile`` and the stopping rule's ``max_generations``, ``max_simulations`` and
     ``min_acceptance_rate``.
     """
-    import pyabc
-
-    from sim.calibration.record import observed
-    from sim.files.provenance import __version__
+    from sim.calibration.record import FIT, observed
 
     cfg = dict(config or load_config())
     command = settings.pop("command", "sim.calibration.calibrate.calibrate(...)")
@@ -278,45 +181,13 @@ def calibrate(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     log = (lambda text: print(text, file=sys.stderr, flush=True)) if progress else None
-    logging.getLogger("ABC").setLevel(logging.WARNING)
-    logging.getLogger("Sampler").setLevel(logging.WARNING)
-    logging.getLogger("Epsilon").setLevel(logging.WARNING)
-
-    from sim.calibration.record import FIT
-
+    for name in ("ABC", "Sampler", "Epsilon"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     obs = observed()
-    x0 = {k: obs[k] for k in FIT}
     scale = Scale.of(cfg)
-    np.random.seed(cfg["seed"])  # noqa: NPY002 (pyabc's own draws use the global generator)
-    sampler = _make_sampler_class()(workers=workers, seed=cfg["seed"], log=log)
-    dist = cfg.get("distance", {})
-    distance = (
-        pyabc.AdaptivePNormDistance(p=dist.get("p", 2))
-        if dist.get("adaptive", True)
-        else pyabc.PNormDistance(p=dist.get("p", 2))
-    )
-    abc = pyabc.ABCSMC(
-        _Model(cfg["policy"], cfg["threat"], int(cfg["days"]), scale),
-        scale.prior(),
-        distance,
-        population_size=int(cfg["population_size"]),
-        eps=pyabc.QuantileEpsilon(alpha=float(cfg.get("epsilon_quantile", 0.5))),
-        sampler=sampler,
-    )
-    db = out / "abc.db"
-    fingerprint = _fingerprint(cfg, stop)
-    stamp = out / "settings.yaml"
+    abc = _abc_smc(cfg, scale, workers, log)
     started = time.perf_counter()
-    if db.exists() and stamp.exists() and stamp.read_text() == fingerprint:
-        history = abc.load(f"sqlite:///{db}", 1)
-        done = history.max_t + 1
-        if log:
-            log(f"resuming from {db}: {done} generation(s) done")
-    else:
-        db.unlink(missing_ok=True)
-        stamp.write_text(fingerprint)
-        abc.new(f"sqlite:///{db}", x0)
-        done = 0
+    done = _open_history(abc, out, _fingerprint(cfg, stop), {k: obs[k] for k in FIT}, log)
     remaining = int(stop.get("max_generations", 6)) - done
     history = abc.history
     if remaining > 0:
@@ -327,6 +198,52 @@ def calibrate(
             max_total_nr_simulations=int(stop.get("max_simulations", 10**9)),
         )
     seconds = time.perf_counter() - started
+    return _posterior(history, scale, cfg, command, seconds), history
+
+
+def _abc_smc(cfg: dict, scale: Scale, workers: int, log):
+    """Pyabc's ABC-SMC of the configuration, with the ordered sampler (seeded)."""
+    import pyabc
+
+    np.random.seed(cfg["seed"])  # noqa: NPY002 (pyabc's own draws use the global generator)
+    sampler = make_sampler_class()(workers=workers, seed=cfg["seed"], log=log)
+    dist = cfg.get("distance", {})
+    distance = (
+        pyabc.AdaptivePNormDistance(p=dist.get("p", 2))
+        if dist.get("adaptive", True)
+        else pyabc.PNormDistance(p=dist.get("p", 2))
+    )
+    return pyabc.ABCSMC(
+        _Model(cfg["policy"], cfg["threat"], int(cfg["days"]), scale),
+        scale.prior(),
+        distance,
+        population_size=int(cfg["population_size"]),
+        eps=pyabc.QuantileEpsilon(alpha=float(cfg.get("epsilon_quantile", 0.5))),
+        sampler=sampler,
+    )
+
+
+def _open_history(abc, out: Path, fingerprint: str, x0: dict, log) -> int:
+    """Resume the calibration in ``out`` if its settings match, else start it; generations done."""
+    db, stamp = out / "abc.db", out / "settings.yaml"
+    if db.exists() and stamp.exists() and stamp.read_text() == fingerprint:
+        history = abc.load(f"sqlite:///{db}", 1)
+        if log:
+            log(f"resuming from {db}: {history.max_t + 1} generation(s) done")
+        return history.max_t + 1
+    db.unlink(missing_ok=True)
+    stamp.write_text(fingerprint)
+    abc.new(f"sqlite:///{db}", x0)
+    return 0
+
+
+def _posterior(history, scale: Scale, cfg: dict, command: str, seconds: float) -> Posterior:
+    """The last generation's weighted particles, with how they were made."""
+    import pyabc
+
+    from sim.calibration.record import FIT
+    from sim.files.provenance import __version__
+
     frame, weights = history.get_distribution(m=0, t=history.max_t)
     particles = scale.frame(frame.reset_index(drop=True))
     particles["weight"] = np.asarray(weights) / np.sum(weights)
@@ -348,7 +265,7 @@ def calibrate(
         "fitted": ", ".join(FIT),
         "minutes_this_invocation": f"{seconds / 60:.1f}",
     }
-    return Posterior(particles, meta), history
+    return Posterior(particles, meta)
 
 
 def _fingerprint(cfg: dict, stop: dict) -> str:

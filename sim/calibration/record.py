@@ -110,12 +110,6 @@ def incidents(df: pd.DataFrame | None = None) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
-def escorted_attacks(df: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Attacks on escorted movements in the reference window."""
-    att = incidents(df)
-    return att[att.kind == "convoy"]
-
-
 def _statistics(
     kind, region, insider, killed, host_killed, year_counts: np.ndarray, years: float
 ) -> dict[str, float]:

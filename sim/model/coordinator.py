@@ -247,11 +247,6 @@ class CorridorModel(mesa.Model):
         """Daily time series: legitimacy, active cells and cumulative counts."""
         return pd.DataFrame(self._series)
 
-    @property
-    def daily_rows(self) -> list[dict]:
-        """The daily records behind :attr:`timeseries` (closed days so far)."""
-        return self._series
-
     def outcomes(self) -> dict[str, float]:
         """Every outcome of :mod:`sim.model.outcomes`, as floats."""
         derived: dict[str, float] = {}

@@ -75,7 +75,7 @@ class Demand(Submodel):
         nodes = [n for n in net.nodes if net.kind[n] in DEMAND_KINDS]
         pairs, weights = [], []
         for o in nodes:
-            dist = net._dist(o)
+            dist = net.distances_from(o)
             for d in nodes:
                 if d == o or d not in dist:
                     continue

@@ -165,7 +165,7 @@ class Targets(Submodel):
             if seen >= MIN_TRAFFIC_PER_DAY:
                 out.append(kind)
         if th.site_attack_rate > 0:
-            dist = model.net._dist(cell.node)
+            dist = model.net.distances_from(cell.node)
             out.extend(s.index for s in self.sites if dist.get(s.node, math.inf) <= th.reach_km)
         self._reach_cache[cell.node] = out
         return out

@@ -87,8 +87,9 @@ def main(argv: list[str] | None = None) -> int:
     from sim.analysis import format_summary, summarize, uncertainty_statement
     from sim.files.ownership import check_folder, check_writable
     from sim.report import record_command
+    from sim.sweeps.backends import SweepAborted
     from sim.sweeps.designs import Experiment
-    from sim.sweeps.execution import SweepAborted, default_workers, run_sweep
+    from sim.sweeps.execution import default_workers, run_sweep
     from sim.sweeps.precision import PrecisionRule, run_to_precision
 
     argv = list(sys.argv[1:] if argv is None else argv)

@@ -28,8 +28,9 @@ from scenarios.compose import GROUPS, check_override, group_options
 from scenarios.schema import MAX_SEED, ScenarioError
 from sim.cli.commands import entry_point
 from sim.cli.settings import Setting, help_text, parse
+from sim.sweeps.backends import BACKENDS, SweepAborted
 from sim.sweeps.designs import MAX_POSTERIOR, MAX_REPLICATIONS, SweepError, load_experiment
-from sim.sweeps.execution import BACKENDS, SweepAborted, default_workers, run_sweep
+from sim.sweeps.execution import default_workers, run_sweep
 from sim.sweeps.plan import Plan
 from sim.sweeps.precision import MIN_PILOT, PrecisionRule, run_to_precision
 

@@ -17,364 +17,22 @@
 
 from __future__ import annotations
 
-import itertools
 import math
 import os
-import signal
 import sys
 import tempfile
-import time
-import traceback
-from collections.abc import Iterator
 from contextlib import ExitStack, nullcontext
 from pathlib import Path
 
-from scenarios.schema import Scenario
 from sim.files.ownership import make_folder, remove_created
-from sim.model.outcomes import OUTCOMES
+from sim.sweeps.backends import BACKENDS, Dask, InProcess, Pool, batches_of, drive
 from sim.sweeps.designs import Experiment, SweepError, experiment_from_kwargs
-from sim.sweeps.plan import Plan, RunSpec, check_labels
-from sim.sweeps.store import (
-    ResultStore,
-    SweepLock,
-    _write_error,
-    check_or_write_identity,
-    record_replications,
-)
-
-__all__ = ["SweepAborted", "run_batch", "run_one", "run_sweep", "sweep"]
-
-BACKENDS = ("processes", "dask")
-#: Longest wait, in seconds, between two checks whether buffered rows are due on disk.
-TICK_SECONDS = 0.25
-
-
-class SweepAborted(RuntimeError):
-    """A sweep stopped for a reason outside its input (a worker killed by the system)."""
-
-
-# ---- one run -----------------------------------------------------------------------------------
-def _row(spec: RunSpec) -> dict:
-    from scenarios.compose import GROUPS
-    from scenarios.schema import Threat
-
-    row = {
-        "run_id": spec.run_id,
-        "replication": spec.replication,
-        "point": spec.point,
-        "seed": spec.seed,
-        "policy": spec.policy,
-        "posterior_draw": spec.draw,
-    }
-    threat = spec.scenario["threat"]
-    row["threat"] = threat.get("name", "")
-    row["network"] = spec.scenario["network"].get("kind", "")
-    for f in Threat.fields():
-        if f.name != "name":
-            row[f.name] = threat.get(f.name, f.default)
-    for key, value in spec.design.items():
-        if key not in GROUPS and not key.startswith("threat."):
-            row[key] = value
-    row["days"] = int(spec.scenario["days"])
-    return row
-
-
-def run_one(spec: RunSpec, events: bool = False):
-    """Run one spec; never raises: a failure becomes a row with its error."""
-    from sim.files.provenance import __version__
-    from sim.model import CorridorModel
-    from sim.model.network import shared_graph
-
-    started = time.perf_counter()
-    row = _row(spec)
-    frame = None
-    try:
-        check_labels(spec.policy, spec.design, spec.scenario)
-        sc = Scenario.from_dict(spec.scenario)
-        # built (or a GraphML file read) once per worker when it does not depend on the seed
-        model = CorridorModel(sc, graph=shared_graph(sc.network, read_files=True))
-        model.run()
-        row.update(model.outcomes())
-        row["status"], row["error"] = "ok", None
-        if events:
-            frame = model.events
-            frame.insert(0, "run_id", spec.run_id)
-    except Exception as exc:  # noqa: BLE001 - a failing run is recorded, the sweep goes on
-        row.update(dict.fromkeys(OUTCOMES, math.nan))
-        tb = traceback.extract_tb(exc.__traceback__)
-        where = f" at {Path(tb[-1].filename).name}:{tb[-1].lineno}" if tb else ""
-        row["status"], row["error"] = "failed", f"{type(exc).__name__}: {exc}{where}"
-    row["version"] = __version__
-    row["runtime_s"] = time.perf_counter() - started
-    return row, frame
-
-
-def run_batch(
-    specs: list[RunSpec], events: bool = False, budget: float | None = None, clock=time.monotonic
-):
-    """Run specs in this process (the unit of work sent to a worker).
-
-    Stops after at least one run once ``budget`` seconds have passed, so finished rows go back
-    to the parent soon; returns ``(rows, event_frames, specs_not_run)``.
-    """
-    rows, frames = [], []
-    start = clock()
-    for i, spec in enumerate(specs):
-        row, frame = run_one(spec, events)
-        rows.append(row)
-        if frame is not None and len(frame):
-            frames.append(frame)
-        if budget is not None and clock() - start >= budget:
-            return rows, frames, list(specs[i + 1 :])
-    return rows, frames, []
-
-
-# ---- backends ----------------------------------------------------------------------------------
-class _Batch:
-    """A batch run in this process: its specs, then its result."""
-
-    __slots__ = ("result", "specs")
-
-    def __init__(self, specs):
-        self.specs, self.result = specs, None
-
-
-class _InProcess:
-    """Runs batches in this process, one per :meth:`wait` (workers=1)."""
-
-    capacity = 1
-
-    def __init__(self, events: bool, budget: float):
-        self.events, self.budget = events, budget
-
-    def submit(self, batch):
-        return _Batch(batch)
-
-    def wait(self, pending, timeout):
-        fut = next(iter(pending))
-        fut.result = run_batch(fut.specs, self.events, self.budget)
-        return [fut]
-
-    def result(self, fut):
-        return fut.result
-
-    def close(self, abort: bool = False):
-        pass
-
-
-def _main_is_unguarded_script() -> bool:
-    main = sys.modules.get("__main__")
-    return bool(getattr(main, "__file__", None)) and getattr(main, "__spec__", None) is None
-
-
-def explain_broken_pool(exitcodes: list[int | None]) -> str:
-    """The message for a worker pool that broke, from its workers' exit codes."""
-    resume = "the runs finished before are saved: rerun the same command (same out) to resume"
-    killed = [-c for c in exitcodes if c is not None and c < 0]
-    if killed:
-        try:
-            name = signal.Signals(killed[0]).name
-        except ValueError:
-            name = f"signal {killed[0]}"
-        return (
-            f"a sweep worker process was killed by {name}"
-            + (" (the system may have run out of memory)" if name == "SIGKILL" else "")
-            + f"; {resume}"
-        )
-    if _main_is_unguarded_script():
-        return (
-            "a sweep worker process could not start. If you start sweeps with workers > 1 from "
-            'a script, put the call under `if __name__ == "__main__":` (worker processes import '
-            f"the main script again); {resume}"
-        )
-    codes = ", ".join(str(c) for c in exitcodes if c) or "unknown"
-    return f"a sweep worker process ended unexpectedly (exit code {codes}); {resume}"
-
-
-def watch_parent(alive) -> None:
-    """Worker start-up: end this process as soon as the sweep's process is gone.
-
-    ``alive`` is the reading end of a pipe whose writing end only the sweep's process holds:
-    when that process ends, however it ends (SIGKILL included), the pipe reports its end and
-    the worker exits at once, instead of blocking on a result nobody reads. Ctrl-C is the
-    sweep's to handle: the worker ignores it (the sweep saves finished rows and stops).
-    """
-    import threading
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-    def wait():
-        try:
-            alive.poll(None)
-        finally:
-            os._exit(1)
-
-    threading.Thread(target=wait, name="watch-parent", daemon=True).start()
-
-
-class _Pool:
-    """Local worker processes (forkserver where available), which end when the sweep ends."""
-
-    def __init__(self, workers: int, events: bool, budget: float):
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor
-
-        method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
-        ctx = mp.get_context(method)
-        if method == "forkserver":
-            ctx.set_forkserver_preload(["sim.sweeps.execution", "sim.model"])
-        self._alive, self._keep_alive = ctx.Pipe(duplex=False)
-        self.pool = ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=ctx,
-            initializer=watch_parent,
-            initargs=(self._alive,),
-        )
-        self.capacity = 2 * workers
-        self.events, self.budget = events, budget
-        self.procs: dict = {}
-
-    def submit(self, batch):
-        from concurrent.futures.process import BrokenProcessPool
-
-        try:
-            fut = self.pool.submit(run_batch, batch, self.events, self.budget)
-        except BrokenProcessPool:
-            raise self._broken() from None
-        self.procs.update(self.pool._processes or {})
-        return fut
-
-    def _broken(self) -> SweepAborted:
-        codes = []
-        for p in self.procs.values():
-            p.join(timeout=1.0)
-            codes.append(p.exitcode)
-        return SweepAborted(explain_broken_pool(codes))
-
-    def wait(self, pending, timeout):
-        from concurrent.futures import FIRST_COMPLETED, wait
-
-        done, _ = wait(pending, timeout=timeout, return_when=FIRST_COMPLETED)
-        return done
-
-    def result(self, fut):
-        from concurrent.futures.process import BrokenProcessPool
-
-        try:
-            return fut.result()
-        except BrokenProcessPool:
-            raise self._broken() from None
-
-    def close(self, abort: bool = False):
-        """Shut the workers down; on ``abort`` (an interruption) at once, losing runs in flight.
-
-        Closing the pipe the workers watch ends each of them within milliseconds; the pool is
-        then left to notice, without waiting for batches nobody will read.
-        """
-        if abort:
-            self._keep_alive.close()
-            self.pool.shutdown(wait=False, cancel_futures=True)
-            for proc in list(self.procs.values()):
-                proc.join(timeout=2.0)
-        else:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self._keep_alive.close()
-        self._alive.close()
-
-
-class _Dask:
-    """A Dask cluster: a local one, or a running scheduler at ``scheduler``."""
-
-    def __init__(self, workers, events, budget, scheduler, timeout):
-        import logging
-
-        from dask.distributed import Client, LocalCluster
-
-        self.cluster = None
-        if scheduler:
-            if not isinstance(scheduler, str) or "://" not in scheduler:
-                raise SweepError(
-                    "scheduler",
-                    f"must be a Dask scheduler address such as tcp://HOST:8786, got {scheduler!r}",
-                )
-            try:
-                self.client = Client(scheduler, timeout=f"{timeout}s")
-            except (OSError, TimeoutError, ValueError) as exc:
-                first = (str(exc).splitlines() or [type(exc).__name__])[0]
-                raise SweepError(
-                    "scheduler",
-                    f"no Dask scheduler answered at {scheduler} within {timeout:g} s ({first})",
-                ) from None
-        else:
-            self.cluster = LocalCluster(
-                n_workers=max(1, workers),
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                silence_logs=logging.ERROR,
-            )
-            self.client = Client(self.cluster)
-        self.capacity = 2 * max(1, workers)
-        self.events, self.budget = events, budget
-
-    def submit(self, batch):
-        return self.client.submit(run_batch, batch, self.events, self.budget, pure=False)
-
-    def wait(self, pending, timeout):
-        from dask.distributed import wait
-
-        try:
-            wait(list(pending), timeout=timeout, return_when="FIRST_COMPLETED")
-        except TimeoutError:
-            pass
-        return [f for f in pending if f.done()]
-
-    def result(self, fut):
-        return fut.result()
-
-    def close(self, abort: bool = False):
-        self.client.close()
-        if self.cluster is not None:
-            self.cluster.close()
-
-
-def drive(backend, batches: Iterator[list], on_rows, tick, tick_seconds: float = TICK_SECONDS):
-    """Keep ``backend`` busy with ``batches``; hand back finished rows; ``tick`` between waits.
-
-    A batch that stopped at its time budget comes back with the specs it did not run, which
-    are submitted again. ``tick`` runs at least every ``tick_seconds``, whether or not a batch
-    finished, so buffered rows reach disk on time.
-    """
-    pending: set = set()
-    exhausted = False
-
-    def refill():
-        nonlocal exhausted
-        while not exhausted and len(pending) < backend.capacity:
-            batch = next(batches, None)
-            if batch is None:
-                exhausted = True
-            else:
-                pending.add(backend.submit(batch))
-
-    refill()
-    while pending:
-        for fut in backend.wait(pending, tick_seconds):
-            pending.discard(fut)
-            rows, frames, rest = backend.result(fut)
-            on_rows(rows, frames)
-            if rest:
-                pending.add(backend.submit(rest))
-        tick()
-        refill()
-
-
-def _batches(specs: Iterator[RunSpec], size: int) -> Iterator[list[RunSpec]]:
-    while True:
-        batch = list(itertools.islice(specs, size))
-        if not batch:
-            return
-        yield batch
+from sim.sweeps.identity import check_or_write_identity, record_replications
+from sim.sweeps.parts import write_error
+from sim.sweeps.plan import Plan
+from sim.sweeps.store import ResultStore, SweepLock
+
+__all__ = ["default_workers", "run_sweep", "sweep"]
 
 
 class _Progress:
@@ -484,17 +142,17 @@ def run_sweep(
     out = _check_out(out)
     with ExitStack() as stack:
         if backend == "dask":
-            be = _Dask(workers, events, batch_seconds, scheduler, scheduler_timeout)
+            be = Dask(workers, events, batch_seconds, scheduler, scheduler_timeout)
         elif workers > 1:
-            be = _Pool(workers, events, batch_seconds)
+            be = Pool(workers, events, batch_seconds)
         else:
-            be = _InProcess(events, batch_seconds)
+            be = InProcess(events, batch_seconds)
         # an exception (Ctrl-C, SIGTERM, a refusal) aborts the workers instead of waiting
         stack.push(lambda kind, value, tb: be.close(abort=kind is not None))
         try:
             created = make_folder(out)
         except OSError as exc:
-            raise _write_error(out, exc) from None
+            raise write_error(out, exc) from None
         try:
             lock = stack.enter_context(SweepLock(out))
             ident = check_or_write_identity(out, plan, __version__, events)
@@ -526,7 +184,7 @@ def run_sweep(
             bar.update(len(rows), store.failed)
 
         try:
-            drive(be, _batches(plan.runs(skip=store.done), size), on_rows, store.tick)
+            drive(be, batches_of(plan.runs(skip=store.done), size), on_rows, store.tick)
         finally:
             try:
                 store.flush()

@@ -255,7 +255,7 @@ def run_to_precision(
         "table": json.loads(table.to_json(orient="records")) if len(table) else [],
     }
     report["rule"]["targets"] = dict(rule.targets)
-    from sim.sweeps.store import record_replications
+    from sim.sweeps.identity import record_replications
 
     record_replications(Path(out), n, exact=True)
     _write_json(Path(out) / "_precision.json", report)

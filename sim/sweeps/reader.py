@@ -7,7 +7,7 @@ refuses, with the same one-line messages the engine gives on resume:
 * a folder holding anything a sweep did not write (:mod:`sim.files.ownership`), or no record;
 * a record (``_experiment.yaml``) that is not a sweep's;
 * a part that no checksum names, whose bytes changed after it was written, or that another
-  sweep wrote (:func:`sim.sweeps.store.verified_parts`), or that cannot be read;
+  sweep wrote (:func:`sim.sweeps.parts.verified_parts`), or that cannot be read;
 * a row whose run id does not match its labels (replication, design point, policy), or a run
   id that appears twice;
 * a damaged ``_precision.json`` or event log.
@@ -27,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.sweeps.designs import SweepError
-from sim.sweeps.store import check_run_ids, read_parts, read_rows
+from sim.sweeps.parts import check_run_ids, read_parts, read_rows
 
 __all__ = ["SweepFolder", "open_sweep"]
 
@@ -162,12 +162,13 @@ class SweepFolder:
 def open_sweep(folder: str | Path, setting: str = "out") -> SweepFolder:
     """Read and check a sweep folder (see the module's docstring); raises :class:`SweepError`."""
     from sim.files.ownership import check_folder
-    from sim.sweeps.store import RECORD, _parts, read_record, verified_parts
+    from sim.sweeps.identity import RECORD, read_record
+    from sim.sweeps.parts import result_parts, verified_parts
 
     folder = Path(folder)
     if not folder.is_dir():
         raise SweepError(setting, f"{str(folder)!r} is not a folder")
-    if not (folder / RECORD).exists() or not _parts(folder):
+    if not (folder / RECORD).exists() or not result_parts(folder):
         raise SweepError(
             setting,
             f"{str(folder)!r} is not a sweep folder (it needs {RECORD} and part-*.parquet "

@@ -16,8 +16,8 @@ import pytest
 
 from sim.report import main as report_main
 from sim.sweeps.command import main as sweep_main
+from sim.sweeps.parts import CHECKSUMS, sha256_of
 from sim.sweeps.reader import open_sweep
-from sim.sweeps.store import CHECKSUMS, _sha256
 
 from .catalogue import kind, refused
 
@@ -38,7 +38,7 @@ def rehash(folder):
     """Recompute the checksums, as a hand who edits the folder might, to reach the next check."""
     names = sorted(p.name for p in folder.glob("part-*.parquet"))
     names += sorted(f"_events/{p.name}" for p in (folder / "_events").glob("part-*.parquet"))
-    (folder / CHECKSUMS).write_text("".join(f"{_sha256(folder / n)}  {n}\n" for n in names))
+    (folder / CHECKSUMS).write_text("".join(f"{sha256_of(folder / n)}  {n}\n" for n in names))
 
 
 def _truncated(f):
