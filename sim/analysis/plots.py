@@ -73,6 +73,17 @@ def _label(outcome: str) -> str:
     return f"{outcome.replace('_', ' ')} ({o.unit})" if o else outcome.replace("_", " ")
 
 
+#: How each kind of node is drawn: (marker, colour).
+NODE_STYLE = {
+    "project_site": ("s", "#8e44ad"),
+    "port": ("D", "#16a085"),
+    "airport": ("^", "#2c3e50"),
+    "city": ("o", "#34495e"),
+    "border": ("P", "#7f8c8d"),
+    "junction": (".", "#95a5a6"),
+}
+
+
 def network_map(
     graph,
     events: pd.DataFrame | None = None,
@@ -93,33 +104,7 @@ def network_map(
     else:
         fig = ax.figure
     pos = {n: (d["x"], d["y"]) for n, d in G.nodes(data=True)}
-    segments = [(pos[u], pos[v]) for u, v in G.edges()]
-    widths = [
-        {"motorway": 2.2, "highway": 1.5}.get(d.get("road"), 1.0) for _, _, d in G.edges(data=True)
-    ]
-    ax.add_collection(LineCollection(segments, colors="#7f8c8d", linewidths=widths, zorder=1))
-    ax.autoscale_view()
-    kinds = {
-        "project_site": ("s", "#8e44ad"),
-        "port": ("D", "#16a085"),
-        "airport": ("^", "#2c3e50"),
-        "city": ("o", "#34495e"),
-        "border": ("P", "#7f8c8d"),
-        "junction": (".", "#95a5a6"),
-    }
-    for kind, (marker, colour) in kinds.items():
-        nodes = [n for n, k in G.nodes(data="kind") if k == kind]
-        if nodes:
-            xs, ys = zip(*(pos[n] for n in nodes), strict=True)
-            ax.scatter(
-                xs,
-                ys,
-                marker=marker,
-                s=28 if kind != "junction" else 8,
-                c=colour,
-                zorder=3,
-                label=kind.replace("_", " "),
-            )
+    _draw_roads_and_nodes(ax, G, pos)
     sites = getattr(getattr(graph, "targets", None), "sites", None)
     if sites:
         ax.scatter(
@@ -134,53 +119,7 @@ def network_map(
             label="site (size: staff)",
         )
     if events is not None and len(events):
-        ev = events.copy()
-        kind = ev["event"].astype(str).to_numpy(copy=True)
-        lethal = (ev["event"] == "attack").to_numpy(bool) & (ev["foreign_killed"] > 0).to_numpy(
-            bool
-        )
-        kind[lethal] = "lethal"
-        hurt = (ev["foreign_killed"] + ev["foreign_injured"]).to_numpy(float)
-        target = (
-            ev["target"].astype(object).fillna("").to_numpy(str)
-            if "target" in ev
-            else np.full(len(ev), "convoy")
-        )
-        for k, (colour, label) in EVENT_STYLE.items():
-            m = kind == k
-            if not m.any():
-                continue
-            xs, ys = ev["lon"].to_numpy(float)[m], ev["lat"].to_numpy(float)[m]
-            if k == "interdiction":  # where a cell was rolled up: small crosses
-                ax.scatter(xs, ys, s=18, c=colour, marker="x", alpha=0.7, zorder=5, label=label)
-                continue
-            ax.scatter([], [], s=40, c=colour, edgecolors="k", linewidths=0.4, label=label)
-            for t, (marker, _) in TARGET_MARKER.items():
-                mt = target[m] == t
-                if mt.any():
-                    ax.scatter(
-                        xs[mt],
-                        ys[mt],
-                        s=(30 + 25 * hurt[m][mt]) * (2.0 if marker == "*" else 1.0),
-                        c=colour,
-                        marker=marker,
-                        alpha=0.6,
-                        edgecolors="k",
-                        linewidths=0.4,
-                        zorder=5,
-                    )
-        for t, (marker, label) in TARGET_MARKER.items():
-            if (target[np.isin(kind, ["attack", "foiled", "lethal"])] == t).any():
-                ax.scatter(
-                    [],
-                    [],
-                    s=40,
-                    c="#bbbbbb",
-                    marker=marker,
-                    edgecolors="k",
-                    linewidths=0.4,
-                    label=f"attack {label}",
-                )
+        _draw_events(ax, events)
     ax.set_aspect("equal", adjustable="datalim")
     ax.set_xlabel("x (lon)")
     ax.set_ylabel("y (lat)")
@@ -194,6 +133,71 @@ def network_map(
         ]
         place_labels(ax, named, avoid=[legend])
     return fig
+
+
+def _draw_roads_and_nodes(ax, G, pos: dict) -> None:
+    segments = [(pos[u], pos[v]) for u, v in G.edges()]
+    widths = [
+        {"motorway": 2.2, "highway": 1.5}.get(d.get("road"), 1.0) for _, _, d in G.edges(data=True)
+    ]
+    ax.add_collection(LineCollection(segments, colors="#7f8c8d", linewidths=widths, zorder=1))
+    ax.autoscale_view()
+    for kind, (marker, colour) in NODE_STYLE.items():
+        nodes = [n for n, k in G.nodes(data="kind") if k == kind]
+        if nodes:
+            xs, ys = zip(*(pos[n] for n in nodes), strict=True)
+            ax.scatter(
+                xs,
+                ys,
+                marker=marker,
+                s=28 if kind != "junction" else 8,
+                c=colour,
+                zorder=3,
+                label=kind.replace("_", " "),
+            )
+
+
+def _draw_events(ax, events: pd.DataFrame) -> None:
+    """Attacks coloured by outcome, shaped by target, sized by the foreign hurt; cells rolled up."""
+    ev = events
+    kind = ev["event"].astype(str).to_numpy(copy=True)
+    lethal = (ev["event"] == "attack").to_numpy(bool) & (ev["foreign_killed"] > 0).to_numpy(bool)
+    kind[lethal] = "lethal"
+    hurt = (ev["foreign_killed"] + ev["foreign_injured"]).to_numpy(float)
+    target = (
+        ev["target"].astype(object).fillna("").to_numpy(str)
+        if "target" in ev
+        else np.full(len(ev), "convoy")
+    )
+    for k, (colour, label) in EVENT_STYLE.items():
+        m = kind == k
+        if not m.any():
+            continue
+        xs, ys = ev["lon"].to_numpy(float)[m], ev["lat"].to_numpy(float)[m]
+        if k == "interdiction":  # where a cell was rolled up: small crosses
+            ax.scatter(xs, ys, s=18, c=colour, marker="x", alpha=0.7, zorder=5, label=label)
+            continue
+        ax.scatter([], [], s=40, c=colour, edgecolors="k", linewidths=0.4, label=label)
+        for t, (marker, _) in TARGET_MARKER.items():
+            mt = target[m] == t
+            if mt.any():
+                ax.scatter(
+                    xs[mt],
+                    ys[mt],
+                    s=(30 + 25 * hurt[m][mt]) * (2.0 if marker == "*" else 1.0),
+                    c=colour,
+                    marker=marker,
+                    alpha=0.6,
+                    edgecolors="k",
+                    linewidths=0.4,
+                    zorder=5,
+                )
+    for t, (marker, label) in TARGET_MARKER.items():
+        if (target[np.isin(kind, ["attack", "foiled", "lethal"])] == t).any():
+            ax.scatter(
+                [], [], s=40, c="#bbbbbb", marker=marker, edgecolors="k", linewidths=0.4,
+                label=f"attack {label}",
+            )  # fmt: skip
 
 
 #: Offsets (points) and alignments tried for a label, in order of preference.

@@ -322,27 +322,12 @@ def compare(
             groups = pairs.groupby(by, sort=False) if by else [((), pairs)]
             for key, g in groups:
                 key = key if isinstance(key, tuple) else (key,)
-                d = g["diff"].to_numpy(float)
-                base_mean = float(g["baseline"].mean())
-                lo, hi, p_value, method = sign_flip(d, level, n_resamples, seed)
-                sign = -1.0 if better == "lower" else 1.0
                 rows.append(
                     {
                         **dict(zip(by, key, strict=True)),
                         "outcome": outcome,
                         "policy": policy,
-                        "n": len(d),
-                        "baseline_mean": base_mean,
-                        "policy_mean": float(g["policy"].mean()),
-                        "diff": float(d.mean()),
-                        "lo": lo,
-                        "hi": hi,
-                        "rel_change": float(d.mean() / base_mean) if base_mean else np.nan,
-                        "p_better": float(np.mean(sign * d > 0)) if better else np.nan,
-                        "p_tie": float(np.mean(d == 0)),
-                        "p_worse": float(np.mean(sign * d < 0)) if better else np.nan,
-                        "p_value": p_value,
-                        "method": method,
+                        **_paired_row(g, better, level, n_resamples, seed),
                     }
                 )
     table = pd.DataFrame(rows)
@@ -352,7 +337,34 @@ def compare(
     for _, group in table.groupby(["outcome", *by], sort=False):
         table.loc[group.index, "p_holm"] = holm(group["p_value"])
     table.attrs["level"] = level
-    table.attrs["methods"] = {
+    table.attrs["methods"] = _compare_methods(level, n_resamples)
+    return table
+
+
+def _paired_row(g: pd.DataFrame, better, level: float, n_resamples: int, seed: int) -> dict:
+    """One policy's comparison on one outcome (and group): ``g`` holds its paired rows."""
+    d = g["diff"].to_numpy(float)
+    base_mean = float(g["baseline"].mean())
+    lo, hi, p_value, method = sign_flip(d, level, n_resamples, seed)
+    sign = -1.0 if better == "lower" else 1.0
+    return {
+        "n": len(d),
+        "baseline_mean": base_mean,
+        "policy_mean": float(g["policy"].mean()),
+        "diff": float(d.mean()),
+        "lo": lo,
+        "hi": hi,
+        "rel_change": float(d.mean() / base_mean) if base_mean else np.nan,
+        "p_better": float(np.mean(sign * d > 0)) if better else np.nan,
+        "p_tie": float(np.mean(d == 0)),
+        "p_worse": float(np.mean(sign * d < 0)) if better else np.nan,
+        "p_value": p_value,
+        "method": method,
+    }
+
+
+def _compare_methods(level: float, n_resamples: int) -> dict:
+    return {
         "diff": "mean of paired differences policy - baseline (pairs share their seeds)",
         "p_value": "sign-flip permutation test of mean difference 0 (Good 2005; exact for n <= "
         f"{EXACT_MAX_N}, else {n_resamples:,} random sign vectors plus the identity)",
@@ -361,7 +373,6 @@ def compare(
         f"{1 - level:.2g}",
         "p_holm": "p_value adjusted by Holm (1979) across the policies compared",
     }
-    return table
 
 
 def replications_needed(

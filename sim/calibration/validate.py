@@ -286,7 +286,7 @@ def markdown(
     v: Validation, command: str, draws: int, replications: int, variant_draws: int | None = None
 ) -> str:
     """The validation document."""
-    from sim.calibration.record import HELD_OUT, STATISTICS, targets
+    from sim.calibration.record import HELD_OUT, targets
 
     desc = {t.name: t.description for t in targets()}
     lines = [
@@ -298,6 +298,25 @@ def markdown(
         "Policy: `domestic_baseline` on the CPEC network. Calibration: "
         "[calibration.md](calibration.md).",
         "",
+    ]
+    lines += _predictive_section(v, desc, draws)
+    failed = [s for s in HELD_OUT if not v.predictive.loc[s, "passes"]]
+    edge = [s for s in HELD_OUT if s not in failed and v.predictive.loc[s, "p_value"] < 0.1]
+    lines += _targets_section(v, desc, replications)
+    missed = [s for s in v.targets.index if not v.targets.loc[s, "within"]]
+    weak = [s for s in EXPLANATIONS if s in failed + edge + missed]
+    if weak:
+        lines += ["", "## What the weak results say", ""]
+        lines += [f"- *{name}*: {EXPLANATIONS[name]}" for name in weak]
+        lines += ["", EXPLAINED]
+    lines += _variants_section(v, variant_draws or draws, failed)
+    return "\n".join(lines) + "\n"
+
+
+def _predictive_section(v: Validation, desc: dict, draws: int) -> list[str]:
+    from sim.calibration.record import HELD_OUT, STATISTICS
+
+    lines = [
         "## 1. Posterior predictive checks on what the fit did not see",
         "",
         f"{draws} parameter sets drawn from the posterior, each run for the record's seven years "
@@ -326,8 +345,11 @@ def markdown(
     edge = [s for s in HELD_OUT if s not in failed and v.predictive.loc[s, "p_value"] < 0.1]
     if edge:
         verdict += " (" + ", ".join(edge) + " only at the edge, p < 0.1)"
-    lines += ["", f"The full model {verdict}."]
-    lines += [
+    return [*lines, "", f"The full model {verdict}."]
+
+
+def _targets_section(v: Validation, desc: dict, replications: int) -> list[str]:
+    lines = [
         "",
         "## 2. The calibrated baseline against every target",
         "",
@@ -344,26 +366,28 @@ def markdown(
             f"{_g(r.simulated)} | {'yes' if r.within else '**no**'} | "
             f"{'fit' if r.fit else 'held out'} |"
         )
-    missed = [s for s in v.targets.index if not v.targets.loc[s, "within"]]
-    weak = [s for s in EXPLANATIONS if s in failed + edge + missed]
-    if weak:
-        lines += ["", "## What the weak results say", ""]
-        lines += [f"- *{name}*: {EXPLANATIONS[name]}" for name in weak]
-        lines += ["", EXPLAINED]
-    lines += [
+    return lines
+
+
+def _variants_section(v: Validation, draws: int, failed: list[str]) -> list[str]:
+    """The variants the record should reject, and the verdict (``failed``: held-out checks)."""
+    from sim.calibration.record import HELD_OUT
+
+    lines = [
         "",
         "## 3. Discriminating check: variants the record should reject",
         "",
-        f"The same checks on the model without a mechanism, on the first {variant_draws or draws} "
+        f"The same checks on the model without a mechanism, on the first {draws} "
         "of the same posterior draws and seeds.",
         "",
         "| variant | what it leaves out | checks the full model passes and the variant fails |",
         "|---|---|---|",
     ]
     for name, (_, what) in VARIANTS.items():
-        failed = v.variant_failures(name)
-        lines.append(f"| {name} | {what} | {'; '.join(failed) if failed else '**none**'} |")
-    lines += [
+        missed = v.variant_failures(name)
+        lines.append(f"| {name} | {what} | {'; '.join(missed) if missed else '**none**'} |")
+    return [
+        *lines,
         "",
         "A check is failed when its predictive p-value is below 0.05 or its simulated value "
         "lies outside the record's interval. Without sites, no parameter value can give an "
@@ -386,7 +410,6 @@ def markdown(
             else "**a variant passes every check the full model passes**."
         ),
     ]
-    return "\n".join(lines) + "\n"
 
 
 #: The settings of ``python -m sim.validate``.

@@ -257,7 +257,7 @@ class Demand(Submodel):
         trips (ends, passengers, vehicles, departure time, leak) are drawn under every policy.
         """
         model = self.model
-        cfg, net = self.cfg, model.net
+        cfg = self.cfg
         dem, pol, th = cfg.demand, cfg.policy, cfg.threat
         if day not in self._block:
             self._draw_block(day)
@@ -265,43 +265,19 @@ class Demand(Submodel):
         spread = 1.0 + pol.departure_window_h / th.schedule_scale_h
         planned = min(max(dem.departure_hour, 0.0), 24.0 - model.dt)  # the leaked, nominal hour
         per_vehicle = dem.passengers_per_vehicle
-        leak_chance = model.threat.leak_chance
         if self._chances_at != model.population.version:  # grievance moved: chances change
             self._chances, self._chances_at = {}, model.population.version
-        chances = self._chances
-        routes_of = net.routes
-        k, limit = pol.route_choices, pol.detour_limit
-        push = model.movement.push
         counters = model.counters
         base = day * 24.0
         # the convoys leaving in each step, in the order their trips were drawn: they claim
         # escort teams at the step's start, then each sets out at its own time
         departures: dict = {}
         dt = model.dt
-        pairs = self._pair_facts
         unescorted = 0
         for j, escorted, pair, passengers, armored, u_leak, hour, *uniform, h in trips:
             drivers = math.ceil(passengers / per_vehicle)
-            facts = pairs.get((escorted, pair))
-            if facts is None:  # ends, region of origin, candidate routes, predictability
-                o, d = (self.od_pairs if escorted else self.local_pairs)[pair]
-                routes = routes_of(o, d, k, limit)
-                # a uniform choice among n routes has entropy ln n: exp(entropy) = n
-                facts = pairs[(escorted, pair)] = (
-                    o,
-                    d,
-                    net.region[o],
-                    routes,
-                    1.0 / (len(routes) * spread),
-                )
-            o, d, region, routes, predictability = facts
-            leaked = False  # a low-profile car is told to nobody
-            if escorted:
-                at = (region, drivers)
-                chance = chances.get(at)
-                if chance is None:
-                    chance = chances[at] = leak_chance(*at)
-                leaked = u_leak < chance
+            o, d, region, routes, predictability = self._facts(escorted, pair, spread)
+            leaked = escorted and u_leak < self._leak_chance(region, drivers)
             self.trip_count += 1
             convoy = Convoy(
                 model,
@@ -321,24 +297,38 @@ class Demand(Submodel):
                 predictability=predictability,
                 uniforms=uniform,
             )
-            if not escorted:
-                unescorted += 1
+            unescorted += not escorted
             if leaked:
                 counters["itineraries_leaked"] += 1
                 model.threat.exploit_leak(convoy)
-            step = math.floor(hour / dt + 1e-9) * dt
-            leaving = departures.get(step)
-            if leaving is None:
-                departures[step] = [convoy]
-            else:
-                leaving.append(convoy)
+            departures.setdefault(math.floor(hour / dt + 1e-9) * dt, []).append(convoy)
             self.trips.append(
                 (day, j, o, d, escorted, passengers, armored, hour, leaked, convoy.predictability)
             )
         for hour, leaving in departures.items():
-            push(base + hour, DEPART, leaving)
+            model.movement.push(base + hour, DEPART, leaving)
         counters["trips_started"] += len(trips)
         counters["trips_unescorted"] += unescorted
+
+    def _facts(self, escorted: bool, pair: int, spread: float) -> tuple:
+        """A pair's ends, region of origin, candidate routes and predictability (remembered)."""
+        facts = self._pair_facts.get((escorted, pair))
+        if facts is None:
+            net, pol = self.model.net, self.cfg.policy
+            o, d = (self.od_pairs if escorted else self.local_pairs)[pair]
+            routes = net.routes(o, d, pol.route_choices, pol.detour_limit)
+            # a uniform choice among n routes has entropy ln n: exp(entropy) = n
+            facts = (o, d, net.region[o], routes, 1.0 / (len(routes) * spread))
+            self._pair_facts[(escorted, pair)] = facts
+        return facts
+
+    def _leak_chance(self, region, drivers: int) -> float:
+        """The chance an escorted trip's itinerary leaks (remembered while grievance holds)."""
+        at = (region, drivers)
+        chance = self._chances.get(at)
+        if chance is None:
+            chance = self._chances[at] = self.model.threat.leak_chance(*at)
+        return chance
 
     def trip_table(self) -> pd.DataFrame:
         """Every trip drawn so far: its key (day, index), ends, people, vehicles and leak."""

@@ -246,15 +246,7 @@ class Engagement(Submodel):
         model = self.model
         th, pol = self.cfg.threat, self.cfg.policy
         host, foreign = target.host, target.foreign
-        p_esc = detection_probability(host, foreign, th.detect_domestic, th.detect_foreign)
-        p_one = detection_probability(
-            pol.checkpoint_size, pol.foreign_at_checkpoints, th.screen_per_guard, th.detect_foreign
-        )
-        n_cp = target.checkpoints
-        p_cp = 1.0 - (1.0 - p_one) ** n_cp if n_cp else 0.0
-        p_foil = foil_probability(p_esc, p_cp, pol.intel_sharing * th.intel_detection)
-        tips = model.population.recent_tips(model.net.region[where["node"]])
-        p_foil = 1.0 - (1.0 - p_foil) * (1.0 - th.tip_detection) ** tips
+        p_foil = self.foil_chance(target, where["node"])
         attackers = cell.attackers
         attack = attackers * th.capability * ((1.0 + th.leak_surprise) if targeted else 1.0)
         defence = host * th.effect_domestic + foreign * th.effect_foreign + target.shield
@@ -281,22 +273,7 @@ class Engagement(Submodel):
             attack=attack,
             defence=defence,
         )
-        c = model.counters
-        c["attacks_attempted"] += 1
-        c[ATTACKS_ON[target.kind]] += 1
-        if detected:
-            c["attacks_foiled"] += 1
-        else:
-            c["attacks_executed"] += 1
-            c["attacks_on_escorted"] += bool(where.get("escorted"))
-        c["attacks_successful"] += (cas.foreign_killed + cas.foreign_injured) > 0
-        c["attacks_lethal"] += cas.foreign_killed > 0
-        c["attacks_with_leak"] += targeted
-        for k in CASUALTY_GROUPS:
-            c[k] += getattr(cas, k)
-        c[KILLED_ON[target.kind]] += cas.foreign_killed
-        if target.kind == "convoy":
-            c["attacks_lethal_on_convoys"] += cas.foreign_killed > 0
+        self._count(target.kind, cas, detected, targeted, bool(where.get("escorted")))
         model.log(
             event="foiled" if detected else "attack",
             target=target.kind,
@@ -319,3 +296,38 @@ class Engagement(Submodel):
         )
         cell.after_attack(cas.militants_killed, target.kind, breakthrough)
         return breakthrough
+
+    def foil_chance(self, target: Exposure, node) -> float:
+        """The chance the attack is detected and foiled: escort, checkpoints, intelligence, tips."""
+        model = self.model
+        th, pol = self.cfg.threat, self.cfg.policy
+        p_esc = detection_probability(
+            target.host, target.foreign, th.detect_domestic, th.detect_foreign
+        )
+        p_one = detection_probability(
+            pol.checkpoint_size, pol.foreign_at_checkpoints, th.screen_per_guard, th.detect_foreign
+        )
+        n_cp = target.checkpoints
+        p_cp = 1.0 - (1.0 - p_one) ** n_cp if n_cp else 0.0
+        p_foil = foil_probability(p_esc, p_cp, pol.intel_sharing * th.intel_detection)
+        tips = model.population.recent_tips(model.net.region[node])
+        return 1.0 - (1.0 - p_foil) * (1.0 - th.tip_detection) ** tips
+
+    def _count(self, kind: str, cas, detected: bool, targeted: bool, escorted: bool) -> None:
+        """The attack's counts: attempted, foiled or executed, by kind, and its casualties."""
+        c = self.model.counters
+        c["attacks_attempted"] += 1
+        c[ATTACKS_ON[kind]] += 1
+        if detected:
+            c["attacks_foiled"] += 1
+        else:
+            c["attacks_executed"] += 1
+            c["attacks_on_escorted"] += escorted
+        c["attacks_successful"] += (cas.foreign_killed + cas.foreign_injured) > 0
+        c["attacks_lethal"] += cas.foreign_killed > 0
+        c["attacks_with_leak"] += targeted
+        for k in CASUALTY_GROUPS:
+            c[k] += getattr(cas, k)
+        c[KILLED_ON[kind]] += cas.foreign_killed
+        if kind == "convoy":
+            c["attacks_lethal_on_convoys"] += cas.foreign_killed > 0

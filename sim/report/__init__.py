@@ -24,7 +24,7 @@ rendered with pandas' Styler) and every table as CSV and LaTeX under ``DIR/_repo
 Exit status: 0 written, 2 bad input (one line on stderr; nothing written).
 """
 
-from sim.report.build import SETTINGS, build, main
+from sim.report.command import SETTINGS, build, main
 from sim.report.inputs import BASELINE, SUMMARY, ReportError, Sweep, load, record_command
 from sim.report.narrative import conclusions, forces
 from sim.report.numbers import (

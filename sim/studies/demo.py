@@ -28,9 +28,9 @@ import pandas as pd
 
 from scenarios.compose import POLICIES
 from scenarios.schema import ScenarioError
+from sim.analysis.statistics import COMPARED
 from sim.cli.commands import entry_point
 from sim.cli.settings import Setting, help_text, parse
-from sim.report import COMPARED
 from sim.sweeps.designs import MAX_POSTERIOR, MAX_REPLICATIONS
 
 
@@ -82,92 +82,93 @@ MORE = (
 @entry_point()
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m sim.demo``: 0 done, 1 runs failed, 2 bad input."""
-    from types import SimpleNamespace
-
     from sim.analysis import format_summary, summarize, uncertainty_statement
-    from sim.files.ownership import check_folder, check_writable
     from sim.report import record_command
     from sim.sweeps.backends import SweepAborted
-    from sim.sweeps.designs import Experiment
-    from sim.sweeps.execution import default_workers, run_sweep
-    from sim.sweeps.precision import PrecisionRule, run_to_precision
 
     argv = list(sys.argv[1:] if argv is None else argv)
     if any(a in ("-h", "--help") for a in argv):
         print(help_text(__doc__.split("\n\n")[0], SETTINGS, USAGE, MORE))
         return 0
-    try:
-        values, _, _ = parse(argv, SETTINGS)
-        check_folder(values["out"], "sweep", "out")
-        check_folder(values["figures"], "figures", "figures")
-        check_writable(values["figures"], "figures")
-    except ScenarioError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    args = SimpleNamespace(**values)
-    args.workers = default_workers() if args.workers is None else args.workers
-    auto = args.replications is None
-    most = args.max_replications if auto else args.replications
-    posterior = most if args.posterior is None else args.posterior
     started = time.perf_counter()
     try:
-        experiment = Experiment(
-            name="demo",
-            policies=POLICIES,
-            replications=30 if auto else args.replications,
-            design={"kind": "factorial", "factors": {"threat": list(args.threats)}},
-            overrides=(f"days={args.days}",),
-            posterior=posterior,
-            seed=20261201,
-        )
-        experiment.check()
-        settings = dict(workers=args.workers, events=True)
-        how = (
-            f"paired replications until every paired difference in foreign deaths has a 95% "
-            f"half-width of at most {args.precision:g} (at most {args.max_replications})"
-            if auto
-            else f"{args.replications} paired replications"
-        )
-        print(
-            f"Comparing {len(POLICIES)} policies under threat {', '.join(args.threats)} on the "
-            f"CPEC network, {args.days} days each: {how}; {args.workers} workers -> {args.out}",
-            flush=True,
-        )
-        out = Path(args.out)
-        if auto:
-            rule = PrecisionRule(
-                {"foreign_killed": args.precision}, max_replications=args.max_replications
-            )
-            rule.check(experiment)
-            store, report = run_to_precision(experiment, out, rule, run_sweep, **settings)
-            reps = report["replications"]
-        else:
-            store = run_sweep(experiment, out, **settings)
-            report, reps = None, args.replications
+        args = _settings(argv)
+        store, report, reps = _run(args)
+        record_command(args.out, ["python", "-m", "sim.demo", *argv])
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except SweepAborted as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    try:
-        record_command(out, ["python", "-m", "sim.demo", *argv])
-    except ScenarioError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
     results = store.read()
     summary = summarize(results, by=["threat", "policy"])
     print("\nMeans and 95% intervals over replications:")
     print(format_summary(summary))
     print(uncertainty_statement(results))
     try:
-        path = _figures_and_report(args, results, report, reps, out)
+        path = _figures_and_report(args, results, report, reps, args.out)
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     minutes = (time.perf_counter() - started) / 60
     print(f"\nReport written to {path} ({minutes:.1f} min in all)")
     return 0
+
+
+def _settings(argv: list[str]):
+    """The demo's settings, checked, with its destinations (nothing written yet)."""
+    from types import SimpleNamespace
+
+    from sim.files.ownership import check_folder, check_writable
+    from sim.sweeps.execution import default_workers
+
+    values, _, _ = parse(argv, SETTINGS)
+    check_folder(values["out"], "sweep", "out")
+    check_folder(values["figures"], "figures", "figures")
+    check_writable(values["figures"], "figures")
+    args = SimpleNamespace(**values)
+    args.workers = default_workers() if args.workers is None else args.workers
+    args.out = Path(args.out)
+    return args
+
+
+def _run(args):
+    """The demo's sweep, by precision unless replications are given: (store, report, reps)."""
+    from sim.sweeps.designs import Experiment
+    from sim.sweeps.execution import run_sweep
+    from sim.sweeps.precision import PrecisionRule, run_to_precision
+
+    auto = args.replications is None
+    most = args.max_replications if auto else args.replications
+    experiment = Experiment(
+        name="demo",
+        policies=POLICIES,
+        replications=30 if auto else args.replications,
+        design={"kind": "factorial", "factors": {"threat": list(args.threats)}},
+        overrides=(f"days={args.days}",),
+        posterior=most if args.posterior is None else args.posterior,
+        seed=20261201,
+    )
+    experiment.check()
+    settings = dict(workers=args.workers, events=True)
+    how = (
+        f"paired replications until every paired difference in foreign deaths has a 95% "
+        f"half-width of at most {args.precision:g} (at most {args.max_replications})"
+        if auto
+        else f"{args.replications} paired replications"
+    )
+    print(
+        f"Comparing {len(POLICIES)} policies under threat {', '.join(args.threats)} on the "
+        f"CPEC network, {args.days} days each: {how}; {args.workers} workers -> {args.out}",
+        flush=True,
+    )
+    if not auto:
+        return run_sweep(experiment, args.out, **settings), None, args.replications
+    rule = PrecisionRule({"foreign_killed": args.precision}, max_replications=args.max_replications)
+    rule.check(experiment)
+    store, report = run_to_precision(experiment, args.out, rule, run_sweep, **settings)
+    return store, report, report["replications"]
 
 
 def _figures_and_report(args, results, report, reps: int, out: Path) -> Path:

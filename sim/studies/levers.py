@@ -23,7 +23,7 @@ import numpy as np
 
 from scenarios.schema import Policy, ScenarioError
 
-__all__ = ["MAX_GROUPS", "LeverGroup", "apply_groups", "lever_groups", "run_outcome", "shapley"]
+__all__ = ["MAX_GROUPS", "LeverGroup", "apply_groups", "lever_groups", "shapley"]
 
 #: At most this many groups (2^6 = 64 combinations a replication).
 MAX_GROUPS = 6
@@ -142,13 +142,3 @@ def shapley(values: Mapping[frozenset, np.ndarray | float], players: Sequence[st
                 total = total + weight * (np.asarray(values[s | {p}]) - np.asarray(values[s]))
         out[p] = total
     return out
-
-
-def run_outcome(args) -> float:
-    """One run's ``outcome``: ``(policy dict, threat, days, seed, outcome)`` (a pool job)."""
-    from sim.model.runner import load_scenario, run_scenario
-
-    policy_dict, threat, days, seed, outcome = args
-    sc = load_scenario(threat=threat, days=days, seed=seed)
-    sc = sc.replace(policy=Policy.from_dict(policy_dict))
-    return float(run_scenario(sc).outcomes[outcome])

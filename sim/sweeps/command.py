@@ -88,8 +88,6 @@ USAGE = "python -m sim.sweep experiment=NAME [SETTING=VALUE ...] [OVERRIDE ...]"
 @entry_point()
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point: 0 when every run succeeded, 1 when some failed, 2 bad input."""
-    from sim.analysis import format_summary, summarize, uncertainty_statement
-
     argv = list(sys.argv[1:] if argv is None else argv)
     if any(a in ("-h", "--help") for a in argv):
         print(help_text(__doc__.split("\n\n", 1)[1].strip(), SETTINGS, USAGE))
@@ -100,64 +98,72 @@ def main(argv: list[str] | None = None) -> int:
             argv, SETTINGS, overrides=_check_override, prefixed=PRECISION
         )
         opts = {k: v for k, v in values.items() if k in _given(argv)}
-        if "experiment" not in opts:
-            raise SweepError(
-                "experiment", "is required; allowed: " + ", ".join(group_options("experiment"))
-            )
-        exp = load_experiment(opts["experiment"], overrides)
-        auto = opts.get("replications") == "auto"
-        rule_keys = [k for k in ("max_replications", "pilot", "baseline") if k in opts]
-        if targets and not auto:
-            raise SweepError(
-                "precision." + next(iter(targets)), "is read only with replications=auto"
-            )
-        if rule_keys and not auto:
-            raise SweepError(rule_keys[0], "is read only with replications=auto")
-        changes = {
-            k: opts[k] for k in ("replications", "seed", "posterior", "posterior_file") if k in opts
-        }
-        if auto:
-            changes["replications"] = opts.get("pilot", MIN_PILOT)
-        if changes:
-            exp = exp.replace(**changes)
-        plan = Plan(exp)
+        exp = _experiment(opts, overrides, targets)
         out = Path(opts.get("out", f"results/{exp.name}"))
-        settings = dict(
-            workers=values["workers"] or default_workers(),
-            backend=values["backend"],
-            scheduler=values["scheduler"],
-            scheduler_timeout=values["scheduler_timeout"],
-            events=values["events"],
-            progress=values["progress"],
-            retry_failed=values["retry_failed"],
-            flush_rows=values["flush_rows"],
-        )
-        if auto:
-            rule = PrecisionRule(
-                targets, values["baseline"], values["pilot"], values["max_replications"]
-            )
-            rule.check(exp)
-            print(
-                f"{exp.name}: {len(exp.policies)} policies x {plan.n_points} design points, "
-                f"replications by precision ({rule.pilot} to {rule.max_replications}) -> {out}",
-                file=sys.stderr,
-            )
-            store, report = run_to_precision(exp, out, rule, run_sweep, **settings)
-        else:
-            report = None
-            store = run_sweep(
-                plan,
-                out,
-                **settings,
-                header=f"{exp.name}: {len(exp.policies)} policies x {plan.n_points} design "
-                f"points x {exp.replications} replications = {plan.total} runs -> {out}",
-            )
+        store, report = _run(exp, out, values, targets, opts.get("replications") == "auto")
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except SweepAborted as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    return _summary(store, report, exp, out)
+
+
+def _experiment(opts: dict, overrides: list[str], targets: dict):
+    """The experiment the settings ask for, with the precision settings checked against it."""
+    if "experiment" not in opts:
+        raise SweepError(
+            "experiment", "is required; allowed: " + ", ".join(group_options("experiment"))
+        )
+    exp = load_experiment(opts["experiment"], overrides)
+    auto = opts.get("replications") == "auto"
+    rule_keys = [k for k in ("max_replications", "pilot", "baseline") if k in opts]
+    if targets and not auto:
+        raise SweepError("precision." + next(iter(targets)), "is read only with replications=auto")
+    if rule_keys and not auto:
+        raise SweepError(rule_keys[0], "is read only with replications=auto")
+    changes = {
+        k: opts[k] for k in ("replications", "seed", "posterior", "posterior_file") if k in opts
+    }
+    if auto:
+        changes["replications"] = opts.get("pilot", MIN_PILOT)
+    return exp.replace(**changes) if changes else exp
+
+
+def _run(exp, out: Path, values: dict, targets: dict, auto: bool):
+    """Run the sweep (by precision when ``auto``); returns ``(store, precision report or None)``."""
+    plan = Plan(exp)
+    settings = dict(
+        workers=values["workers"] or default_workers(),
+        backend=values["backend"],
+        scheduler=values["scheduler"],
+        scheduler_timeout=values["scheduler_timeout"],
+        events=values["events"],
+        progress=values["progress"],
+        retry_failed=values["retry_failed"],
+        flush_rows=values["flush_rows"],
+    )
+    if not auto:
+        header = (
+            f"{exp.name}: {len(exp.policies)} policies x {plan.n_points} design points x "
+            f"{exp.replications} replications = {plan.total} runs -> {out}"
+        )
+        return run_sweep(plan, out, **settings, header=header), None
+    rule = PrecisionRule(targets, values["baseline"], values["pilot"], values["max_replications"])
+    rule.check(exp)
+    print(
+        f"{exp.name}: {len(exp.policies)} policies x {plan.n_points} design points, "
+        f"replications by precision ({rule.pilot} to {rule.max_replications}) -> {out}",
+        file=sys.stderr,
+    )
+    return run_to_precision(exp, out, rule, run_sweep, **settings)
+
+
+def _summary(store, report, exp, out: Path) -> int:
+    """Print the means, the uncertainty and where the rows are; the exit status."""
+    from sim.analysis import format_summary, summarize, uncertainty_statement
+
     results = store.read()
     factors = [k for k in exp.design.get("factors", {}) if k in GROUPS]
     print(format_summary(summarize(results, by=["policy", *factors])))

@@ -74,6 +74,8 @@ class Experiment:
     overrides: tuple[str, ...] = ()
     posterior: int = 0
     posterior_file: str | None = None
+    #: the seed of each replication, when given (default: derived from ``seed``, :mod:`plan`)
+    seeds: tuple[int, ...] = ()
 
     def identity(self) -> dict:
         """What must match for a rerun to resume the same sweep (not the replication count)."""
@@ -81,6 +83,7 @@ class Experiment:
         d.pop("replications")
         d["policies"] = list(d["policies"])
         d["overrides"] = list(d["overrides"])
+        d["seeds"] = list(d["seeds"])
         return d
 
     def replace(self, **changes) -> Experiment:
@@ -112,6 +115,7 @@ class Experiment:
         _whole("replications", self.replications, 1, MAX_REPLICATIONS)
         _whole("seed", self.seed, 0, MAX_SEED)
         _whole("posterior", self.posterior, 0, MAX_POSTERIOR)
+        self._check_seeds()
         if self.posterior_file is not None and not isinstance(self.posterior_file, str):
             raise SweepError(
                 "posterior_file", f"must be a path as a string, got {self.posterior_file!r}"
@@ -155,6 +159,21 @@ class Experiment:
                 )
         if self.posterior:
             self._check_posterior(varied)
+
+    def _check_seeds(self) -> None:
+        """Given seeds: one whole number per replication."""
+        if not self.seeds:
+            return
+        if isinstance(self.seeds, str) or not isinstance(self.seeds, Sequence):
+            raise SweepError("seeds", f"must be a list of seeds, got {self.seeds!r}")
+        if len(self.seeds) != self.replications:
+            raise SweepError(
+                "seeds",
+                f"gives {len(self.seeds)} seeds for {self.replications} replications; give one "
+                "per replication",
+            )
+        for s in self.seeds:
+            _whole("seeds", s, 0, MAX_SEED)
 
     def _check_posterior(self, varied: set[str]) -> None:
         """The posterior file reads, and no design factor or override fixes what it draws."""

@@ -240,15 +240,7 @@ def sweep(
     ``max_replications`` is reached (:mod:`sim.sweeps.precision`); the table's
     ``attrs["precision"]`` says which, with the final half-widths.
     """
-    auto = isinstance(replications, str) and replications == "auto"
-    if isinstance(replications, str) and not auto:
-        raise SweepError("replications", f"must be a whole number or 'auto', got {replications!r}")
-    if precision is not None and not auto:
-        raise SweepError(
-            "precision", "is read only with replications='auto' (replications by precision)"
-        )
-    if not isinstance(overrides, (list, tuple)):
-        raise SweepError("overrides", f"must be a list of key=value strings, got {overrides!r}")
+    auto = _replications_by_precision(replications, precision, overrides)
     exp = experiment_from_kwargs(
         experiment,
         policies=policies,
@@ -261,7 +253,6 @@ def sweep(
         posterior=posterior,
         posterior_file=posterior_file,
     )
-    holder = tempfile.TemporaryDirectory(prefix="sweep-") if out is None else nullcontext(out)
     settings = dict(
         workers=default_workers() if workers is None else workers,
         backend=backend,
@@ -270,15 +261,38 @@ def sweep(
         progress=progress,
         retry_failed=retry_failed,
     )
+    rule = None
     if auto:
-        from sim.sweeps.precision import PrecisionRule, run_to_precision
+        from sim.sweeps.precision import PrecisionRule
 
         rule = PrecisionRule(dict(precision or {}), baseline, pilot, max_replications)
         rule.check(exp)
+    return _sweep_into(exp, out, rule, settings)
+
+
+def _sweep_into(exp: Experiment, out, rule, settings: dict):
+    """Run ``exp`` into ``out`` (a temporary folder when None), by precision when ``rule``."""
+    holder = tempfile.TemporaryDirectory(prefix="sweep-") if out is None else nullcontext(out)
     with holder as folder:
-        if not auto:
+        if rule is None:
             return run_sweep(exp, folder, **settings).read()
+        from sim.sweeps.precision import run_to_precision
+
         store, report = run_to_precision(exp, folder, rule, run_sweep, **settings)
         results = store.read()
         results.attrs["precision"] = report
         return results
+
+
+def _replications_by_precision(replications, precision, overrides) -> bool:
+    """Whether the replications are chosen by precision (``replications="auto"``); checked."""
+    auto = isinstance(replications, str) and replications == "auto"
+    if isinstance(replications, str) and not auto:
+        raise SweepError("replications", f"must be a whole number or 'auto', got {replications!r}")
+    if precision is not None and not auto:
+        raise SweepError(
+            "precision", "is read only with replications='auto' (replications by precision)"
+        )
+    if not isinstance(overrides, (list, tuple)):
+        raise SweepError("overrides", f"must be a list of key=value strings, got {overrides!r}")
+    return auto

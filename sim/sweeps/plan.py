@@ -1,7 +1,8 @@
 """The runs of an experiment: enumerated lazily, in a fixed order, with paired seeds.
 
-Replication ``i`` runs with the seed ``SeedSequence(seed, spawn_key=(i,))`` under every policy
-and at every design point (common random numbers); with ``posterior=N`` it also runs with
+Replication ``i`` runs with the seed ``SeedSequence(seed, spawn_key=(i,))`` (or the experiment's
+``seeds[i]``, when it gives them) under every policy and at every design point (common random
+numbers); with ``posterior=N`` it also runs with
 posterior parameter set ``i mod N`` under every policy (common random numbers on parameters).
 So a sweep is reproducible from its config alone and policy differences are paired.
 ``run_id = (replication * n_points + point) * n_policies + policy_index``: adding replications
@@ -180,8 +181,9 @@ class Plan:
 
     def runs(self, skip: set[int] | frozenset = frozenset()) -> Iterator[RunSpec]:
         """The run specs in ``run_id`` order, leaving out the ids in ``skip``."""
+        given = self.exp.seeds
         for rep in range(self.exp.replications):
-            seed = replication_seed(self.exp.seed, rep)
+            seed = int(given[rep]) if given else replication_seed(self.exp.seed, rep)
             for j, point in enumerate(self.points):
                 for k, policy in enumerate(self.exp.policies):
                     run_id = (rep * self.n_points + j) * self.n_policies + k

@@ -199,7 +199,7 @@ def _fake_heavy_work(name: str, monkeypatch) -> None:
 WORK = {
     "sim.run": ("sim.model.runner", "run_scenario"),
     "sim.sweep": ("sim.sweeps.command", "run_sweep"),
-    "sim.report": ("sim.report", "build"),
+    "sim.report": ("sim.report.command", "build"),
     "sim.demo": ("sim.sweeps.execution", "run_sweep"),
     "sim.calibrate": ("sim.calibration.calibrate", "calibrate"),
     "sim.validate": ("sim.calibration.validate", "validate"),

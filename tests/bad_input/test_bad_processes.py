@@ -90,7 +90,7 @@ def test_a_foreign_destination_in_a_real_process(case, box):
 WORK = {
     "sim.run": ("sim.model.runner", "run_scenario"),
     "sim.sweep": ("sim.sweeps.command", "run_sweep"),
-    "sim.report": ("sim.report", "build"),
+    "sim.report": ("sim.report.command", "build"),
     "sim.demo": ("sim.sweeps.execution", "run_sweep"),
     "sim.calibrate": ("sim.calibration.calibrate", "calibrate"),
     "sim.validate": ("sim.calibration.validate", "validate"),
