@@ -29,8 +29,8 @@ import math
 from bisect import bisect_right
 from typing import TYPE_CHECKING
 
+from sim.model.keys import K_INSIDER, K_MEET, K_ROUTE, K_THRESHOLD
 from sim.model.movement import MOVE, clock_after, daylight_hours
-from sim.model.randomness import name_key
 from sim.model.targets import CONVOY, UNESCORTED
 
 if TYPE_CHECKING:
@@ -40,7 +40,6 @@ if TYPE_CHECKING:
 __all__ = ["Convoy"]
 
 SCHEDULED, WAITING, MOVING, DONE = "scheduled", "waiting", "moving", "done"
-K_ROUTE, K_THRESHOLD, K_MEET, K_INSIDER = map(name_key, ("route", "threshold", "meet", "insider"))
 #: What a convoy's next event is.
 ARRIVE, ENCOUNTER, AMBUSH = 0, 1, 2
 

@@ -20,17 +20,14 @@ from typing import TYPE_CHECKING
 
 from mesa.discrete_space import FixedAgent
 
-from sim.model.randomness import DayStream, name_key
+from sim.model.keys import K_CHOOSE, K_INTERDICT, K_PREPARE, K_STRIKE
+from sim.model.randomness import DayStream
 from sim.model.targets import SITE
 
 if TYPE_CHECKING:
     from sim.model.randomness import Draws
 
 __all__ = ["MilitantCell"]
-
-K_PREPARE, K_INTERDICT, K_CHOOSE, K_STRIKE = map(
-    name_key, ("prepare", "interdict", "choose", "strike")
-)
 
 
 class MilitantCell(FixedAgent):
@@ -127,7 +124,7 @@ class MilitantCell(FixedAgent):
         self.target = None
         if plan <= 0:
             self.ready = True
-            self.model.targets.choose(self, 0, self.preparations)
+            self.model.targets.choose(self, preparation=self.preparations)
             self.preparations += 1
             return
         self.ready = False
@@ -142,7 +139,7 @@ class MilitantCell(FixedAgent):
         if self.active:
             with movement.changing(self):
                 self.ready = True
-                self.model.targets.choose(self, 0, self.preparations)
+                self.model.targets.choose(self, preparation=self.preparations)
 
     def release(self) -> None:
         """Scheduled event: a wait in ambush is over; the preparation is kept."""
@@ -185,7 +182,7 @@ class MilitantCell(FixedAgent):
             self.seen = {}
         model.threat.try_interdict(self, day)
         if self.active and self.ready and self.committed is None:
-            targets.choose(self, 1, day)
+            targets.choose(self, day=day)
 
     def after_attack(self, losses: int, kind: str, success: bool) -> None:
         """Learn from the attack's outcome and take losses.

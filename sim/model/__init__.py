@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import importlib
 
-__all__ = ["DAY_PLAN", "SERIES_COUNTS", "SUBMODELS", "CorridorModel"]
+__all__ = ["SERIES_COUNTS", "SUBMODELS", "CorridorModel", "DayPlan"]
 
 
 def __getattr__(name: str):

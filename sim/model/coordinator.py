@@ -5,7 +5,7 @@ events of cells (a preparation ends, a site strike, a wait in ambush ends); the 
 (departures, arrivals, encounters, escorts coming back) sit in the calendar of
 :class:`sim.model.movement.Movement`, which every Mesa event first brings up to its time. There is
 no hourly step: Mesa's default step schedule is stopped. At the turn of each day the plan
-:data:`DAY_PLAN` runs: the day that ends closes (cells learn and face interdiction, guards at
+:class:`DayPlan` runs: the day that ends closes (cells learn and face interdiction, guards at
 sites may turn on the people they guard, legitimacy and recruitment are updated, a row of the
 time series is recorded), then the new day's tips and trips are drawn. ``step_hours`` is the
 unit of Mesa's clock and the grid on which escort teams come back and waits are counted.
@@ -32,6 +32,8 @@ from __future__ import annotations
 import gc
 import time
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import mesa
 import networkx as nx
@@ -53,22 +55,45 @@ from sim.model.security import Security
 from sim.model.targets import Targets
 from sim.model.threat import Threat
 
-__all__ = ["DAY_PLAN", "SUBMODELS", "CorridorModel"]
+__all__ = ["SERIES_COUNTS", "SUBMODELS", "CorridorModel", "DayPlan"]
 
 #: The submodels, in the order they are set up (each may read those before it).
 SUBMODELS = (Movement, Population, Demand, Targets, Security, Threat, Engagement)
 
-#: What happens at the turn of a day, in order: (hook, submodel). ``record`` rows are assembled
-#: from every submodel's ``record`` hook, then the day's event counts.
-DAY_PLAN = (
-    ("end_day", "threat"),
-    ("end_day", "targets"),
-    ("end_day", "population"),
-    ("record", "population"),
-    ("record", "threat"),
-    ("start_day", "population"),
-    ("start_day", "demand"),
-)
+
+@dataclass(frozen=True)
+class DayPlan:
+    """What happens at the turn of a day, in order: three phases, each a tuple of hooks.
+
+    ``close(day)``: the day that ends closes (cells learn and face interdiction, guards at
+    sites may turn on the people they guard, legitimacy and recruitment are updated);
+    ``record(row)``: the submodels add their columns to the day's row of the time series;
+    ``open(day)``: the new day's tips and trips are drawn. Each hook is a submodel's bound
+    method; :meth:`CorridorModel.plan_table` prints the plan with the time each hook took.
+    """
+
+    close: tuple[Callable[[int], None], ...]
+    record: tuple[Callable[[dict], None], ...]
+    open: tuple[Callable[[int], None], ...]
+
+    @classmethod
+    def of(cls, model: CorridorModel) -> DayPlan:
+        """The plan of a model's submodels."""
+        threat, targets, population, demand = (
+            model.threat, model.targets, model.population, model.demand,
+        )  # fmt: skip
+        return cls(
+            close=(threat.end_day, targets.end_day, population.end_day),
+            record=(population.record, threat.record),
+            open=(population.start_day, demand.start_day),
+        )
+
+    def steps(self) -> list[tuple[str, Callable]]:
+        """Every hook in order, with its phase."""
+        return [
+            (phase, hook) for phase in ("close", "record", "open") for hook in getattr(self, phase)
+        ]
+
 
 #: Counters copied into each row of the daily time series (cumulative).
 SERIES_COUNTS = (
@@ -95,7 +120,8 @@ class CorridorModel(mesa.Model):
     Attributes:
         population, demand, targets, security, threat, engagement: the submodels.
         counters: event counts of the run so far.
-        timings: seconds spent in each ``(hook, submodel)`` of the plan.
+        plan: the turn of a day (:class:`DayPlan`): the submodels' hooks in order.
+        timings: seconds spent in each hook of the plan.
 
     """
 
@@ -136,6 +162,7 @@ class CorridorModel(mesa.Model):
         for sub in self.submodels.values():
             setattr(self, sub.name, sub)
             sub.setup()
+        self.plan = DayPlan.of(self)
         self._default_schedule.stop()  # no hourly step: time moves from event to event
         self.step = self._user_step  # step() runs one step's events (a subclass may override)
         self.schedule_recurring(
@@ -167,30 +194,35 @@ class CorridorModel(mesa.Model):
         day = int(round(self.time / self.steps_per_day))
         with movement.changing(None):  # learning, choices, interdiction change the hazard
             if day > 0:
-                self._run_plan(day - 1, closing=True)
+                self._close(day - 1)
             if day < self.cfg.days:
                 self.day = day
-                self._run_plan(day, closing=False)
+                self._timed(self.plan.open, day)
 
-    def _run_plan(self, day: int, closing: bool) -> None:
-        """Run the closing part (end_day, record) or the opening part (start_day) of the plan."""
+    def _close(self, day: int) -> None:
+        """Close ``day`` and record its row of the time series (with the day's counts)."""
+        self._timed(self.plan.close, day)
         row = {"day": day}
-        for hook, name in DAY_PLAN:
-            if (hook == "start_day") == closing:
-                continue
+        self._timed(self.plan.record, row)
+        row.update({k: self.counters[k] for k in SERIES_COUNTS})
+        self._series.append(row)
+
+    def _timed(self, hooks, arg) -> None:
+        for hook in hooks:
             t0 = time.perf_counter()
-            method = getattr(self.submodels[name], hook)
-            method(row) if hook == "record" else method(day)
-            self.timings[(hook, name)] += time.perf_counter() - t0
-        if closing:
-            row.update({k: self.counters[k] for k in SERIES_COUNTS})
-            self._series.append(row)
+            hook(arg)
+            self.timings[hook] += time.perf_counter() - t0
 
     def plan_table(self) -> pd.DataFrame:
-        """The day's plan in order, with the seconds each step has taken so far."""
+        """The day's plan in order, with the seconds each hook has taken so far."""
         rows = [
-            {"hook": hook, "submodel": name, "seconds": self.timings[(hook, name)]}
-            for hook, name in DAY_PLAN
+            {
+                "phase": phase,
+                "submodel": hook.__self__.name,
+                "hook": hook.__name__,
+                "seconds": self.timings[hook],
+            }
+            for phase, hook in self.plan.steps()
         ]
         return pd.DataFrame(rows)
 

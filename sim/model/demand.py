@@ -25,18 +25,27 @@ import numpy as np
 import pandas as pd
 
 from agents.convoy import Convoy
+from sim.model.keys import (
+    K_ARMORED,
+    K_COUNT,
+    K_DEPART,
+    K_ESCORTED,
+    K_INSIDER,
+    K_LEAK,
+    K_OD,
+    K_PASSENGERS,
+    K_ROUTE,
+    K_THRESHOLD,
+    K_TRIPS,
+)
 from sim.model.movement import DEPART
 from sim.model.network import ANCHOR_KINDS, DEMAND_KINDS
-from sim.model.randomness import BLOCK_DAYS, Draws, hashes, name_key, poisson_table, uniforms
+from sim.model.randomness import BLOCK_DAYS, Draws, hashes, poisson_table, uniforms
 from sim.model.submodel import Submodel
 from sim.model.targets import CONVOY, UNESCORTED
 
 __all__ = ["KIND_WEIGHT", "TRIP_COLUMNS", "Demand"]
 
-K_TRIPS, K_COUNT, K_OD, K_PASSENGERS, K_ARMORED, K_DEPART, K_LEAK, K_ESCORTED = map(
-    name_key, ("trips", "count", "od", "passengers", "armored", "depart", "leak", "escorted")
-)
-K_ROUTE, K_THRESHOLD, K_INSIDER = map(name_key, ("route", "threshold", "insider"))
 TRIP_COLUMNS = (
     "day",
     "index",

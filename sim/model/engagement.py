@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.model.keys import K_COMBAT, K_INSIDER
 from sim.model.outcomes import ATTACKS_ON, CASUALTY_GROUPS, KILLED_ON
-from sim.model.randomness import name_key
 from sim.model.submodel import Submodel
 
 __all__ = [
@@ -36,8 +36,6 @@ __all__ = [
     "draw_casualties",
     "foil_probability",
 ]
-
-K_COMBAT, K_INSIDER = name_key("combat"), name_key("insider")
 
 
 def detection_probability(host: int, foreign: int, d_host: float, d_foreign: float) -> float:

@@ -22,12 +22,12 @@ from __future__ import annotations
 
 from collections import deque
 
-from sim.model.randomness import DayStream, name_key, poisson_inverse
+from sim.model.keys import K_RECRUIT, K_TIPS
+from sim.model.randomness import DayStream, poisson_inverse
 from sim.model.submodel import Submodel
 
 __all__ = ["Population"]
 
-K_RECRUIT, K_TIPS = name_key("recruit"), name_key("tips")
 #: Days over which tips keep informing the detection of attacks.
 TIP_MEMORY_DAYS = 30
 

@@ -2,8 +2,8 @@
 
 After Starsim's modules (``starsim/modules.py``): each process of the model is a small class with
 the same few hooks. The coordinator (:class:`sim.model.CorridorModel`, which a submodel knows only
-as a ``mesa.Model``) wires them and runs the day's plan (:data:`sim.model.DAY_PLAN`) in a stated
-order. Hooks a submodel does not need are left as the no-ops below.
+as a ``mesa.Model``) wires them and runs the day's plan (:class:`sim.model.coordinator.DayPlan`)
+in a stated order. Hooks a submodel does not need are left as the no-ops below.
 """
 
 from __future__ import annotations

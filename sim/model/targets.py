@@ -42,7 +42,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.model.engagement import contest, detection_probability
-from sim.model.randomness import BLOCK_DAYS, name_key, uniforms
+from sim.model.keys import K_CHOOSE, K_INSIDER, K_STRIKE
+from sim.model.randomness import BLOCK_DAYS, uniforms
 from sim.model.submodel import Submodel
 
 __all__ = [
@@ -65,8 +66,6 @@ SITE_KINDS = {"project_site": "camp", "port": "camp", "city": "office"}
 #: A movement kind is within a cell's reach when at least this many movements a day of that
 #: kind are expected on one of the roads it reaches (one a week).
 MIN_TRAFFIC_PER_DAY = 1.0 / 7.0
-
-K_CHOOSE, K_STRIKE, K_INSIDER = map(name_key, ("choose", "strike", "insider"))
 
 
 def logit_shares(payoffs, rationality: float) -> np.ndarray:
@@ -266,12 +265,14 @@ class Targets(Submodel):
                 self._insider_days[first + i].append(site)
 
     # ---- choice --------------------------------------------------------------------------------
-    def choose(self, cell, *stamp) -> None:
-        """The cell draws its target (keyed by ``stamp``) and, for a site, when it strikes.
+    def choose(self, cell, *, day: int | None = None, preparation: int | None = None) -> None:
+        """The cell draws its target and, for a site, when it strikes.
 
-        The choice holds until the next turn of the day. A site is struck after an exponential
-        time at rate ``site_attack_rate`` a day, if that falls before the choice ends (the
-        exponential's memorylessness makes the daily redraw exact).
+        Exactly one of ``day`` (the daily choice of a cell that can act, drawn from its daily
+        stream) and ``preparation`` (the choice when its ``preparation``-th preparation ends)
+        keys the draws. The choice holds until the next turn of the day. A site is struck after
+        an exponential time at rate ``site_attack_rate`` a day, if that falls before the choice
+        ends (the exponential's memorylessness makes the daily redraw exact).
         """
         model = self.model
         targets, payoffs = self.payoffs(cell)
@@ -280,8 +281,10 @@ class Targets(Submodel):
             cell.target = None
             return
         weights = _logit_weights(payoffs, self.cfg.threat.rationality)
-        daily = stamp[0] == 1
-        u = cell.choose_u(stamp[1]) if daily else cell.draws.random(K_CHOOSE, *stamp)
+        if (day is None) == (preparation is None):
+            raise ValueError("give exactly one of day and preparation")
+        daily = day is not None
+        u = cell.choose_u(day) if daily else cell.draws.random(K_CHOOSE, 0, preparation)
         u *= sum(weights)
         target = targets[-1]
         for t, w in zip(targets, weights, strict=True):
@@ -295,7 +298,7 @@ class Targets(Submodel):
             return
         now = model.hours
         ends = (math.floor(now / 24.0 + 1e-9) + 1) * 24.0
-        r = cell.strike_u(stamp[1]) if daily else cell.draws.random(K_STRIKE, *stamp)
+        r = cell.strike_u(day) if daily else cell.draws.random(K_STRIKE, 0, preparation)
         wait = -24.0 / self.cfg.threat.site_attack_rate * math.log1p(-r)  # exponential
         if now + wait < ends:
             cell.strike_token = cell.choices

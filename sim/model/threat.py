@@ -30,23 +30,26 @@ from collections import Counter
 import numpy as np
 
 from agents.militant_cell import MilitantCell
+from sim.model.keys import (
+    K_CELL,
+    K_JOINT_RAID,
+    K_LEAK_ACT,
+    K_LEAK_CELL,
+    K_LEAK_ROUTE,
+    K_LEAK_SITE,
+    K_PLACE,
+    K_RAID,
+)
 from sim.model.movement import clock_after
-from sim.model.randomness import name_key
 from sim.model.submodel import Submodel
 
 __all__ = ["INITIAL", "RECRUITED", "REFERENCE_GRIEVANCE", "SPLIT", "Threat", "clock_after"]
 
 #: First element of a cell's key: how it was founded.
 INITIAL, RECRUITED, SPLIT = 0, 1, 2
-K_CELL, K_PLACE, K_INTERDICT, K_RAID, K_JOINT_RAID = map(
-    name_key, ("cell", "place", "interdict", "raid", "joint raid")
-)
 #: Grievance at which ``leak_prob`` and ``insider_rate`` hold: ``H (1 - L0)`` of the default
 #: region (hardship 0.5, legitimacy 0.6).
 REFERENCE_GRIEVANCE = 0.2
-K_LEAK_CELL, K_LEAK_ACT, K_LEAK_ROUTE, K_LEAK_SITE = map(
-    name_key, ("leak cell", "leak act", "leak route", "leak site")
-)
 
 
 class Threat(Submodel):

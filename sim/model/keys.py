@@ -1,0 +1,60 @@
+"""The registry of draw keys: every process a random draw serves, named once, here.
+
+A draw is keyed by the process it serves, the entity it belongs to and a counter
+(:mod:`sim.model.randomness`); the process part is the key below, the CRC-32 of its name
+(:func:`~sim.model.randomness.name_key`). Defining each key once keeps two processes from
+sharing a key by accident, and a test checks that no two names give the same key.
+
+Known wart: ``K_INSIDER`` keys two different draws of one site (whether an assigned guard turns
+on its staff that day, and that attack's casualties) as well as a trip's insider draw. Splitting
+it changes outputs, so it is left to the attack modes, which re-pin the regression values.
+"""
+
+from __future__ import annotations
+
+from sim.model.randomness import name_key
+
+__all__ = ["KEYS"]
+
+#: Every draw key, by name: the processes of the run.
+KEYS: dict[str, int] = {
+    name: name_key(name)
+    for name in (
+        # trips (sim.model.demand, agents.convoy)
+        "trips", "count", "od", "passengers", "armored", "depart", "leak", "escorted", "route",
+        "threshold", "meet", "insider",
+        # cells (sim.model.threat, agents.militant_cell)
+        "cell", "place", "prepare", "interdict", "raid", "joint raid", "choose", "strike",
+        "leak cell", "leak act", "leak route", "leak site",
+        # the population (sim.model.population) and attacks (sim.model.engagement)
+        "recruit", "tips", "combat",
+    )
+}  # fmt: skip
+
+K_TRIPS = KEYS["trips"]
+K_COUNT = KEYS["count"]
+K_OD = KEYS["od"]
+K_PASSENGERS = KEYS["passengers"]
+K_ARMORED = KEYS["armored"]
+K_DEPART = KEYS["depart"]
+K_LEAK = KEYS["leak"]
+K_ESCORTED = KEYS["escorted"]
+K_ROUTE = KEYS["route"]
+K_THRESHOLD = KEYS["threshold"]
+K_MEET = KEYS["meet"]
+K_INSIDER = KEYS["insider"]
+K_CELL = KEYS["cell"]
+K_PLACE = KEYS["place"]
+K_PREPARE = KEYS["prepare"]
+K_INTERDICT = KEYS["interdict"]
+K_RAID = KEYS["raid"]
+K_JOINT_RAID = KEYS["joint raid"]
+K_CHOOSE = KEYS["choose"]
+K_STRIKE = KEYS["strike"]
+K_LEAK_CELL = KEYS["leak cell"]
+K_LEAK_ACT = KEYS["leak act"]
+K_LEAK_ROUTE = KEYS["leak route"]
+K_LEAK_SITE = KEYS["leak site"]
+K_RECRUIT = KEYS["recruit"]
+K_TIPS = KEYS["tips"]
+K_COMBAT = KEYS["combat"]
