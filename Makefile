@@ -5,7 +5,7 @@ VPY       := $(VENV)/bin/python
 STAMP     := $(VENV)/.installed
 EXTRAS    ?= dev
 
-.PHONY: demo test app lint format bench clean robustness notebooks lab
+.PHONY: demo test test-fast app lint format bench clean robustness notebooks lab
 
 $(STAMP): pyproject.toml
 	@PY=$$(sh tools/find-python.sh) || exit 1; \
@@ -40,6 +40,10 @@ test: $(STAMP)
 	$(VPY) -m ruff check .
 	$(VPY) -m ruff format --check .
 	$(VPY) -m pytest -n 2 -q
+
+# The inner loop: every test not marked slow (docs/testing.md lists the slow ones).
+test-fast: $(STAMP)
+	$(VPY) -m pytest -n 2 -q -m "not slow"
 
 lint: $(STAMP)
 	$(VPY) -m ruff check .

@@ -8,6 +8,7 @@ field and what is allowed instead of a Hydra traceback.
 
 from __future__ import annotations
 
+import copy
 import re
 from pathlib import Path
 
@@ -91,6 +92,9 @@ def check_override(text: str) -> None:
 
 
 MISSING = "???"
+#: Composed configs kept, by conf files' stamps and overrides (oldest dropped first).
+MAX_COMPOSED = 512
+_COMPOSED: dict = {}
 
 
 def compose_config(
@@ -110,25 +114,32 @@ def compose_config(
     overrides = [str(o) for o in overrides]
     # Hydra's loader never sees an alias bomb or a tag: the groups every scenario may load,
     # and the one experiment file asked for
-    check_yaml_tree(CONF_DIR, "config", skip=("experiment",))
+    stamps = [check_yaml_tree(CONF_DIR, "config", skip=("experiment",))]
     for text in overrides:
         key, _, value = text.partition("=")
         if key.lstrip("+") == "experiment":
-            check_yaml_file(CONF_DIR / "experiment" / f"{value}.yaml", "experiment")
+            stamps.append(check_yaml_file(CONF_DIR / "experiment" / f"{value}.yaml", "experiment"))
     if check:
         for text in overrides:
             check_override(text)
-    try:
-        with initialize_config_dir(config_dir=str(CONF_DIR), version_base=None):
-            cfg = compose(config_name="config", overrides=overrides)
-        return OmegaConf.to_container(cfg, resolve=True, throw_on_missing=not missing_ok)
-    except MissingMandatoryValue as exc:
-        raise ScenarioError(
-            str(exc.full_key), f"is required; give it as an override ({exc.full_key}=...)"
-        ) from None
-    except (HydraException, OmegaConfBaseException) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ScenarioError("overrides", first) from None
+    # the same overrides over the same files compose to the same config: composed once
+    key = (str(CONF_DIR), tuple(stamps), tuple(overrides), missing_ok)
+    if key not in _COMPOSED:
+        try:
+            with initialize_config_dir(config_dir=str(CONF_DIR), version_base=None):
+                cfg = compose(config_name="config", overrides=overrides)
+            value = OmegaConf.to_container(cfg, resolve=True, throw_on_missing=not missing_ok)
+        except MissingMandatoryValue as exc:
+            raise ScenarioError(
+                str(exc.full_key), f"is required; give it as an override ({exc.full_key}=...)"
+            ) from None
+        except (HydraException, OmegaConfBaseException) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ScenarioError("overrides", first) from None
+        if len(_COMPOSED) >= MAX_COMPOSED:
+            _COMPOSED.pop(next(iter(_COMPOSED)))
+        _COMPOSED[key] = value
+    return copy.deepcopy(_COMPOSED[key])
 
 
 def compose_scenario(overrides: list[str] | tuple[str, ...] = ()) -> Scenario:

@@ -86,30 +86,33 @@ def load_yaml(path: str | Path, field: str):
     return yaml.safe_load(text)
 
 
-def check_yaml_tree(folder: str | Path, field: str, skip: tuple[str, ...] = ()) -> None:
+def check_yaml_tree(folder: str | Path, field: str, skip: tuple[str, ...] = ()) -> tuple:
     """:func:`check_yaml` every ``*.yaml`` file under ``folder`` (each once while unchanged).
 
     Files in the sub-folders named in ``skip`` are left out (a caller checks the one it uses
-    with :func:`check_yaml_file`). ``field`` names the setting in a refusal.
+    with :func:`check_yaml_file`). ``field`` names the setting in a refusal. Returns the
+    files' stamps (path, modification time, size): it changes when any file does.
     """
     folder = Path(folder)
+    stamps = []
     for path in sorted(folder.rglob("*.yaml")):
         if path.relative_to(folder).parts[0] in skip:
             continue
-        check_yaml_file(path, field)
+        stamps.append((str(path), check_yaml_file(path, field)))
+    return tuple(stamps)
 
 
-def check_yaml_file(path: str | Path, field: str) -> None:
-    """:func:`check_yaml` one file, once while it is unchanged."""
+def check_yaml_file(path: str | Path, field: str) -> tuple | None:
+    """:func:`check_yaml` one file, once while it is unchanged; returns its stamp."""
     path = Path(path)
     try:
         st = path.stat()
     except OSError:
-        return
+        return None
     key = str(path)
     stamp = (st.st_mtime_ns, st.st_size)
     if _CHECKED.get(key) == stamp:
-        return
+        return stamp
     if st.st_size > MAX_BYTES:
         raise _refuse(field, key, f"larger than {MAX_BYTES // (1024 * 1024)} MB")
     try:
@@ -118,3 +121,4 @@ def check_yaml_file(path: str | Path, field: str) -> None:
         raise _refuse(field, key, "not a readable UTF-8 text file") from None
     check_yaml(text, key, field)
     _CHECKED[key] = stamp
+    return stamp

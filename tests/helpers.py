@@ -125,3 +125,10 @@ def personnel_by_hand(policy, sites: int) -> tuple[int, int]:
 def tolerance(p: float, n: int) -> float:
     """Four binomial standard errors of a share ``p`` estimated from ``n`` trials."""
     return 4.0 * math.sqrt(p * (1.0 - p) / n)
+
+
+def run_model(sc, **kw):
+    """Build the model of a scenario and run it to its horizon."""
+    from sim import CorridorModel
+
+    return CorridorModel(sc, **kw).run()

@@ -59,6 +59,7 @@ def test_the_comparison_sees_a_difference_where_there_is_one():
     assert not a.demand.trip_table().equals(c.demand.trip_table())
 
 
+@pytest.mark.slow
 def test_paired_differences_vary_far_less_than_independent_runs():
     """100 paired years of domestic_baseline and joint_escort (benchmarks/bench_crn.py).
 

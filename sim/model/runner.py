@@ -26,16 +26,16 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from scenarios import Scenario, ScenarioError
 from sim.cli.commands import entry_point
 from sim.cli.settings import Setting, help_text, parse
 from sim.files.ownership import check_writable
-from sim.model import CorridorModel
-from sim.model.network import load_graphml
 from sim.model.outcomes import OUTCOMES
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "RunResult",
@@ -74,6 +74,8 @@ class RunResult:
 
     def table(self) -> pd.DataFrame:
         """Outcomes as a table with units and meanings."""
+        import pandas as pd
+
         return pd.DataFrame(
             [(k, v, OUTCOMES[k].unit, OUTCOMES[k].description) for k, v in self.outcomes.items()],
             columns=["outcome", "value", "unit", "meaning"],
@@ -98,6 +100,9 @@ class RunResult:
 
 def build_model(scenario: Scenario):
     """Build the model a scenario describes (reading its GraphML file, if it names one)."""
+    from sim.model.coordinator import CorridorModel
+    from sim.model.network import load_graphml
+
     graph = None
     if scenario.network.kind == "graphml":
         graph = load_graphml(scenario.network.path)
@@ -209,6 +214,8 @@ def run_scenario(scenario: Scenario, graph=None) -> RunResult:
             "scenario", f"must be a Scenario (from load_scenario(...)), got {scenario!r}"
         )
 
+    from sim.model.coordinator import CorridorModel
+
     model = build_model(scenario) if graph is None else CorridorModel(scenario, graph=graph)
     model.run()
     return RunResult(scenario, model.outcomes(), model.events, model.timeseries, __version__)
@@ -293,6 +300,8 @@ def main(argv: list[str] | None = None) -> int:
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    import pandas as pd
+
     with pd.option_context("display.width", 120, "display.max_colwidth", 60):
         print(
             f"policy={scenario.policy.name} threat={scenario.threat.name} "

@@ -24,32 +24,33 @@ rendered with pandas' Styler) and every table as CSV and LaTeX under ``DIR/_repo
 Exit status: 0 written, 2 bad input (one line on stderr; nothing written).
 """
 
-from sim.report.command import SETTINGS, build, main
-from sim.report.inputs import BASELINE, SUMMARY, ReportError, Sweep, load, record_command
-from sim.report.narrative import conclusions, forces
-from sim.report.numbers import (
-    adversary_split,
-    break_even_prices,
-    design_factors,
-    design_sensitivity,
-    validation_table,
-)
+import importlib
 
-__all__ = [
-    "BASELINE",
-    "SETTINGS",
-    "SUMMARY",
-    "ReportError",
-    "Sweep",
-    "adversary_split",
-    "break_even_prices",
-    "build",
-    "conclusions",
-    "design_factors",
-    "design_sensitivity",
-    "forces",
-    "load",
-    "main",
-    "record_command",
-    "validation_table",
-]
+#: The package's names and the modules that define them, imported on first use (so that
+#: ``python -m sim.report`` refuses a bad setting before importing the analysis).
+_LAZY = {
+    "SETTINGS": "sim.report.command",
+    "build": "sim.report.command",
+    "main": "sim.report.command",
+    "BASELINE": "sim.report.inputs",
+    "SUMMARY": "sim.report.inputs",
+    "ReportError": "sim.report.inputs",
+    "Sweep": "sim.report.inputs",
+    "load": "sim.report.inputs",
+    "record_command": "sim.report.inputs",
+    "conclusions": "sim.report.narrative",
+    "forces": "sim.report.narrative",
+    "adversary_split": "sim.report.numbers",
+    "break_even_prices": "sim.report.numbers",
+    "design_factors": "sim.report.numbers",
+    "design_sensitivity": "sim.report.numbers",
+    "validation_table": "sim.report.numbers",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'sim.report' has no attribute {name!r}")

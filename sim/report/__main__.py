@@ -2,7 +2,7 @@
 
 import sys
 
-from sim.report import main
+from sim.report.command import main
 
 if __name__ == "__main__":
     sys.exit(main())

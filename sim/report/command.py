@@ -18,9 +18,7 @@ from sim.files.ownership import (
     remove_created,
     replace_folder,
 )
-from sim.report.inputs import ReportError, load
-from sim.report.sections import write_sections
-from sim.report.writer import Writer
+from sim.report.inputs import ReportError
 
 __all__ = ["SETTINGS", "build", "main"]
 
@@ -31,6 +29,10 @@ def build(folder: str | Path, dest: str | Path | None = None) -> Path:
     Everything is written into a temporary folder first and moved into place at the end, so a
     failure leaves no partial report.
     """
+    from sim.report.inputs import load
+    from sim.report.sections import write_sections
+    from sim.report.writer import Writer
+
     sweep = load(folder)
     dest = _destination(sweep.folder, dest)
     try:

@@ -1,7 +1,7 @@
 """Generate the tables of ``docs/ODD.md`` from the scenario schema, ``conf/`` and the outcomes.
 
-    python -m scenarios.document          # rewrite the tables in docs/ODD.md
-    python -m scenarios.document --check  # exit 1 if they are out of date
+    python -m sim.report.odd          # rewrite the tables in docs/ODD.md
+    python -m sim.report.odd --check  # exit 1 if they are out of date
 
 The tables sit between ``<!-- parameters:start -->`` and ``<!-- parameters:end -->``; the test
 suite checks that they are current, so no config parameter and no outcome can be missing from
@@ -183,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     if "--check" in argv:
         if new != text:
             print(
-                "docs/ODD.md parameter tables are out of date; run python -m scenarios.document",
+                "docs/ODD.md parameter tables are out of date; run python -m sim.report.odd",
                 file=sys.stderr,
             )
             return 1

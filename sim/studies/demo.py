@@ -28,7 +28,6 @@ import pandas as pd
 
 from scenarios.compose import POLICIES
 from scenarios.schema import ScenarioError
-from sim.analysis.statistics import COMPARED
 from sim.cli.commands import entry_point
 from sim.cli.settings import Setting, help_text, parse
 from sim.sweeps.designs import MAX_POSTERIOR, MAX_REPLICATIONS
@@ -82,8 +81,6 @@ MORE = (
 @entry_point()
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m sim.demo``: 0 done, 1 runs failed, 2 bad input."""
-    from sim.analysis import format_summary, summarize, uncertainty_statement
-    from sim.report import record_command
     from sim.sweeps.backends import SweepAborted
 
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -93,6 +90,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     try:
         args = _settings(argv)
+        from sim.report.inputs import record_command
+
         store, report, reps = _run(args)
         record_command(args.out, ["python", "-m", "sim.demo", *argv])
     except ScenarioError as exc:
@@ -101,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     except SweepAborted as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    from sim.analysis import format_summary, summarize, uncertainty_statement
+
     results = store.read()
     summary = summarize(results, by=["threat", "policy"])
     print("\nMeans and 95% intervals over replications:")
@@ -173,7 +174,7 @@ def _run(args):
 
 def _figures_and_report(args, results, report, reps: int, out: Path) -> Path:
     """Print each threat's comparison, write its figures, then the report; returns its path."""
-    from sim.analysis import compare, pareto_front, plots, summarize
+    from sim.analysis import COMPARED, compare, pareto_front, plots, summarize
     from sim.files.ownership import OwnershipError, make_folder, remove_created
     from sim.report import build
 

@@ -28,11 +28,9 @@ from scenarios.compose import GROUPS, check_override, group_options
 from scenarios.schema import MAX_SEED, ScenarioError
 from sim.cli.commands import entry_point
 from sim.cli.settings import Setting, help_text, parse
-from sim.sweeps.backends import BACKENDS, SweepAborted
-from sim.sweeps.designs import MAX_POSTERIOR, MAX_REPLICATIONS, SweepError, load_experiment
-from sim.sweeps.execution import default_workers, run_sweep
-from sim.sweeps.plan import Plan
-from sim.sweeps.precision import MIN_PILOT, PrecisionRule, run_to_precision
+from sim.sweeps.backends import BACKENDS
+from sim.sweeps.designs import MAX_POSTERIOR, MAX_REPLICATIONS, SweepError
+from sim.sweeps.precision import MIN_PILOT
 
 __all__ = ["main"]
 
@@ -88,6 +86,8 @@ USAGE = "python -m sim.sweep experiment=NAME [SETTING=VALUE ...] [OVERRIDE ...]"
 @entry_point()
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point: 0 when every run succeeded, 1 when some failed, 2 bad input."""
+    from sim.sweeps.backends import SweepAborted
+
     argv = list(sys.argv[1:] if argv is None else argv)
     if any(a in ("-h", "--help") for a in argv):
         print(help_text(__doc__.split("\n\n", 1)[1].strip(), SETTINGS, USAGE))
@@ -112,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _experiment(opts: dict, overrides: list[str], targets: dict):
     """The experiment the settings ask for, with the precision settings checked against it."""
+    from sim.sweeps.designs import load_experiment
+
     if "experiment" not in opts:
         raise SweepError(
             "experiment", "is required; allowed: " + ", ".join(group_options("experiment"))
@@ -133,6 +135,10 @@ def _experiment(opts: dict, overrides: list[str], targets: dict):
 
 def _run(exp, out: Path, values: dict, targets: dict, auto: bool):
     """Run the sweep (by precision when ``auto``); returns ``(store, precision report or None)``."""
+    from sim.sweeps.execution import default_workers, run_sweep
+    from sim.sweeps.plan import Plan
+    from sim.sweeps.precision import PrecisionRule, run_to_precision
+
     plan = Plan(exp)
     settings = dict(
         workers=values["workers"] or default_workers(),

@@ -84,6 +84,9 @@ class Experiment:
         d["policies"] = list(d["policies"])
         d["overrides"] = list(d["overrides"])
         d["seeds"] = list(d["seeds"])
+        if not d["seeds"]:
+            # derived seeds: the identity sweeps had before seeds could be given, so they resume
+            del d["seeds"]
         return d
 
     def replace(self, **changes) -> Experiment:

@@ -43,11 +43,14 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from sim.sweeps.designs import MAX_REPLICATIONS, Experiment, SweepError
+
+if TYPE_CHECKING:  # pandas is imported where a table is made (a refusal needs none)
+    import pandas as pd
 
 __all__ = [
     "MIN_EVENTS",
@@ -230,6 +233,8 @@ def run_to_precision(
         results = store.read()
         if store.failed:
             reason = f"{store.failed} runs failed; the rule was not applied to an incomplete stage"
+            import pandas as pd
+
             table = pd.DataFrame()
             break
         table = half_widths(results, rule)

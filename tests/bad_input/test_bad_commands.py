@@ -198,7 +198,7 @@ def _fake_heavy_work(name: str, monkeypatch) -> None:
 #: Where each command's work starts: Ctrl-C and internal errors are raised there.
 WORK = {
     "sim.run": ("sim.model.runner", "run_scenario"),
-    "sim.sweep": ("sim.sweeps.command", "run_sweep"),
+    "sim.sweep": ("sim.sweeps.execution", "run_sweep"),
     "sim.report": ("sim.report.command", "build"),
     "sim.demo": ("sim.sweeps.execution", "run_sweep"),
     "sim.calibrate": ("sim.calibration.calibrate", "calibrate"),

@@ -178,6 +178,7 @@ def test_a_removed_part_is_run_again_on_resume(made, tmp_path):
     pd.testing.assert_frame_equal(again[cols], first[cols])
 
 
+@pytest.mark.slow
 def test_no_flipped_bit_is_ever_read(made, tmp_path):
     """300 single bits flipped, one at a time, anywhere in a part: each one refused by name."""
     rng = random.Random(20261202)

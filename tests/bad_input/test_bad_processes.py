@@ -89,7 +89,7 @@ def test_a_foreign_destination_in_a_real_process(case, box):
 #: Where each command's work starts, to plant a bug there (as the in-process catalogue does).
 WORK = {
     "sim.run": ("sim.model.runner", "run_scenario"),
-    "sim.sweep": ("sim.sweeps.command", "run_sweep"),
+    "sim.sweep": ("sim.sweeps.execution", "run_sweep"),
     "sim.report": ("sim.report.command", "build"),
     "sim.demo": ("sim.sweeps.execution", "run_sweep"),
     "sim.calibrate": ("sim.calibration.calibrate", "calibrate"),
@@ -155,6 +155,7 @@ def _gone_within(kids, seconds: float) -> list:
     return alive
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", ["SIGKILL", "SIGTERM"])
 def test_workers_are_gone_within_2_s_of_their_parents_end(sig, box):
     proc, kids = _start(box)
@@ -168,6 +169,7 @@ def test_workers_are_gone_within_2_s_of_their_parents_end(sig, box):
     assert alive == [], f"{len(alive)} processes alive {waited:.1f} s after {sig}"
 
 
+@pytest.mark.slow
 def test_ctrl_c_saves_the_finished_rows_and_says_so_in_one_line(box):
     proc, kids = _start(box)
     proc.send_signal(signal.SIGINT)

@@ -57,3 +57,24 @@ def test_a_keyed_generator_is_reproducible_and_distinct():
     d = Draws.root(8)
     assert d.generator(1).random() == d.generator(1).random()
     assert d.generator(1).random() != d.generator(2).random()
+
+
+def test_every_draw_key_is_named_once_and_no_two_names_collide():
+    import ast
+    from pathlib import Path
+
+    from sim.model import keys
+    from sim.model.randomness import name_key
+
+    assert len(set(keys.KEYS.values())) == len(keys.KEYS)
+    assert all(name_key(n) == k for n, k in keys.KEYS.items())
+    # nothing outside the registry makes a key of its own
+    root = Path(__file__).resolve().parents[2]
+    for path in [*(root / "sim").rglob("*.py"), *(root / "agents").rglob("*.py")]:
+        if path.name in ("keys.py", "randomness.py"):
+            continue
+        calls = [
+            n for n in ast.walk(ast.parse(path.read_text()))
+            if isinstance(n, ast.Call) and getattr(n.func, "id", "") == "name_key"
+        ]  # fmt: skip
+        assert calls == [], path

@@ -34,6 +34,7 @@ def reference():
     return ref
 
 
+@pytest.mark.slow
 def test_the_engine_is_equivalent_to_the_recorded_hourly_model(reference):
     new = run_new(12)
     table = equivalence(new, reference)

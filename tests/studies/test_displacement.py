@@ -51,6 +51,7 @@ def test_a_missing_arm_is_refused():
         displacement(_frame(counts))
 
 
+@pytest.mark.slow
 def test_small_study_runs_and_shows_displacement_only_with_learning(tmp_path):
     """8 paired replications of two years: the CI version of docs/displacement.md."""
     out = tmp_path / "displacement.md"

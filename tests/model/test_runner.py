@@ -15,7 +15,7 @@ import yaml
 from sim import OUTCOMES, __version__, run
 from sim.model.runner import main
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def cli(*args, cwd=None):

@@ -11,10 +11,11 @@ import math
 
 import numpy as np
 import pytest
-from helpers import limiting_scenario
+from helpers import limiting_scenario, run_model
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from agents import MilitantCell
 from sim import CorridorModel, load_scenario
 from sim.model.movement import clock_after, daylight_hours
 from sim.model.randomness import DayStream, Draws, hashes, poisson_table, uniforms
@@ -134,7 +135,6 @@ def test_the_calendar_runs_in_time_order_up_to_the_clock():
 
 
 def test_only_ready_free_cells_of_a_kind_make_its_roads_live():
-    from agents import MilitantCell
 
     model = CorridorModel(limiting_scenario(days=2))
     mv = model.movement
@@ -156,3 +156,44 @@ def test_only_ready_free_cells_of_a_kind_make_its_roads_live():
         mv._live.clear()
         for kind in ("convoy", "unescorted"):
             assert (set(mv.live_edges(kind)) == covered) == (kind == live_for), (ready, kind)
+
+
+def test_travel_time_counts_the_night_halt():
+    """960 km at 48 km/h from 08:00: 11 h to the 19:00 halt, 9 h more from 06:00 next day."""
+    sc = limiting_scenario(
+        seed=2, days=3, trips_per_day=1.0, length_km=960.0, demand=dict(passengers_mean=1.0)
+    )
+    model = CorridorModel(sc)
+    model.run()
+    out = model.outcomes()
+    assert out["trips_completed"] == out["trips_started"] >= 1  # this seed's trips all arrive
+    per_trip_hours = out["foreign_person_hours"] / out["trips_completed"]
+    np.testing.assert_allclose(per_trip_hours, 31.0)
+    np.testing.assert_allclose(out["foreign_person_km"] / out["trips_completed"], 960.0)
+
+
+def test_short_trip_hours_are_exact():
+    sc = limiting_scenario(
+        days=5, trips_per_day=2.0, length_km=120.0, demand=dict(passengers_mean=1.0)
+    )
+    out = run_model(sc).outcomes()
+    np.testing.assert_allclose(out["foreign_person_hours"] / out["trips_completed"], 2.5)
+
+
+@pytest.mark.parametrize(
+    ("start", "travel", "end"),
+    [
+        (8.0, 3.0, 11.0),  # inside the window
+        (8.0, 11.0, 19.0),  # ends exactly at the window's end
+        (8.0, 13.0, 32.0),  # 11 h today, 2 h tomorrow from 06:00
+        (20.0, 1.0, 31.0),  # after the window: tomorrow from 06:00
+        (3.0, 2.0, 8.0),  # before the window: from 06:00
+        (8.0, 37.0, 67.0),  # 11 h + 13 h + 13 h: day 2 at 19:00
+        (8.0, 0.0, 8.0),
+        (30.0, 4.0, 34.0),  # day 1, hour 6
+    ],
+)
+def test_driving_time_skips_the_nights(start, travel, end):
+    from sim.model.threat import clock_after
+
+    assert clock_after(start, travel, 6.0, 19.0) == pytest.approx(end)

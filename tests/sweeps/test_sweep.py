@@ -23,7 +23,7 @@ from sim.sweeps.execution import run_sweep
 from sim.sweeps.plan import Plan, replication_seed
 from sim.sweeps.store import ResultStore
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SMALL = dict(
     policies=["domestic_baseline", "joint_escort", "randomized_movement"],
     threats=["baseline", "high"],
@@ -94,6 +94,7 @@ def test_rerun_runs_only_what_is_missing(tmp_path, reference):
     assert full.run_id.is_unique
 
 
+@pytest.mark.slow
 def test_workers_and_backends_give_identical_results(tmp_path, reference):
     ref, _ = reference
     two = sweep(out=tmp_path / "w2", workers=2, **SMALL)
@@ -296,6 +297,7 @@ def cli(*args, **kw):
     )
 
 
+@pytest.mark.slow
 def test_cli_sweep_prints_summary_and_writes_rows(tmp_path):
     proc = cli(
         "experiment=joint_vs_domestic", "replications=2", "days=10", "workers=2", f"out={tmp_path}"
@@ -356,6 +358,7 @@ def test_cli_exit_status_reports_failures(tmp_path, capsys):
     assert (pd.read_parquet(tmp_path / "out").status == "failed").all()
 
 
+@pytest.mark.slow
 def test_sigkill_at_any_moment_then_rerun_gives_the_uninterrupted_rows(tmp_path):
     args = [
         "experiment=joint_vs_domestic",

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_ARGS = [
     "--headless=new",
     "--no-sandbox",
@@ -77,6 +77,7 @@ def _shown(page, side: str) -> dict:
     return out
 
 
+@pytest.mark.slow
 def test_two_policies_side_by_side_in_a_real_browser(chromium, server, tmp_path):
     """Both maps render, stepping advances both, a control rebuilds only its side, the values
     shown are the API's, and loading the page logs nothing."""
@@ -137,6 +138,7 @@ def test_two_policies_side_by_side_in_a_real_browser(chromium, server, tmp_path)
     assert noise == []
 
 
+@pytest.mark.slow
 def test_page_steps_plays_and_rebuilds_in_a_real_browser(chromium, server, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 

@@ -28,7 +28,7 @@ from sim.sweeps.plan import Plan, RunSpec, check_labels
 from sim.sweeps.store import ResultStore
 from sim.sweeps.worker import run_batch, run_one
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def rows_of(df: pd.DataFrame) -> pd.DataFrame:
@@ -231,6 +231,7 @@ def _parts(out) -> int:
     return len(list(out.glob("part-*.parquet"))) if out.exists() else 0
 
 
+@pytest.mark.slow
 def test_sigkill_at_20_random_moments_then_resume_gives_the_uninterrupted_rows(tmp_path):
     """Each child is killed with its whole process group at a random moment, whatever it is
     doing (starting, running, writing a part); a child that hangs is killed the same way.
@@ -281,6 +282,7 @@ def test_sigkill_at_20_random_moments_then_resume_gives_the_uninterrupted_rows(t
     pd.testing.assert_frame_equal(rows_of(final), expected)
 
 
+@pytest.mark.slow
 def test_a_worker_killed_by_the_system_says_so_and_the_sweep_resumes(tmp_path):
     """A worker is killed while runs remain. Each run is long (5.5 years, about 0.4 s) so that
     the sweep is still running when the kill comes: with 120-day runs the whole sweep could end
@@ -368,6 +370,7 @@ def test_retry_failed_reruns_failed_rows_in_place(tmp_path, monkeypatch):
 
 
 # ---- memory ------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_a_million_runs_are_enumerated_in_flat_memory():
     """The plan is lazy: a million run specs pass through in a few MB (a list would take GBs)."""
     exp = Experiment(

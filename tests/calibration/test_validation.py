@@ -37,6 +37,7 @@ def test_predictive_p_by_hand():
 AT_THE_EDGE = "share_sindh"
 
 
+@pytest.mark.slow
 def test_the_full_model_passes_the_held_out_checks_and_the_variants_fail():
     """One test, so the full model's draws run once on one worker.
 

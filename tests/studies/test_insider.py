@@ -65,6 +65,7 @@ def test_a_missing_arm_is_refused():
         effects(frame)
 
 
+@pytest.mark.slow
 def test_small_study_runs_and_finds_the_mechanisms(tmp_path):
     """6 paired replications of two years: the CI version of docs/insider.md."""
     out = tmp_path / "insider.md"

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import limiting_scenario, run_model
 
+from agents import GuardUnit
 from sim.model.engagement import (
     Casualties,
     contest,
@@ -108,3 +110,41 @@ def test_attacker_losses_with_weak_forces_on_both_sides():
     rng = FixedRng()
     draw_casualties(rng, breakthrough=False, **{**BASE, "attack": 0.5, "defence": 0.25})
     assert rng.calls[-1] == (5, pytest.approx(0.2))  # 0.3 * 2 * 0.25 / 0.75
+
+
+def test_checkpoints_screen_attacks_on_adjacent_roads():
+    sc = limiting_scenario(
+        days=30,
+        threat=dict(ambush_rate=0.01, screen_per_guard=0.5),
+        policy=dict(checkpoints=1, checkpoint_size=1),
+    )
+    model = run_model(sc)
+    (cp,) = [g for g in model.agents_by_type[GuardUnit] if g.role == "checkpoint"]
+    name = model.net.G.nodes[cp.node]["name"]
+    ev = model.events[model.events.event.isin(["attack", "foiled"])]
+    near = ((ev.edge_u == name) | (ev.edge_v == name)).to_numpy(bool)
+    assert near.any() and (~near).any()
+    np.testing.assert_allclose(ev.p_foil[near], 0.5)
+    np.testing.assert_allclose(ev.p_foil[~near], 0.0)
+
+
+def test_quick_reaction_force_cuts_lethality():
+    common = dict(ambush_rate=0.01, lethality=0.8, qrf_mitigation_per_guard=1.0)
+    near = run_model(
+        limiting_scenario(days=30, threat=dict(common, qrf_reach_h=100.0), policy=dict(qrf_units=1))
+    )
+    far = run_model(
+        limiting_scenario(days=30, threat=dict(common, qrf_reach_h=0.0), policy=dict(qrf_units=1))
+    )
+    assert near.events.qrf.all() and near.outcomes()["foreign_killed"] == 0
+    assert far.outcomes()["foreign_killed"] > 0
+
+
+def test_armor_enters_the_contest():
+    sc = limiting_scenario(
+        days=20,
+        threat=dict(ambush_rate=0.01, armor=3.0, team_size=3),
+        policy=dict(armored_share=1.0),
+    )
+    ev = run_model(sc).events
+    np.testing.assert_allclose(ev.p_break, 0.5)

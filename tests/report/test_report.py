@@ -177,15 +177,13 @@ def test_a_design_over_the_adversary_adds_its_answer_and_the_break_even(tmp_path
         (lambda p: p, "is not a sweep folder"),
     ],
 )
-def test_bad_folders_exit_2_and_write_nothing(tmp_path, make, words):
+def test_bad_folders_exit_2_and_write_nothing(tmp_path, make, words, capsys):
+    from sim.report import main
+
     target = make(tmp_path)
-    proc = subprocess.run(
-        [sys.executable, "-m", "sim.report", f"out={target}"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode == 2 and words in proc.stderr and proc.stderr.count("\n") == 1
+    assert main([f"out={target}"]) == 2
+    err = capsys.readouterr().err
+    assert words in err and err.count("\n") == 1
     assert not (tmp_path / "_report").exists()
 
 

@@ -7,11 +7,11 @@ from pathlib import Path
 from scenarios import parameter_table
 from sim.report.odd import ODD, main
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_odd_parameter_tables_are_current():
-    assert main(["--check"]) == 0, "run: python -m scenarios.document"
+    assert main(["--check"]) == 0, "run: python -m sim.report.odd"
 
 
 def test_every_config_parameter_is_in_the_odd():
@@ -31,7 +31,7 @@ def test_readme_commands_exist_in_the_makefile():
 def test_the_odd_pattern_table_states_the_calibration_targets():
     from sim.calibration.record import targets
 
-    text = (Path(__file__).resolve().parents[1] / "docs" / "ODD.md").read_text()
+    text = (ROOT / "docs" / "ODD.md").read_text()
     section = text[text.index("**Patterns**") : text.index("## 2.")]
     for t in targets():
         row = f"| {t.description} | {t.observed:.3g} | {t.lo:.3g}-{t.hi:.3g} |"

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +22,7 @@ from sim.sweeps.precision import (
     stage_ratio,
 )
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def test_next_stage_projects_the_variance_and_bounds_the_step():
@@ -60,7 +58,6 @@ def _model_differences(policy: str) -> np.ndarray:
     return (deaths[policy] - deaths["domestic_baseline"]).to_numpy(float)
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(
     ("kind", "target"),
     [("model: joint_escort", 0.5), ("model: randomized_movement", 0.5), ("zero-inflated", 0.15)],
@@ -138,6 +135,7 @@ def test_the_maximum_stops_the_rule_and_says_so(tmp_path):
     assert report["stopped"].startswith("maximum of 35 replications reached")
 
 
+@pytest.mark.slow
 def test_an_interrupted_auto_sweep_resumes_to_the_same_rows_and_stages(tmp_path):
     exp = Experiment(
         policies=("domestic_baseline", "joint_escort"), overrides=("days=60",), replications=30
@@ -180,20 +178,16 @@ def test_an_interrupted_auto_sweep_resumes_to_the_same_rows_and_stages(tmp_path)
         (["replications=many"], "replications"),
     ],
 )
-def test_bad_precision_settings_exit_2_and_write_nothing(tmp_path, args, field):
+def test_bad_precision_settings_exit_2_and_write_nothing(tmp_path, args, field, capsys):
+    from sim.sweeps.command import main
+
     out = tmp_path / "out"
     extra = ["pilot=40"] if field == "max" else []
-    proc = subprocess.run(
-        [sys.executable, "-m", "sim.sweep", "experiment=joint_vs_domestic", f"out={out}"]
-        + args
-        + extra,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode == 2, proc.stderr
-    assert (field if field != "max" else "max_replications") in proc.stderr
-    assert proc.stderr.count("\n") == 1 and not out.exists()
+    code = main(["experiment=joint_vs_domestic", f"out={out}", *args, *extra])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert (field if field != "max" else "max_replications") in err
+    assert err.count("\n") == 1 and not out.exists()
 
 
 def test_the_python_api_refuses_precision_without_auto_and_a_word_for_replications():
