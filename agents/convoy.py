@@ -322,7 +322,7 @@ class Convoy:
             tally["foreign_person_km"] += self.passengers * km
         if hazard > 0.0:
             self.acc += hazard
-            tally["threat_exposure"] += self.passengers * hazard
+            tally["road_exposure"] += self.passengers * hazard
         self.leg, self.s = i, s
         self.d = info.hours_to(i, s)
         self.clock = at
@@ -353,7 +353,7 @@ class Convoy:
             tally["foreign_person_km"] += self.passengers * km
             if hazard > 0.0:
                 self.acc += hazard
-                tally["threat_exposure"] += self.passengers * hazard
+                tally["road_exposure"] += self.passengers * hazard
             self.clock = mv.now
             self.finish(completed=True)
             return

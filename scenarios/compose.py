@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 from scenarios.schema import Scenario, ScenarioError, unknown_field, unknown_value
+from scenarios.twins import BASES, split_twin, twin_name, twin_policy
 
 __all__ = [
     "CONF_DIR",
@@ -39,8 +40,26 @@ POLICIES = (
 
 
 def group_options(group: str) -> list[str]:
-    """The options of a config group (the YAML files in ``conf/<group>/``)."""
-    return sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml"))
+    """The options of a config group (the YAML files in ``conf/<group>/``).
+
+    Policies also have the host-only twins of every joint policy (:mod:`scenarios.twins`).
+    """
+    names = sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml"))
+    if group != "policy":
+        return names
+    return names + [twin_name(p, b) for p in joint_policies() for b in BASES]
+
+
+def joint_policies() -> list[str]:
+    """The named policies with foreign personnel (``force: joint``), in file order."""
+    from scenarios.safe_yaml import load_yaml
+
+    out = []
+    for path in sorted((CONF_DIR / "policy").glob("*.yaml")):
+        data = load_yaml(path, "policy") or {}
+        if isinstance(data, dict) and data.get("force") == "joint":
+            out.append(path.stem)
+    return out
 
 
 def _format(value) -> str:
@@ -75,7 +94,17 @@ def check_override(text: str) -> None:
     if key in GROUPS:
         options = group_options(key)
         if value not in options:
-            raise unknown_value(key, "option", value, options)
+            if key != "policy":
+                raise unknown_value(key, "option", value, options)
+            # the twins are many: named by their rule, not listed one by one
+            named = sorted(p.stem for p in (CONF_DIR / key).glob("*.yaml"))
+            message = str(unknown_value(key, "option", value, named)).split(": ", 1)[1]
+            raise ScenarioError(
+                key,
+                f"{message}, and <joint>_twin_personnel or <joint>_twin_cost for a joint one ("
+                + ", ".join(joint_policies())
+                + ")",
+            )
         return
     parts = key.split(".")
     sections = Scenario.SECTIONS
@@ -112,6 +141,7 @@ def compose_config(
     from scenarios.safe_yaml import check_yaml_file, check_yaml_tree
 
     overrides = [str(o) for o in overrides]
+    overrides, basis = _untwin(overrides)
     # Hydra's loader never sees an alias bomb or a tag: the groups every scenario may load,
     # and the one experiment file asked for
     stamps = [check_yaml_tree(CONF_DIR, "config", skip=("experiment",))]
@@ -123,7 +153,7 @@ def compose_config(
         for text in overrides:
             check_override(text)
     # the same overrides over the same files compose to the same config: composed once
-    key = (str(CONF_DIR), tuple(stamps), tuple(overrides), missing_ok)
+    key = (str(CONF_DIR), tuple(stamps), tuple(overrides), basis, missing_ok)
     if key not in _COMPOSED:
         try:
             with initialize_config_dir(config_dir=str(CONF_DIR), version_base=None):
@@ -136,10 +166,28 @@ def compose_config(
         except (HydraException, OmegaConfBaseException) as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ScenarioError("overrides", first) from None
+        if basis is not None and isinstance(value.get("policy"), dict):
+            value["policy"] = twin_policy(value["policy"], value.get("costs", {}), basis)
         if len(_COMPOSED) >= MAX_COMPOSED:
             _COMPOSED.pop(next(iter(_COMPOSED)))
         _COMPOSED[key] = value
     return copy.deepcopy(_COMPOSED[key])
+
+
+def _untwin(overrides: list[str]) -> tuple[list[str], str | None]:
+    """``policy=J_twin_B`` becomes ``policy=J``, and the basis ``B`` to twin it on after."""
+    basis = None
+    out = []
+    for text in overrides:
+        key, sep, value = text.partition("=")
+        if sep and key == "policy":
+            stem, b = split_twin(value)
+            if b is not None and stem in joint_policies():
+                text, basis = f"policy={stem}", b
+            elif b is None:
+                basis = None
+        out.append(text)
+    return out, basis
 
 
 def compose_scenario(overrides: list[str] | tuple[str, ...] = ()) -> Scenario:

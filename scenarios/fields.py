@@ -58,6 +58,16 @@ def unknown_value(field: str, noun: str, value, allowed, error=ScenarioError) ->
 #: Fields renamed when their meaning changed, with the new name (refused, never mapped).
 #: Fields removed, with what replaced them (refused with this message).
 REMOVED = {
+    "unescorted_distance_scale_km": "movements are long-distance or local by the seed, whatever "
+    "the policy: set demand.local_distance_scale_km (and demand.long_trip_share)",
+    "unescorted_passengers_mean": "movements are long-distance or local by the seed, whatever "
+    "the policy: set demand.local_passengers_mean (and demand.long_trip_share)",
+    "effect_foreign": "a foreign guard's protection is now a ratio to a host guard's, so it "
+    "follows calibration: set threat.foreign_effect_ratio (effect_foreign = ratio x "
+    "effect_domestic); see docs/ODD.md",
+    "detect_foreign": "a foreign guard's detection is now a ratio to a host guard's: set "
+    "threat.foreign_detect_ratio (detect_foreign = ratio x detect_domestic, and a foreign "
+    "checkpoint guard screens ratio x screen_per_guard); see docs/ODD.md",
     "notification_chain": "the chain now follows from who is told (officials, drivers, guards; "
     "demand.chain_officials, policy.vetting, policy.foreign_planning); see docs/ODD.md 7.3",
 }

@@ -32,6 +32,7 @@ from scenarios.fields import (
     unknown_field,
     unknown_value,
 )
+from scenarios.presence import Demand, Population
 from scenarios.threat import Threat
 
 __all__ = [
@@ -168,7 +169,9 @@ class Policy(Section):
     armored_share: float = prob(0.3, doc="share of convoys in armored vehicles")
     escort_coverage: float = prob(
         0.5,
-        doc="share of foreign staff movements escorted; the rest travel low-profile, unprotected",
+        doc="share of foreign staff movements escorted, long-distance ones first (then local "
+        "ones); the rest travel low-profile, unprotected. It chooses which of the seed's "
+        "movements are escorted, never which movements there are",
         source="assumption: half of all movements, most long ones and few city ones (4 of 14 "
         "recorded attacks hit unescorted staff; incidents.csv); the policies span 0.5-0.7",
     )
@@ -212,120 +215,6 @@ class Policy(Section):
                     raise ScenarioError(
                         f"policy.{name}", "must be 0 when policy.force is 'domestic'"
                     )
-
-
-@dataclass(frozen=True)
-class Demand(Section):
-    """Movements of foreign workers: trip generation and the daylight window."""
-
-    section: ClassVar[str] = "demand"
-    trips_per_day: float = nonneg(
-        16.0,
-        unit="trips/d",
-        doc="mean movements of foreign staff a day, escorted and low-profile",
-        source="assumption: ~2,700 CPEC staff, weekly rotation",
-        hi=1_000.0,
-    )
-    passengers_mean: float = P(
-        10.0,
-        "float",
-        lo=1.0,
-        unit="persons",
-        doc="mean foreign passengers per convoy",
-        source="assumption: buses and vans of staff (the Dasu bus carried ~30)",
-        hi=100.0,
-    )
-    passengers_per_vehicle: int = P(
-        4,
-        "count",
-        lo=1,
-        unit="persons",
-        doc="foreign passengers per vehicle (one driver each)",
-        hi=100,
-    )
-    distance_scale_km: float = P(
-        150.0, "float", lo=1.0, unit="km", doc="trip length scale of the gravity model", hi=10_000.0
-    )
-    chain_officials: int = count(
-        4,
-        unit="persons",
-        doc="officials told of each escorted movement in advance (besides its drivers and guards)",
-        source="assumption",
-        hi=10_000,
-    )
-    chain_per_intel: int = count(
-        4,
-        unit="persons",
-        doc="officials of the intelligence agencies added to the chain at full sharing",
-        source="assumption",
-        hi=10_000,
-    )
-    unescorted_distance_scale_km: float = P(
-        25.0,
-        "float",
-        lo=1.0,
-        unit="km",
-        doc="trip length scale of low-profile movements (short: mostly within cities)",
-        hi=10_000.0,
-    )
-    unescorted_passengers_mean: float = P(
-        2.0,
-        "float",
-        lo=1.0,
-        unit="persons",
-        doc="mean foreign passengers of a low-profile movement (one car)",
-        hi=100.0,
-    )
-    camp_staff: int = count(
-        6,
-        unit="persons",
-        doc="foreign staff an attack on a project camp or port can reach",
-        hi=10_000,
-    )
-    office_staff: int = count(
-        3,
-        unit="persons",
-        doc="foreign staff an attack on a city office or hotel can reach",
-        hi=10_000,
-    )
-    departure_hour: float = P(
-        8.0, "float", lo=0.0, hi=24.0, hi_open=True, unit="h", doc="scheduled departure time"
-    )
-    move_start_h: float = P(
-        6.0, "float", lo=0.0, hi=24.0, unit="h", doc="convoys move from this hour"
-    )
-    move_end_h: float = P(
-        19.0, "float", lo=0.0, hi=24.0, unit="h", doc="convoys halt from this hour"
-    )
-    speed_factor: float = P(
-        0.8, "float", lo=0.0, lo_open=True, hi=1.0, doc="convoy speed as a share of road speed"
-    )
-
-    def check(self) -> None:
-        """Validate the fields, then the cross-field rules of this section."""
-        super().check()
-        if self.move_end_h <= self.move_start_h:
-            raise ScenarioError("demand.move_end_h", "must be later than demand.move_start_h")
-
-
-@dataclass(frozen=True)
-class Population(Section):
-    """Regional population: hardship and legitimacy (Epstein 2002)."""
-
-    section: ClassVar[str] = "population"
-    hardship: float = prob(
-        0.5,
-        doc="hardship H of a region without its own value",
-        source="Epstein (2002) uses U(0,1); assumption",
-    )
-    legitimacy0: float = prob(
-        0.6,
-        doc="baseline legitimacy L0 of a region without its own value",
-        source="assumption (Epstein 2002 symbol L)",
-    )
-    relax_rate: float = prob(
-        0.02, unit="1/d", doc="daily return of legitimacy toward L0", source="assumption"
-    )
 
 
 @dataclass(frozen=True)

@@ -129,11 +129,6 @@ class Threat(Section):
         hi=1.0,
     )
     detect_domestic: float = prob(0.02, doc="chance one host guard detects an attack in time")
-    detect_foreign: float = prob(
-        0.04,
-        doc="chance one foreign guard detects an attack in time",
-        source="assumption; explored 0.01-0.1 (half to 5x a host guard)",
-    )
     screen_per_guard: float = prob(
         0.01612,
         doc="chance one host checkpoint guard screens out an attack near it",
@@ -145,12 +140,20 @@ class Threat(Section):
         source="prior uniform 0.1 - 2; informed by the lethal share (5 of 12, incidents.csv)",
         hi=1_000.0,
     )
-    effect_foreign: float = nonneg(
-        0.4,
-        doc="protection per foreign guard (contest input)",
-        source="assumption; explored 0.2-2.4: the record has no foreign forces, so the range "
-        "spans parity with a host guard (1.2) and twice it",
-        hi=1_000.0,
+    foreign_effect_ratio: float = nonneg(
+        0.8,
+        doc="protection of one foreign guard, x a host guard's (effect_domestic)",
+        source="assumption, the original design's 0.4 against 0.5: no foreign forces have "
+        "fought in the record, so no source gives it; explored 0.2-2 (a fifth of a host guard "
+        "to twice one) by the conditions study",
+        hi=100.0,
+    )
+    foreign_detect_ratio: float = nonneg(
+        2.0,
+        doc="chance one foreign guard detects an attack in time (or screens one out at a "
+        "checkpoint), x a host guard's (detect_domestic, screen_per_guard), at most 1",
+        source="assumption, the original design's 0.04 against 0.02; explored 0.5-5",
+        hi=100.0,
     )
     armor: float = nonneg(
         1.0, doc="protection added by armored vehicles (contest input)", hi=1_000.0
@@ -321,6 +324,24 @@ class Threat(Section):
         doc="site hardening cells believe at the start (the status quo)",
         source="domestic_baseline's site_hardening",
     )
+
+    @property
+    def effect_foreign(self) -> float:
+        """Protection per foreign guard: ``foreign_effect_ratio`` x ``effect_domestic``."""
+        return self.foreign_effect_ratio * self.effect_domestic
+
+    @property
+    def detect_foreign(self) -> float:
+        """Chance one foreign guard detects an attack: ``foreign_detect_ratio`` x the host's.
+
+        At most 1: a host guard who always detects is matched, not exceeded.
+        """
+        return min(1.0, self.foreign_detect_ratio * self.detect_domestic)
+
+    @property
+    def screen_foreign(self) -> float:
+        """Chance one foreign checkpoint guard screens an attack out (ratio x the host's, <= 1)."""
+        return min(1.0, self.foreign_detect_ratio * self.screen_per_guard)
 
     def check(self) -> None:
         """Validate the fields, then the cross-field rules of this section."""

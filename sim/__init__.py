@@ -47,6 +47,7 @@ _LAZY = {
     "run_scenario": "sim.model.runner",
     "sweep": "sim.sweeps.execution",
     "compare": "sim.analysis.statistics",
+    "foreign_increment": "sim.analysis.increments",
     "summarize": "sim.analysis.statistics",
     "open_sweep": "sim.sweeps.reader",
 }
@@ -165,6 +166,7 @@ __all__ = [
     "__version__",
     "build_model",
     "compare",
+    "foreign_increment",
     "load_scenario",
     "open_sweep",
     "run",

@@ -27,7 +27,6 @@ QUIET_THREAT = dict(
     intel_interdiction=0.0,
     intel_detection=0.0,
     detect_domestic=0.0,
-    detect_foreign=0.0,
     screen_per_guard=0.0,
     militant_loss=0.0,
     backlash=0.0,
@@ -78,7 +77,8 @@ def limiting_scenario(
             ),
             policy=dict(name="limit", **{**NO_SECURITY, **(policy or {})}),
             threat=dict(name="limit", **{**QUIET_THREAT, **(threat or {})}),
-            demand=dict(trips_per_day=trips_per_day, **(demand or {})),
+            # every movement long-distance (the line's one length scale) unless a test says
+            demand=dict(trips_per_day=trips_per_day, **{"long_trip_share": 1.0, **(demand or {})}),
         )
     )
 

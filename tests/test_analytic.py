@@ -36,8 +36,8 @@ def test_exposure_is_lambda_times_person_km():
     """Threat exposure = persons x ambush density x km, exactly, under a uniform density."""
     lam = 0.002
     out = CorridorModel(limiting_scenario(threat=dict(ambush_rate=lam), days=20)).run().outcomes()
-    assert out["threat_exposure"] > 0
-    np.testing.assert_allclose(out["threat_exposure"], lam * out["foreign_person_km"], rtol=1e-9)
+    assert out["road_exposure"] > 0
+    np.testing.assert_allclose(out["road_exposure"], lam * out["foreign_person_km"], rtol=1e-9)
 
 
 def test_detection_thins_encounters():
@@ -184,7 +184,7 @@ def test_encounters_per_km_are_lambda_by_monte_carlo():
     assert expected > 2000 and out["trips_completed"] > 0.99 * out["trips_started"]
     assert abs(out["attacks_attempted"] - expected) < 4 * math.sqrt(expected)
     # and the exposure outcome is that same expectation
-    np.testing.assert_allclose(out["threat_exposure"], expected, rtol=1e-9)
+    np.testing.assert_allclose(out["road_exposure"], expected, rtol=1e-9)
 
 
 def test_attacker_attrition_follows_its_closed_form():
@@ -249,7 +249,7 @@ def test_choice_shares_are_logit_in_the_payoffs(rationality):
             hardening=2.0,
         ),
         policy=dict(escort_coverage=0.5),
-        demand=dict(passengers_mean=10.0, unescorted_passengers_mean=2.0, camp_staff=6),
+        demand=dict(passengers_mean=10.0, local_passengers_mean=2.0, camp_staff=6),
     )
     model = CorridorModel(sc).run()
     a = 5.0

@@ -78,14 +78,14 @@ def make_cell(model, node, strength, knowledge=1.0, ready=True):
 
 THREAT = dict(
     detect_domestic=0.1,
-    detect_foreign=0.2,
-    screen_per_guard=0.3,
+    foreign_detect_ratio=2.0,  # a foreign guard detects 0.2, screens 0.2
+    screen_per_guard=0.1,
     intel_detection=0.5,
     capability=1.5,
     leak_surprise=0.5,
     team_size=4,
     effect_domestic=1.2,
-    effect_foreign=0.7,
+    foreign_effect_ratio=0.7 / 1.2,  # a foreign guard protects 0.7
     armor=2.0,
     decisiveness=1.5,
     lethality=0.8,
@@ -136,7 +136,7 @@ def setup(targeted=False, armored=True, **threat):
 
 def hand(targeted, armored=True):
     p_esc = 1 - 0.9**3 * 0.8**2
-    p_one = 1 - 0.7 * 0.8**2
+    p_one = 1 - 0.9 * (1 - 2 * 0.1) ** 2  # a foreign checkpoint guard screens 2 x 0.1
     p_cp = 1 - (1 - p_one) ** 3
     p_foil = 1 - (1 - p_esc) * (1 - p_cp) * (1 - 0.4 * 0.5)
     attack = 4 * 1.5 * (1.5 if targeted else 1.0)

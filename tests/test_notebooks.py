@@ -42,6 +42,7 @@ def test_every_notebook_is_collected():
 
 #: Notebooks measured over 5 s in the test suite's quick mode (docs/testing.md).
 SLOW_NOTEBOOKS = {
+    "01_quickstart",
     "02_joint_vs_domestic",
     "03_sensitivity_and_discovery",
     "04_calibration_and_validation",

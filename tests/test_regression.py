@@ -7,6 +7,10 @@ Event-driven movement (0.2.0) moved only ``threat_exposure`` (by 0.1-0.4%: a cha
 cell's rate now counts from the moment it happens, not from the start of the hour) and, for
 ``randomized_movement``, ``cost_usd`` (one escort wait ends an hour differently); every other
 pinned number is the hourly model's.
+
+The fair question (0.3.0) moved ``threat_exposure`` alone here: it now adds the sites' exposure
+(``site_exposure``) to the roads' (``road_exposure``, the earlier ``threat_exposure``, unchanged
+for these four runs).
 """
 
 from __future__ import annotations
@@ -37,7 +41,9 @@ PINNED = {
         "trips_unescorted": 2865.0,
         "cells_active_end": 9.0,
         "foreign_person_km": 4235340.179303801,
-        "threat_exposure": 69.213996269649,
+        "threat_exposure": 70.86359631667607,
+        "road_exposure": 69.213996269649,
+        "site_exposure": 1.6496000470270658,
         "mean_legitimacy": 0.5980052541984815,
         "cost_usd": 4990950.0,
     },
@@ -60,9 +66,11 @@ PINNED = {
         "trips_completed": 5741.0,
         "trips_unescorted": 2876.0,
         "cells_active_end": 15.0,
-        "foreign_person_km": 4086301.554764302,
-        "threat_exposure": 111.81356524044811,
-        "mean_legitimacy": 0.5988780979994754,
+        "foreign_person_km": 4086301.554764303,
+        "threat_exposure": 114.3643340364448,
+        "road_exposure": 111.81356524044811,
+        "site_exposure": 2.5507687959966905,
+        "mean_legitimacy": 0.5988780979994756,
         "cost_usd": 5055250.0,
     },
     ("joint_escort", 0): {
@@ -85,7 +93,9 @@ PINNED = {
         "trips_unescorted": 2865.0,
         "cells_active_end": 8.0,
         "foreign_person_km": 4235264.737659054,
-        "threat_exposure": 54.803172154859915,
+        "threat_exposure": 53.74409525809524,
+        "road_exposure": 51.173707931586,
+        "site_exposure": 2.5703873265092434,
         "mean_legitimacy": 0.5700408024728408,
         "cost_usd": 10246950.0,
     },
@@ -109,7 +119,9 @@ PINNED = {
         "trips_unescorted": 2899.0,
         "cells_active_end": 4.0,
         "foreign_person_km": 4203731.231026456,
-        "threat_exposure": 20.412307661882277,
+        "threat_exposure": 20.90436830302146,
+        "road_exposure": 20.412307661882277,
+        "site_exposure": 0.4920606411391824,
         "mean_legitimacy": 0.5974126227034344,
         "cost_usd": 6928814.145264113,
     },

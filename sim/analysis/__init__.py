@@ -16,6 +16,7 @@ from sim.analysis.formatting import (
     format_summary,
     uncertainty_statement,
 )
+from sim.analysis.increments import INCREMENT_OUTCOMES, foreign_increment, increment_pairs
 from sim.analysis.sensitivity import (
     break_even,
     design_column,
@@ -44,6 +45,7 @@ from sim.analysis.yearly import YEARLY, by_year
 __all__ = [
     "COMPARED",
     "EVENT_UNITS",
+    "INCREMENT_OUTCOMES",
     "MAIN_OUTCOMES",
     "TRADEOFF",
     "YEARLY",
@@ -54,12 +56,14 @@ __all__ = [
     "compare",
     "design_column",
     "design_problem",
+    "foreign_increment",
     "format_differences",
     "format_estimate",
     "format_number",
     "format_p",
     "format_summary",
     "holm",
+    "increment_pairs",
     "mean_interval",
     "morris_indices",
     "paired_differences",

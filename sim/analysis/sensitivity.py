@@ -81,11 +81,11 @@ def break_even(
 ) -> pd.Series:
     """The value of ``parameter`` at which ``policy`` and ``baseline`` tie on ``outcome``.
 
-    For an assumption the record cannot pin down (``effect_foreign``, ``backlash``), from a sweep
-    that varies it (experiment ``robustness``): the paired differences ``policy - baseline`` are
-    regressed on the parameter (least squares, ``d = a + b x``, other uncertainties averaged
-    over by the design), the tie is ``x* = -a / b``, and its interval is the percentile
-    interval of ``x*`` over a bootstrap of the design points (Efron and Tibshirani 1993).
+    For an assumption the record cannot pin down (e.g. ``backlash``), from a sweep that varies
+    it (experiment ``robustness``): the paired differences ``policy - baseline`` are regressed
+    on the parameter (least squares, ``d = a + b x``, other uncertainties averaged over by the
+    design), the tie is ``x* = -a / b``, and its interval is the percentile interval of ``x*``
+    over a bootstrap of the design points (Efron and Tibshirani 1993).
     Returns ``value``, ``lo``, ``hi``, ``slope`` (with its own bootstrap interval
     ``slope_lo``, ``slope_hi``), ``range_lo``, ``range_hi`` (the values the sweep explored) and
     ``verdict``: "tie inside the explored range", "no tie inside the explored range" (the

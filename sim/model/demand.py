@@ -2,12 +2,19 @@
 
 Trips are drawn from a gravity model (Wilson 1967): a pair of nodes generates trips in proportion
 to the kind weights of its ends and ``exp(-d / d0)`` of the road distance between them. The
-number of movements a day is Poisson. A movement is an escorted convoy with probability
-``escort_coverage``, carrying its passengers, its vehicles, whether they are armored, its
-departure time (inside the policy's randomized window) and whether its itinerary leaked through
-the notification chain; otherwise it is a low-profile car, unarmored and told to nobody, whose
-ends are drawn from the same gravity model with the short length scale
-``unescorted_distance_scale_km`` (so most stay within a city's cluster of nodes).
+number of movements a day is Poisson. A movement is long-distance with probability
+``long_trip_share`` (ends at length scale ``distance_scale_km``, ``passengers_mean`` people),
+otherwise local (``local_distance_scale_km``, so most stay within a city's cluster of nodes, and
+``local_passengers_mean`` people). All of this is the seed's, under every policy: who travels,
+where, on which day and how many.
+
+The policy only decides how each movement is protected: ``escort_coverage`` of them are
+escorted, long-distance ones first, each by its own keyed draw (a long one with chance
+``min(1, c / s)``, a local one with ``max(0, (c - s) / (1 - s))`` for coverage ``c`` and long
+share ``s``); an escorted movement carries its vehicles, whether they are armored, its departure
+time (inside the policy's randomized window, which shifts a departure and never adds or removes
+one) and whether its itinerary leaked through the notification chain; an unescorted one travels
+low-profile, unarmored and told to nobody.
 
 Predictability of a trip, ``pi = (1 / n_eff) / (1 + W / s)``, follows the defender's randomization
 in a Stackelberg security game (Paruchuri et al. 2008): ``n_eff = exp(H)`` is the effective number
@@ -29,9 +36,10 @@ from sim.model.keys import (
     K_ARMORED,
     K_COUNT,
     K_DEPART,
-    K_ESCORTED,
+    K_ESCORT_PICK,
     K_INSIDER,
     K_LEAK,
+    K_LONG,
     K_OD,
     K_PASSENGERS,
     K_ROUTE,
@@ -44,13 +52,14 @@ from sim.model.randomness import BLOCK_DAYS, Draws, hashes, poisson_table, unifo
 from sim.model.submodel import Submodel
 from sim.model.targets import CONVOY, UNESCORTED
 
-__all__ = ["KIND_WEIGHT", "TRIP_COLUMNS", "Demand"]
+__all__ = ["KIND_WEIGHT", "TRIP_COLUMNS", "Demand", "escort_chances"]
 
 TRIP_COLUMNS = (
     "day",
     "index",
     "origin",
     "destination",
+    "long",
     "escorted",
     "passengers",
     "armored",
@@ -62,6 +71,22 @@ TRIP_COLUMNS = (
 
 #: Relative trip generation of node kinds in the gravity model (assumption).
 KIND_WEIGHT = {"project_site": 3.0, "port": 3.0, "airport": 2.0, "city": 1.0, "border": 0.5}
+
+
+def escort_chances(coverage: float, long_share: float) -> tuple[float, float]:
+    """The chance a long-distance and a local movement is escorted, long ones first.
+
+    Escorts cover a share ``coverage`` of all movements: long-distance ones (a share
+    ``long_share``) first, then local ones, so ``long_share * p_long + (1 - long_share) *
+    p_local = coverage``.
+    """
+    if long_share <= 0.0:
+        return 1.0, coverage
+    if long_share >= 1.0:
+        return coverage, 0.0
+    if coverage <= long_share:
+        return coverage / long_share, 0.0
+    return 1.0, (coverage - long_share) / (1.0 - long_share)
 
 
 class Demand(Submodel):
@@ -109,15 +134,17 @@ class Demand(Submodel):
         """
         net, dem = self.model.net, self.cfg.demand
         coverage = self.cfg.policy.escort_coverage
+        self.p_escort_long, self.p_escort_local = escort_chances(coverage, dem.long_trip_share)
         key = (
             "demand",
             dem.distance_scale_km,
-            dem.unescorted_distance_scale_km,
+            dem.local_distance_scale_km,
             dem.trips_per_day,
+            dem.long_trip_share,
             coverage,
         )
         if key not in net.memo:
-            net.memo[key] = self._weights(coverage)
+            net.memo[key] = self._weights()
         (
             self.od_pairs,
             self.od_cdf,
@@ -136,19 +163,30 @@ class Demand(Submodel):
         self._chances_at = -1
         self._pair_facts: dict = {}
 
-    def _weights(self, coverage: float) -> tuple:
-        """The pairs and their cumulative weights, shares and expected traffic (see setup)."""
+    def _weights(self) -> tuple:
+        """The pairs and their cumulative weights, shares and expected traffic (see setup).
+
+        Shares and traffic are those of the escorted movements: the long-distance pairs' when
+        the policy escorts long movements only, else the mixture of long and local pairs in the
+        proportions it escorts them.
+        """
         net, dem = self.model.net, self.cfg.demand
         pairs, w = self._gravity(dem.distance_scale_km)
         od_cdf = np.cumsum(w)
         od_cdf[-1] = 1.0
-        local, wl = self._gravity(dem.unescorted_distance_scale_km)
+        local, wl = self._gravity(dem.local_distance_scale_km)
         local_cdf = np.cumsum(wl)
         local_cdf[-1] = 1.0
+        share = dem.long_trip_share
+        p_long, p_local = self.p_escort_long, self.p_escort_local
+        escorted_pairs, we = pairs, w
+        if p_local > 0.0:  # some local movements are escorted too
+            mass = np.concatenate([share * p_long * w, (1.0 - share) * p_local * wl])
+            escorted_pairs, we = list(pairs) + list(local), mass / mass.sum()
         traffic: Counter = Counter()
         origin_region: Counter = Counter()
         node_share: Counter = Counter()
-        for (o, d), wt in zip(pairs, w, strict=True):
+        for (o, d), wt in zip(escorted_pairs, we, strict=True):
             for n in net.fastest_route(o, d):
                 traffic[n] += wt
             origin_region[net.region[o]] += wt
@@ -160,10 +198,18 @@ class Demand(Submodel):
             r: sum(traffic[n] for n in net.nodes if net.region[n] == r) for r in net.regions
         }
         origin_share = {r: origin_region[r] for r in net.regions}
-        edge_traffic = {
-            CONVOY: self._edge_traffic(pairs, w, dem.trips_per_day * coverage),
-            UNESCORTED: self._edge_traffic(local, wl, dem.trips_per_day * (1.0 - coverage)),
-        }
+        per_day = dem.trips_per_day
+        if p_local == 0.0 and p_long == 1.0:  # long ones escorted, local ones not
+            convoy = self._edge_traffic(pairs, w, per_day * share)
+            unescorted = self._edge_traffic(local, wl, per_day * (1.0 - share))
+        else:
+            convoy = self._edge_traffic(pairs, w, per_day * share * p_long)
+            convoy.update(self._edge_traffic(local, wl, per_day * (1.0 - share) * p_local))
+            unescorted = self._edge_traffic(pairs, w, per_day * share * (1.0 - p_long))
+            unescorted.update(
+                self._edge_traffic(local, wl, per_day * (1.0 - share) * (1.0 - p_local))
+            )
+        edge_traffic = {CONVOY: convoy, UNESCORTED: unescorted}
         return (
             pairs,
             od_cdf,
@@ -217,10 +263,12 @@ class Demand(Submodel):
         starts = np.cumsum(counts) - counts
         index = np.arange(int(counts.sum())) - np.repeat(starts, counts)
         h = hashes(np.repeat(h_day, counts), index)
-        escorted = uniforms(h, K_ESCORTED) < pol.escort_coverage
+        long = uniforms(h, K_LONG) < dem.long_trip_share
+        u_pick = uniforms(h, K_ESCORT_PICK)
+        escorted = np.where(long, u_pick < self.p_escort_long, u_pick < self.p_escort_local)
         u_od = uniforms(h, K_OD)
         pair = np.where(
-            escorted,
+            long,
             np.minimum(np.searchsorted(self.od_cdf, u_od, side="right"), len(self.od_cdf) - 1),
             np.minimum(
                 np.searchsorted(self.local_cdf, u_od, side="right"), len(self.local_cdf) - 1
@@ -228,9 +276,9 @@ class Demand(Submodel):
         )
         u_pass = uniforms(h, K_PASSENGERS)
         passengers = 1 + np.where(
-            escorted,
+            long,
             self._poisson(dem.passengers_mean - 1.0, u_pass, h, K_PASSENGERS),
-            self._poisson(dem.unescorted_passengers_mean - 1.0, u_pass, h, K_PASSENGERS),
+            self._poisson(dem.local_passengers_mean - 1.0, u_pass, h, K_PASSENGERS),
         )
         armored = escorted & (uniforms(h, K_ARMORED) < pol.armored_share)
         window = pol.departure_window_h
@@ -238,6 +286,7 @@ class Demand(Submodel):
         hour = np.minimum(np.maximum(hour, 0.0), 24.0 - model.dt)
         columns = (
             index,
+            long,
             escorted,
             pair,
             passengers,
@@ -283,9 +332,9 @@ class Demand(Submodel):
         departures: dict = {}
         dt = model.dt
         unescorted = 0
-        for j, escorted, pair, passengers, armored, u_leak, hour, *uniform, h in trips:
+        for j, long, escorted, pair, passengers, armored, u_leak, hour, *uniform, h in trips:
             drivers = math.ceil(passengers / per_vehicle)
-            o, d, region, routes, predictability = self._facts(escorted, pair, spread)
+            o, d, region, routes, predictability = self._facts(long, pair, spread)
             leaked = escorted and u_leak < self._leak_chance(region, drivers)
             self.trip_count += 1
             convoy = Convoy(
@@ -312,23 +361,35 @@ class Demand(Submodel):
                 model.threat.exploit_leak(convoy)
             departures.setdefault(math.floor(hour / dt + 1e-9) * dt, []).append(convoy)
             self.trips.append(
-                (day, j, o, d, escorted, passengers, armored, hour, leaked, convoy.predictability)
+                (
+                    day,
+                    j,
+                    o,
+                    d,
+                    long,
+                    escorted,
+                    passengers,
+                    armored,
+                    hour,
+                    leaked,
+                    convoy.predictability,
+                )
             )
         for hour, leaving in departures.items():
             model.movement.push(base + hour, DEPART, leaving)
         counters["trips_started"] += len(trips)
         counters["trips_unescorted"] += unescorted
 
-    def _facts(self, escorted: bool, pair: int, spread: float) -> tuple:
+    def _facts(self, long: bool, pair: int, spread: float) -> tuple:
         """A pair's ends, region of origin, candidate routes and predictability (remembered)."""
-        facts = self._pair_facts.get((escorted, pair))
+        facts = self._pair_facts.get((long, pair))
         if facts is None:
             net, pol = self.model.net, self.cfg.policy
-            o, d = (self.od_pairs if escorted else self.local_pairs)[pair]
+            o, d = (self.od_pairs if long else self.local_pairs)[pair]
             routes = net.routes(o, d, pol.route_choices, pol.detour_limit)
             # a uniform choice among n routes has entropy ln n: exp(entropy) = n
             facts = (o, d, net.region[o], routes, 1.0 / (len(routes) * spread))
-            self._pair_facts[(escorted, pair)] = facts
+            self._pair_facts[(long, pair)] = facts
         return facts
 
     def _leak_chance(self, region, drivers: int) -> float:
@@ -350,6 +411,7 @@ class Demand(Submodel):
                 j,
                 str(name[o].get("name", o)),
                 str(name[d].get("name", d)),
+                long,
                 escorted,
                 passengers,
                 armored,
@@ -358,7 +420,7 @@ class Demand(Submodel):
                 len(routes(o, d, pol.route_choices, pol.detour_limit)),
                 predictability,
             )
-            for day, j, o, d, escorted, passengers, armored, hour, leaked, predictability in (
+            for day, j, o, d, long, escorted, passengers, armored, hour, leaked, predictability in (
                 self.trips
             )
         ]

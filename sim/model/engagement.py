@@ -303,7 +303,7 @@ class Engagement(Submodel):
             target.host, target.foreign, th.detect_domestic, th.detect_foreign
         )
         p_one = detection_probability(
-            pol.checkpoint_size, pol.foreign_at_checkpoints, th.screen_per_guard, th.detect_foreign
+            pol.checkpoint_size, pol.foreign_at_checkpoints, th.screen_per_guard, th.screen_foreign
         )
         n_cp = target.checkpoints
         p_cp = 1.0 - (1.0 - p_one) ** n_cp if n_cp else 0.0

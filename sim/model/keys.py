@@ -22,7 +22,7 @@ KEYS: dict[str, int] = {
     for name in (
         # trips (sim.model.demand, agents.convoy)
         "trips", "count", "od", "passengers", "armored", "depart", "leak", "escorted", "route",
-        "threshold", "meet", "insider",
+        "threshold", "meet", "insider", "escort pick",
         # cells (sim.model.threat, agents.militant_cell)
         "cell", "place", "prepare", "interdict", "raid", "joint raid", "choose", "strike",
         "leak cell", "leak act", "leak route", "leak site",
@@ -38,7 +38,11 @@ K_PASSENGERS = KEYS["passengers"]
 K_ARMORED = KEYS["armored"]
 K_DEPART = KEYS["depart"]
 K_LEAK = KEYS["leak"]
-K_ESCORTED = KEYS["escorted"]
+#: whether a movement is long-distance (its name is from when only long ones were escorted;
+#: kept, so the seed draws the same movements)
+K_LONG = KEYS["escorted"]
+#: whether the policy escorts a movement (long-distance ones first)
+K_ESCORT_PICK = KEYS["escort pick"]
 K_ROUTE = KEYS["route"]
 K_THRESHOLD = KEYS["threshold"]
 K_MEET = KEYS["meet"]

@@ -48,7 +48,7 @@ RELEASE, DEPART, RETRY, MOVE = 0, 1, 2, 3
 #: Counters trips add to, tallied by :class:`Movement` and flushed after each batch of events.
 TALLIED = (
     "foreign_person_km",
-    "threat_exposure",
+    "road_exposure",
     "foreign_person_hours",
     "trips_completed",
     "trips_delayed",

@@ -99,7 +99,23 @@ OUTCOMES: dict[str, Outcome] = {
         Outcome(
             "threat_exposure",
             "person-encounters",
-            "expected encounters: persons x ambush-site density x km",
+            "expected encounters of foreign staff with an attack opening, on roads and at sites "
+            "(road_exposure + site_exposure)",
+        ),
+        Outcome(
+            "road_exposure",
+            "person-encounters",
+            "on the roads: persons x ambush-site density x km (the road hazard)",
+        ),
+        Outcome(
+            "site_exposure",
+            "person-encounters",
+            "at the sites: staff x hours under a cell's choice x its strike rate (the site hazard)",
+        ),
+        Outcome(
+            "exposure_per_person_year",
+            "encounters/person-year",
+            "threat_exposure per foreign person-year (the sites' staff over the horizon)",
         ),
         Outcome(
             "foreign_security_person_days",
@@ -190,6 +206,9 @@ CASUALTY_GROUPS = (
 
 #: Outcomes computed from the submodels' state at the end; every other outcome is a counter.
 DERIVED = (
+    "threat_exposure",
+    "site_exposure",
+    "exposure_per_person_year",
     "foreign_security_person_days",
     "guard_person_days",
     "cost_usd",

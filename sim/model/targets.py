@@ -150,6 +150,8 @@ class Targets(Submodel):
         self._plans: dict = {}
         self._insider_days: dict = {}
         self.choices: list[tuple] = []
+        #: expected strike openings each site has faced: the strike rate x the hours chosen
+        self.site_hazard = [0.0] * len(self.sites)
 
     # ---- what a cell can reach -----------------------------------------------------------------
     def within_reach(self, cell) -> list:
@@ -211,7 +213,7 @@ class Targets(Submodel):
             targets = self.within_reach(cell)
             per = {
                 CONVOY: th.symbolic_convoy * dem.passengers_mean,
-                UNESCORTED: th.symbolic_unescorted * dem.unescorted_passengers_mean,
+                UNESCORTED: th.symbolic_unescorted * dem.local_passengers_mean,
             }
             consts = [
                 (per[t] if t in per else th.symbolic_site * self.sites[t].staff) * th.lethality
@@ -236,6 +238,24 @@ class Targets(Submodel):
         return targets, logit_shares(payoffs, self.cfg.threat.rationality)
 
     # ---- insiders ----------------------------------------------------------------------------
+    def outcomes(self) -> dict[str, float]:
+        """Exposure on roads and at sites, in all and per foreign person-year.
+
+        ``site_exposure`` sums, over every choice of a site by a cell, the site's staff x the
+        strike rate x the hours the choice holds before its strike (expected strike openings
+        per person, as ``road_exposure`` sums expected ambush encounters per person);
+        person-years are the sites' staff over the horizon.
+        """
+        road = float(self.model.counters.get("road_exposure", 0.0))
+        site = sum(s.staff * h for s, h in zip(self.sites, self.site_hazard, strict=True))
+        total = road + site
+        person_years = sum(s.staff for s in self.sites) * self.cfg.days / 365.0
+        return {
+            "site_exposure": site,
+            "threat_exposure": total,
+            "exposure_per_person_year": total / person_years if person_years > 0 else 0.0,
+        }
+
     def end_day(self, day: int) -> None:
         """A guard at a site may turn on the staff he guards (:meth:`Threat.insider_chance`)."""
         model = self.model
@@ -300,6 +320,8 @@ class Targets(Submodel):
         ends = (math.floor(now / 24.0 + 1e-9) + 1) * 24.0
         r = cell.strike_u(day) if daily else cell.draws.random(K_STRIKE, 0, preparation)
         wait = -24.0 / self.cfg.threat.site_attack_rate * math.log1p(-r)  # exponential
+        # the site under the strike rate until the strike or the end of the choice
+        self.site_hazard[target] += self.cfg.threat.site_attack_rate * min(wait, ends - now) / 24.0
         if now + wait < ends:
             cell.strike_token = cell.choices
             model.schedule_event(cell.strike_site, at=max((now + wait) / model.dt, model.time))

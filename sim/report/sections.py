@@ -320,7 +320,8 @@ def _assumptions(w: Writer, sweep: Sweep, ok: pd.DataFrame, per: str) -> None:
     )
     w.p(
         "Assumptions the record cannot pin down and that can decide the answer: how effective "
-        "foreign forces are against an attack (effect_foreign), how fast the population turns "
+        "foreign forces are against an attack, as a ratio to a host guard "
+        "(foreign_effect_ratio), how fast the population turns "
         "against foreign presence (backlash), how much intelligence interdicts and detects "
         "(intel_interdiction, intel_detection), and whether the adversary adapts to "
         "protection (belief_rate). This sweep's runs hold them at their stated values"

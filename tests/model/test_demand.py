@@ -8,9 +8,11 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim import CorridorModel, load_scenario
-from sim.model.demand import KIND_WEIGHT
+from sim.model.demand import KIND_WEIGHT, escort_chances
 
 
 def three_places() -> nx.Graph:
@@ -59,3 +61,64 @@ def test_trips_a_day_follow_their_rate_and_passengers_their_mean():
     assert escorted.passengers.mean() == pytest.approx(
         mean, abs=4 * math.sqrt(mean / len(escorted))
     )
+
+
+#: The policy's levers and values a researcher might give them (any of them, together).
+LEVERS = {
+    "escort_coverage": st.sampled_from([0.0, 0.2, 0.5, 0.7, 1.0]),
+    "armored_share": st.sampled_from([0.0, 0.5, 1.0]),
+    "departure_window_h": st.sampled_from([0.0, 2.0, 6.0]),
+    "route_choices": st.integers(1, 3),
+    "escort_units": st.integers(1, 40),
+    "escort_size": st.integers(1, 12),
+    "foreign_per_escort": st.integers(0, 4),
+    "checkpoints": st.integers(0, 12),
+    "patrols": st.integers(0, 8),
+    "site_guards": st.integers(0, 8),
+    "site_hardening": st.sampled_from([0.0, 0.5, 1.0]),
+    "intel_sharing": st.sampled_from([0.0, 1.0]),
+    "vetting": st.sampled_from([0.0, 0.5]),
+}
+#: What the seed alone decides: who travels, where, on which day, and how many.
+DEMAND_COLUMNS = ["day", "index", "origin", "destination", "long", "passengers"]
+
+
+def _demand(policy: dict) -> pd.DataFrame:
+    sc = load_scenario(policy="domestic_baseline", threat="high", seed=5, days=40)
+    force = "joint" if policy.get("foreign_per_escort") else "domestic"
+    return CorridorModel(sc.replace(policy={**policy, "force": force})).run().demand.trip_table()
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.fixed_dictionaries({}, optional=LEVERS))
+def test_no_lever_changes_who_travels_where_when_or_how_many(policy):
+    """The trip table's ends, people and days are the seed's under any lever vector."""
+    base = _demand({})
+    other = _demand(policy)
+    pd.testing.assert_frame_equal(base[DEMAND_COLUMNS], other[DEMAND_COLUMNS])
+
+
+def test_the_policy_decides_only_which_movements_are_escorted():
+    """Coverage 0.7 escorts every long movement and 40% of local ones (long share 0.5); the
+    check above can fail: another seed draws other movements."""
+    base = _demand({})
+    surge = _demand({"escort_coverage": 0.7})
+    assert (base.escorted == base.long).all()  # coverage = long share: the long ones exactly
+    assert surge.escorted[surge.long].all()
+    local = surge[~surge.long]
+    assert 0.3 < local.escorted.mean() < 0.5
+    sc = load_scenario(policy="domestic_baseline", threat="high", seed=6, days=40)
+    other = CorridorModel(sc).run().demand.trip_table()
+    assert not other[DEMAND_COLUMNS].equals(base[DEMAND_COLUMNS])
+
+
+@pytest.mark.parametrize(
+    ("coverage", "share", "chances"),
+    [(0.5, 0.5, (1.0, 0.0)), (0.25, 0.5, (0.5, 0.0)), (0.7, 0.5, (1.0, 0.4)),
+     (0.3, 0.0, (1.0, 0.3)), (0.3, 1.0, (0.3, 0.0)), (1.0, 0.2, (1.0, 1.0))],
+)  # fmt: skip
+def test_escort_chances_cover_the_share_long_ones_first(coverage, share, chances):
+    long, local = escort_chances(coverage, share)
+    assert (long, local) == pytest.approx(chances)
+    if 0.0 < share < 1.0:
+        assert share * long + (1.0 - share) * local == pytest.approx(coverage)

@@ -62,7 +62,10 @@ def test_cli_bad_input_exits_2_as_a_process(tmp_path):
         "error: policy: unknown option 'joint_escrt' (did you mean 'joint_escort'?); allowed: "
         "domestic_baseline, domestic_intel, domestic_surge, joint_command, "
         "joint_command_equal_cost, joint_command_equal_personnel, joint_escort, "
-        "joint_escort_equal_cost, joint_escort_equal_personnel, randomized_movement"
+        "joint_escort_equal_cost, joint_escort_equal_personnel, randomized_movement, and "
+        "<joint>_twin_personnel or <joint>_twin_cost for a joint one (joint_command, "
+        "joint_command_equal_cost, joint_command_equal_personnel, joint_escort, "
+        "joint_escort_equal_cost, joint_escort_equal_personnel)"
     ]
     assert not out.exists() and proc.stdout == ""
 

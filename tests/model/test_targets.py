@@ -120,3 +120,27 @@ def test_cells_learn_the_protection_they_see(days):
             expected = pi(seen) + (pi(prior) - pi(seen)) * (1 - alpha) ** days
             assert cell.beliefs[kind] == pytest.approx(expected, rel=1e-12), kind
         assert cell.beliefs["unescorted"] == 1.0  # none seen: the prior (no protection)
+
+
+@pytest.mark.slow
+def test_site_exposure_is_the_expected_number_of_strikes_and_counts_in_threat_exposure():
+    """Each site's hazard (strike rate x hours under a cell's choice) is the expected number of
+    strikes on it: over 30 years, the strikes counted agree with the summed hazard (Poisson);
+    a hazard twice too large (hours counted as half-days) fails."""
+    expected, struck = 0.0, 0
+    for seed in range(30):
+        sc = load_scenario(policy="domestic_baseline", threat="high", seed=seed, days=365)
+        sc = sc.replace(threat={"leak_prob": 0.0, "insider_rate": 0.0, "site_attack_rate": 0.02})
+        model = CorridorModel(sc).run()
+        out = model.outcomes()
+        assert out["threat_exposure"] == pytest.approx(out["road_exposure"] + out["site_exposure"])
+        staff = [s.staff for s in model.targets.sites]
+        site = sum(n * h for n, h in zip(staff, model.targets.site_hazard, strict=True))
+        assert out["site_exposure"] == pytest.approx(site) and site > 0
+        years = sum(staff) * 365 / 365.0
+        assert out["exposure_per_person_year"] == pytest.approx(out["threat_exposure"] / years)
+        expected += sum(model.targets.site_hazard)
+        ev = model.events
+        struck += int(((ev.target == "site") & ev.event.isin(["attack", "foiled"])).sum())
+    assert struck >= 20
+    assert abs(struck - expected) < 3.0 * expected**0.5

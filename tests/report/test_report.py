@@ -137,6 +137,7 @@ def test_the_validation_table_is_the_documents():
     assert table.iloc[0]["statistic"].startswith("share of attacks on fixed sites")
 
 
+@pytest.mark.slow
 def test_a_design_over_the_adversary_adds_its_answer_and_the_break_even(tmp_path):
     out = tmp_path / "design"
     sweep(
@@ -145,7 +146,7 @@ def test_a_design_over_the_adversary_adds_its_answer_and_the_break_even(tmp_path
             "kind": "factorial",
             "factors": {
                 "threat.belief_rate": [0.0, 0.05],
-                "threat.effect_foreign": [0.4, 1.2, 2.0],
+                "threat.foreign_effect_ratio": [0.4, 1.0, 1.6],
             },
         },
         replications=3,
@@ -159,13 +160,15 @@ def test_a_design_over_the_adversary_adds_its_answer_and_the_break_even(tmp_path
     adv = pd.read_csv(out / "_report" / "tables" / "adversary.csv")
     assert sorted(adv.adversary.unique()) == ["adaptive", "static"]
     even = pd.read_csv(out / "_report" / "tables" / "break_even_design.csv")
-    assert set(even.parameter) == {"effect_foreign"}  # two values are no range to tie in
+    assert set(even.parameter) == {"foreign_effect_ratio"}  # two values are no range to tie in
     sens = pd.read_csv(out / "_report" / "tables" / "sensitivity.csv")
-    assert list(sens.parameter) == ["effect_foreign"]
+    assert list(sens.parameter) == ["foreign_effect_ratio"]
     runs = pd.read_parquet(out)
     pairs = paired_differences(runs, "joint_escort", "domestic_baseline", "foreign_killed")
     settings = runs[runs.policy == "joint_escort"].set_index(["replication", "point"])
-    x = settings.loc[pd.MultiIndex.from_frame(pairs[["replication", "point"]]), "effect_foreign"]
+    x = settings.loc[
+        pd.MultiIndex.from_frame(pairs[["replication", "point"]]), "foreign_effect_ratio"
+    ]
     rho = stats.spearmanr(x.to_numpy(), pairs["diff"]).statistic
     assert sens.rho[0] == pytest.approx(rho) and sens.lo[0] < rho < sens.hi[0]
 

@@ -98,7 +98,7 @@ def test_groups_that_do_not_rebuild_the_policy_are_refused():
 
 # ---- break-even values -----------------------------------------------------------------------
 def _synthetic_sweep(slope, tie=0.7, points=60, reps=2, noise=0.5, seed=1):
-    """Paired runs over design points of ``effect_foreign``: d = slope (x - tie) + noise."""
+    """Paired runs over design points of ``foreign_effect_ratio``: d = slope (x - tie) + noise."""
     import pandas as pd
 
     rng = np.random.default_rng(seed)
@@ -115,7 +115,7 @@ def _synthetic_sweep(slope, tie=0.7, points=60, reps=2, noise=0.5, seed=1):
                         point=p,
                         replication=r,
                         status="ok",
-                        effect_foreign=x,
+                        foreign_effect_ratio=x,
                         foreign_killed=value,
                     )
                 )
@@ -125,7 +125,7 @@ def _synthetic_sweep(slope, tie=0.7, points=60, reps=2, noise=0.5, seed=1):
 def test_break_even_finds_a_known_tie_with_an_interval():
     from sim.analysis import break_even
 
-    out = break_even(_synthetic_sweep(-3.0), "threat.effect_foreign", "joint_escort")
+    out = break_even(_synthetic_sweep(-3.0), "threat.foreign_effect_ratio", "joint_escort")
     assert out.verdict == "tie inside the explored range"
     assert out.lo <= 0.7 <= out.hi and out.hi - out.lo < 0.3
     assert out.value == pytest.approx(0.7, abs=0.1) and out.slope < 0
@@ -134,9 +134,9 @@ def test_break_even_finds_a_known_tie_with_an_interval():
 def test_break_even_says_when_there_is_no_trend_or_no_tie():
     from sim.analysis import break_even
 
-    flat = break_even(_synthetic_sweep(0.0), "threat.effect_foreign", "joint_escort")
+    flat = break_even(_synthetic_sweep(0.0), "threat.foreign_effect_ratio", "joint_escort")
     assert flat.verdict == "no clear trend" and np.isnan(flat.value)
-    far = break_even(_synthetic_sweep(-3.0, tie=5.0), "threat.effect_foreign", "joint_escort")
+    far = break_even(_synthetic_sweep(-3.0, tie=5.0), "threat.foreign_effect_ratio", "joint_escort")
     assert far.verdict == "no tie inside the explored range" and far.value > far.range_hi
 
 
