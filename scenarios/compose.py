@@ -39,13 +39,14 @@ POLICIES = (
 )
 
 
-def group_options(group: str) -> list[str]:
+def group_options(group: str, twins: bool = True) -> list[str]:
     """The options of a config group (the YAML files in ``conf/<group>/``).
 
-    Policies also have the host-only twins of every joint policy (:mod:`scenarios.twins`).
+    Policies also have the host-only twins of every joint policy (:mod:`scenarios.twins`),
+    unless ``twins`` is false.
     """
     names = sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml"))
-    if group != "policy":
+    if group != "policy" or not twins:
         return names
     return names + [twin_name(p, b) for p in joint_policies() for b in BASES]
 

@@ -84,6 +84,7 @@ MOVED = {
     "sim.demo": "sim.studies.demo",
     "sim.displacement": "sim.studies.displacement",
     "sim.insider": "sim.studies.insider",
+    "sim.conditions": "sim.studies.conditions",
     "sim.equivalence": "sim.studies.equivalence",
     "sim.levers": "sim.studies.levers",
     "sim.app": "sim.view.app",

@@ -333,3 +333,22 @@ def test_a_short_reach_still_sets_an_ambush_and_span_ends_belong_to_their_span()
     convoy.draws = ScriptedDraws(0.0, (first[2] - first[1]) / total)
     model.threat.exploit_leak(convoy)
     assert convoy.ambush[1:3] == (first[0], pytest.approx(first[2]))
+
+
+def test_foreign_guards_follow_the_host_values_they_are_ratios_of():
+    """Calibration moves the host guard's protection and detection; a foreign guard moves with
+    it (foreign_effect_ratio, foreign_detect_ratio). Doubling the host values doubles the
+    foreign ones in the contest and the detection layers, term by term."""
+    model, convoy, cell, e = setup(effect_domestic=2.4, detect_domestic=0.05, screen_per_guard=0.05)
+    convoy.draws = ScriptedDraws(rng=ScriptedRng(0.999, 0.999))
+    model.engagement.resolve(convoy, cell, e, 5.0, targeted=False)
+    ev = model._events[-1]
+    th = model.cfg.threat
+    assert th.effect_foreign == pytest.approx(0.7 / 1.2 * 2.4)  # was 0.7 at a host 1.2
+    assert th.detect_foreign == pytest.approx(0.1) and th.screen_foreign == pytest.approx(0.1)
+    defence = 3 * 2.4 + 2 * (0.7 / 1.2 * 2.4) + 2.0
+    assert ev["p_break"] == pytest.approx(contest(4 * 1.5, defence, 1.5), rel=1e-12)
+    p_esc = 1 - 0.95**3 * 0.9**2
+    p_cp = 1 - (0.95 * 0.9**2) ** 3
+    p_foil = 1 - (1 - p_esc) * (1 - p_cp) * (1 - 0.4 * 0.5)
+    assert ev["p_foil"] == pytest.approx(p_foil, rel=1e-12)

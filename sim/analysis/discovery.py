@@ -12,14 +12,25 @@ __all__ = ["policy_wins", "prim_boxes"]
 
 # ---- scenario discovery ------------------------------------------------------------------------
 def policy_wins(
-    results: pd.DataFrame, policy: str, other: str, outcome: str, uncertainties: list[str]
+    results: pd.DataFrame,
+    policy: str,
+    other: str,
+    outcome: str,
+    uncertainties: list[str],
+    ties: str = "drop",
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """Uncertainty settings of each paired run, and whether ``policy`` beat ``other`` there.
 
     For questions such as "under which settings does joint_escort lose fewer foreign lives than
     domestic_intel": ``x, y = policy_wins(df, "joint_escort", "domestic_intel",
     "foreign_killed", ["ambush_rate", "backlash"])`` then ``prim_boxes(x, y)``.
+
+    A tie (the same outcome in both runs of a pair, common with rare deaths) is neither a win
+    nor a loss: with ``ties="drop"`` (the default) tied pairs are left out, and their number is
+    ``x.attrs["ties"]`` (of ``x.attrs["pairs"]``); ``ties="lose"`` counts them as losses.
     """
+    if ties not in ("drop", "lose"):
+        raise ValueError(f"ties must be 'drop' or 'lose', got {ties!r}")
     from sim.model.outcomes import OUTCOMES
 
     pairs = paired_differences(results, policy, other, outcome)
@@ -30,7 +41,11 @@ def policy_wins(
         pd.MultiIndex.from_frame(pairs[keys]) if len(keys) > 1 else pairs[keys[0]]
     ].reset_index(drop=True)
     sign = -1.0 if OUTCOMES[outcome].better == "lower" else 1.0
-    return x, (sign * pairs["diff"].to_numpy(float) > 0)
+    d = pairs["diff"].to_numpy(float)
+    keep = d != 0 if ties == "drop" else np.ones(len(d), dtype=bool)
+    x = x[keep].reset_index(drop=True)
+    x.attrs.update(ties=int((d == 0).sum()), pairs=len(d))
+    return x, (sign * d[keep] > 0)
 
 
 def prim_boxes(

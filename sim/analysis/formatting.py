@@ -10,6 +10,8 @@ import pandas as pd
 from sim.analysis.statistics import MAIN_OUTCOMES
 
 __all__ = [
+    "DECIDING",
+    "held_assumptions",
     "format_differences",
     "format_estimate",
     "format_number",
@@ -95,22 +97,63 @@ def format_summary(summary: pd.DataFrame, outcomes=MAIN_OUTCOMES) -> str:
         return table.to_string()
 
 
+#: The assumptions the record cannot inform that can decide the joint-vs-domestic answer, by
+#: results column (the conditions study, sim.conditions, varies them together).
+DECIDING = (
+    "foreign_effect_ratio",
+    "foreign_detect_ratio",
+    "backlash",
+    "intel_interdiction",
+    "intel_detection",
+    "raid_effect_foreign",
+    "surveillance_backlash",
+    "belief_rate",
+)
+#: The parameters a posterior draw sets (conf/calibration/posterior.csv).
+CALIBRATED = ("ambush_rate", "site_attack_rate", "lethality", "effect_domestic", "leak_prob",
+              "insider_rate")  # fmt: skip
+
+
+def held_assumptions(results: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """The deciding assumptions held at one value (as ``name = value``), and those varied."""
+    held, varied = [], []
+    for name in DECIDING:
+        if name not in results:
+            continue
+        values = pd.unique(results[name].dropna())
+        if len(values) == 1:
+            held.append(f"{name} = {values[0]:g}")
+        else:
+            varied.append(name)
+    return held, varied
+
+
 def uncertainty_statement(results: pd.DataFrame) -> str:
-    """What the intervals of ``results`` include: run-to-run variation, and parameters or not."""
+    """What the intervals of ``results`` include: what was drawn (and from what), what held."""
     draws = results["posterior_draw"] if "posterior_draw" in results else pd.Series([-1])
     used = draws[draws >= 0]
+    held, varied = held_assumptions(results)
+    tail = ""
+    if held:
+        tail = (
+            " Held at one value, not drawn, though they can decide the joint-vs-domestic answer: "
+            + ", ".join(held)
+            + (f" (varied by the design: {', '.join(varied)})" if varied else "")
+            + "; python -m sim.conditions varies them together."
+        )
     if len(used) and len(used) == len(draws):
         return (
-            "Intervals include parameter uncertainty: every replication ran with one of "
+            "Intervals include run-to-run variation and the uncertainty of the calibrated "
+            f"parameters ({', '.join(CALIBRATED)}): every replication ran with one of "
             f"{used.nunique()} parameter sets drawn from the calibrated posterior, the same set "
-            "under every policy (common random numbers on parameters and seeds)."
+            "under every policy (common random numbers on parameters and seeds)." + tail
         )
     if len(used):
         return (
             "Intervals mix runs with and without posterior parameter sets: "
-            f"{len(used)} of {len(draws)} runs used one."
+            f"{len(used)} of {len(draws)} runs used one." + tail
         )
     return (
         "Intervals include run-to-run variation at the calibrated parameters only, not "
-        "parameter uncertainty; posterior=N draws parameter sets from the posterior."
+        "parameter uncertainty; posterior=N draws parameter sets from the posterior." + tail
     )

@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 from sim.model.outcomes import OUTCOMES
 
 __all__ = [
+    "break_even_curve",
     "distributions",
     "forest",
     "network_map",
@@ -460,5 +461,34 @@ def sobol_bars(indices: pd.DataFrame, title: str = "Sobol' indices") -> Figure:
     ax.axvline(0, color="k", lw=0.6)
     ax.legend(fontsize=8)
     ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def break_even_curve(record: pd.DataFrame, title: str | None = None) -> Figure:
+    """The break-even foreign effect ratio against backlash, with 95% intervals.
+
+    ``record`` is the conditions study's table (``docs/conditions.csv``): one line per joint
+    policy and basis; above a line the foreign increment lowers foreign deaths. Where the fit
+    has no zero inside the explored ratios the point is missing and the gap is marked.
+    """
+    curve = record[~record.at_defaults.astype(bool)]
+    fig = Figure(figsize=(6.4, 4.2))
+    ax = fig.subplots()
+    for k, ((joint, basis), g) in enumerate(curve.groupby(["joint", "basis"], sort=False)):
+        g = g.sort_values("backlash")
+        x = g.backlash.to_numpy(float) + 0.00015 * (k - 1.5)  # side by side, not on top
+        y = g.break_even.to_numpy(float)
+        err = np.vstack([y - g.lo.to_numpy(float), g.hi.to_numpy(float) - y])
+        line = ax.errorbar(x, y, yerr=np.where(np.isfinite(err), err, 0.0), marker="o",
+                           capsize=3, label=f"{joint}, equal {basis}")  # fmt: skip
+        for xi in x[~np.isfinite(y)]:
+            ax.annotate("no zero", (xi, 0.25), rotation=90, fontsize=7,
+                        color=line[0].get_color())  # fmt: skip
+    ax.set_xlabel("backlash (legitimacy lost a day per 100 visible foreign personnel)")
+    ax.set_ylabel("foreign effect ratio at break-even")
+    ax.set_ylim(0.2, 2.0)
+    ax.legend(fontsize=8, loc="best")
+    ax.set_title(title or "where the foreign increment changes sign", fontsize=10)
     fig.tight_layout()
     return fig

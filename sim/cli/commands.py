@@ -107,6 +107,15 @@ COMMANDS: tuple[Command, ...] = (
         files=("out",),
     ),
     Command(
+        "sim.conditions",
+        "sim.studies.conditions",
+        (),
+        (),
+        ("replications", "workers", "days", "samples"),
+        ("replications=2", "workers=1", "days=2", "samples=8"),
+        files=("out",),
+    ),
+    Command(
         "sim.equivalence",
         "sim.studies.equivalence",
         (),

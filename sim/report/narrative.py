@@ -7,15 +7,17 @@ import pandas as pd
 
 from sim.analysis import (
     compare,
+    foreign_increment,
     format_estimate,
     format_number,
     format_p,
+    increment_pairs,
 )
 from sim.model.outcomes import OUTCOMES
 from sim.report.inputs import BASELINE, FEW_PAIRS, Sweep
-from sim.report.numbers import pairs_differing, per_period
+from sim.report.numbers import design_factors, pairs_differing, per_period
 
-__all__ = ["conclusions", "forces", "listed", "verdict"]
+__all__ = ["conclusions", "forces", "listed", "sign_changes", "verdict"]
 
 
 # ---- conclusion ---------------------------------------------------------------------------------
@@ -35,8 +37,12 @@ def conclusions(sweep: Sweep, comparisons: dict[str, pd.DataFrame]) -> list[str]
     """Plain-language conclusions, one paragraph per threat level, generated from the numbers.
 
     Each names the policies that change foreign deaths against the baseline with intervals
-    that exclude 0, those that cannot be told apart from it, and the price of the best one in
-    cost, foreign security presence and legitimacy, each with its interval.
+    that exclude 0 (and their price in cost, foreign security presence and legitimacy), those
+    that cannot be told apart from it, and those whose effect changes sign across a factor of
+    the design (a condition, never a verdict). It names no "best" policy: picking the largest
+    of several estimates would need a selection adjustment the report does not make. Joint
+    policies are stated by their foreign increment over their host-only twins when the sweep
+    has them, and otherwise said to be bundles.
     """
     per = per_period(sweep.days)
     out = []
@@ -45,38 +51,34 @@ def conclusions(sweep: Sweep, comparisons: dict[str, pd.DataFrame]) -> list[str]
         if deaths.empty:
             continue
         base_mean = float(deaths.baseline_mean.iloc[0])
-        fewer = [p for p, r in deaths.iterrows() if verdict(r, "foreign_killed") == "better"]
-        more = [p for p, r in deaths.iterrows() if verdict(r, "foreign_killed") == "worse"]
-        unclear = [p for p in deaths.index if p not in fewer and p not in more]
+        flips = sign_changes(sweep, threat, list(deaths.index), BASELINE)
+        fewer = [
+            p
+            for p, r in deaths.iterrows()
+            if verdict(r, "foreign_killed") == "better" and p not in flips
+        ]
+        more = [
+            p
+            for p, r in deaths.iterrows()
+            if verdict(r, "foreign_killed") == "worse" and p not in flips
+        ]
+        unclear = [p for p in deaths.index if p not in fewer and p not in more and p not in flips]
         n = int(deaths.n.min())
         text = (
             f"Under the {threat} threat ({n} paired replications), {BASELINE} loses "
             f"{format_number(base_mean, 2)} foreign nationals {per}. "
         )
         if fewer:
-            best = deaths.loc[fewer].sort_values("diff").index[0]
-            r = deaths.loc[best]
             text += (
                 f"{listed(fewer)} {'lose' if len(fewer) > 1 else 'loses'} fewer, with 95% "
-                f"intervals that exclude no change; the largest reduction is {best}'s, "
-                f"{format_estimate(r['diff'], r.lo, r.hi, sign=True)} deaths {per} "
-                f"(p = {format_p(r.p_value)}, Holm-adjusted {format_p(r.p_holm)}). "
+                "intervals that exclude no change: "
             )
-            price = table[(table.policy == best) & (table.outcome != "foreign_killed")]
-            parts = []
-            for outcome in ("cost_usd", "foreign_security_person_days", "mean_legitimacy"):
-                row = price[price.outcome == outcome]
-                if len(row):
-                    row = row.iloc[0]
-                    parts.append(
-                        f"{outcome.replace('_', ' ')} "
-                        f"{format_estimate(row['diff'], row.lo, row.hi, sign=True)}"
-                    )
-            text += f"Its price against {BASELINE}: " + "; ".join(parts) + ". "
+            text += "; ".join(_fewer(table, deaths, p, per) for p in fewer) + ". "
         else:
             text += "No policy clearly loses fewer foreign nationals than it. "
         if more:
             text += f"{listed(more)} clearly {'lose' if len(more) > 1 else 'loses'} more. "
+        text += "".join(flips.values())
         if unclear:
             text += (
                 f"{listed(unclear)} cannot be told apart from {BASELINE} on foreign deaths at "
@@ -93,7 +95,8 @@ def conclusions(sweep: Sweep, comparisons: dict[str, pd.DataFrame]) -> list[str]
                 f"Foreign deaths differed in fewer than {FEW_PAIRS} paired replications for "
                 f"{listed(few)}: these intervals rest on very few events. "
             )
-        text += _joint_vs_domestic(sweep, threat, deaths, per)
+        text += _increments(sweep, threat, deaths, per)
+        text += _declared(sweep, threat, per)
         out.append(text.strip())
     if sweep.precision is not None:
         p = sweep.precision
@@ -117,35 +120,114 @@ def forces(sweep: Sweep) -> dict[str, str]:
     return out
 
 
-def _joint_vs_domestic(sweep: Sweep, threat: str, deaths: pd.DataFrame, per: str) -> str:
-    """The best joint policy against the best host-only one on foreign deaths, paired."""
+def _fewer(table: pd.DataFrame, deaths: pd.DataFrame, policy: str, per: str) -> str:
+    """One policy's reduction in foreign deaths and its price, each with its interval."""
+    r = deaths.loc[policy]
+    parts = []
+    for outcome in ("cost_usd", "foreign_security_person_days", "mean_legitimacy"):
+        row = table[(table.policy == policy) & (table.outcome == outcome)]
+        if len(row):
+            row = row.iloc[0]
+            parts.append(
+                f"{outcome.replace('_', ' ')} "
+                f"{format_estimate(row['diff'], row.lo, row.hi, sign=True)}"
+            )
+    return (
+        f"{policy} {format_estimate(r['diff'], r.lo, r.hi, sign=True)} deaths {per} "
+        f"(p = {format_p(r.p_value)}, Holm-adjusted {format_p(r.p_holm)}; price "
+        + ", ".join(parts)
+        + ")"
+    )
+
+
+def sign_changes(sweep: Sweep, threat: str, policies: list[str], baseline: str) -> dict:
+    """Policies whose effect on foreign deaths changes sign across a factor of the design.
+
+    For each factor the design varies (over more than two values), the paired differences are
+    regressed on it (:func:`sim.analysis.break_even`); a tie inside the explored range with a
+    slope whose interval excludes 0 makes the effect conditional. Returns policy -> the
+    sentence that says so (nothing for a sweep without such a factor).
+    """
+    from sim.analysis import break_even
+
+    factors = design_factors(sweep)
+    if not factors:
+        return {}
+    ok = sweep.results[(sweep.results.threat == threat) & (sweep.results.status == "ok")]
+    out = {}
+    for policy in policies:
+        if policy == baseline:
+            continue
+        for factor in factors:
+            try:
+                s = break_even(ok, factor, policy, baseline=baseline, n_boot=500)
+            except ValueError:
+                continue
+            if s["verdict"] == "tie inside the explored range":
+                lower = s["slope"] > 0  # deaths fall below the tie when the slope is positive
+                out[policy] = (
+                    f"{policy}'s effect on foreign deaths against {baseline} changes sign "
+                    f"across {factor}: it loses fewer foreign nationals only where {factor} "
+                    f"is {'below' if lower else 'above'} {format_number(s['value'], 3)} "
+                    f"[{format_number(s['lo'], 3)}, {format_number(s['hi'], 3)}] (explored "
+                    f"{format_number(s['range_lo'], 3)}-{format_number(s['range_hi'], 3)}), "
+                    "so no verdict holds without that condition. "
+                )
+                break
+    return out
+
+
+def _increments(sweep: Sweep, threat: str, deaths: pd.DataFrame, per: str) -> str:
+    """What the foreign component adds: each joint policy minus its host-only twin."""
     force = forces(sweep)
     joint = [p for p in deaths.index if force.get(p) == "joint"]
-    domestic = [p for p in deaths.index if force.get(p) == "domestic"] + [BASELINE]
     if not joint:
         return ""
-    best_joint = deaths.loc[joint].sort_values("diff").index[0]
-    best_dom = min(domestic, key=lambda p: deaths.loc[p, "diff"] if p in deaths.index else 0.0)
-    if best_dom == BASELINE:
-        r = deaths.loc[best_joint]
-    else:
-        rows = sweep.results[sweep.results.threat == threat]
-        t = compare(
-            rows[rows.policy.isin([best_joint, best_dom])],
-            baseline=best_dom,
-            outcomes=["foreign_killed"],
+    rows = sweep.results[(sweep.results.threat == threat) & (sweep.results.status == "ok")]
+    pairs = increment_pairs(rows.policy)
+    if not pairs:
+        return (
+            f"The joint policies are compared with {BASELINE} as bundles (foreign personnel "
+            "together with host levers such as armor, hardening and vetting); this sweep has "
+            "no host-only twins (<joint>_twin_personnel, <joint>_twin_cost), so it does not "
+            "say what the foreign component itself adds. "
         )
-        r = t.iloc[0]
-    said = {
-        "better": "loses fewer foreign nationals than",
-        "worse": "loses more foreign nationals than",
-        "cannot tell": "cannot be told apart on foreign deaths from",
-    }[verdict(r, "foreign_killed")]
+    t = foreign_increment(rows, outcomes=["foreign_killed"])
+    parts = []
+    for r in t.itertuples():
+        flip = sign_changes(sweep, threat, [r.joint], r.twin).get(r.joint)
+        said = (
+            "changes sign across the design (see below)"
+            if flip
+            else format_estimate(r.diff, r.lo, r.hi, sign=True)
+        )
+        parts.append(f"{r.joint} at equal {r.basis} {said}")
     return (
-        f"Joint against domestic: the best joint policy, {best_joint}, {said} the best "
-        f"host-only one, {best_dom} (paired difference "
-        f"{format_estimate(r['diff'], r.lo, r.hi, sign=True)} deaths {per}). "
+        "The foreign increment (each joint policy minus its host-only twin, on the same "
+        f"seeds), foreign deaths {per}: " + "; ".join(parts) + ". "
     )
+
+
+def _declared(sweep: Sweep, threat: str, per: str) -> str:
+    """The contrasts the experiment declared before it ran, each with its interval."""
+    from sim.sweeps.designs import split_contrast
+
+    declared = [split_contrast(c) for c in sweep.experiment.get("contrasts", [])]
+    rows = sweep.results[(sweep.results.threat == threat) & (sweep.results.status == "ok")]
+    parts = []
+    for a, b in declared:
+        pair = rows[rows.policy.isin([a, b])]
+        if set(pair.policy) != {a, b}:
+            continue
+        flip = sign_changes(sweep, threat, [a], b).get(a)
+        if flip:
+            parts.append(flip.strip())
+            continue
+        r = compare(pair, baseline=b, outcomes=["foreign_killed"]).iloc[0]
+        parts.append(f"{a} - {b} {format_estimate(r['diff'], r.lo, r.hi, sign=True)}")
+    if not parts:
+        return ""
+    return f"Declared contrasts, foreign deaths {per}: " + "; ".join(parts) + ". "
 
 
 def listed(items) -> str:

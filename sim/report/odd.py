@@ -40,7 +40,7 @@ def explored() -> dict:
             seen.setdefault(key, set()).add(value)
 
     for group in ("policy", "threat", "network"):
-        for option in group_options(group):
+        for option in group_options(group, twins=False):
             composed = compose_config([f"{group}={option}"], missing_ok=True)[group]
             for name, value in composed.items():
                 add(f"{group}.{name}", value)
@@ -118,7 +118,7 @@ def tables() -> str:
             f"{'one per replication' if key == 'seed' else _range(ranges.get(key))} | "
             f"{r['allowed']} | {r['doc']} | {source} |"
         )
-    policies = group_options("policy")
+    policies = group_options("policy", twins=False)  # the twins follow from the joint ones
     by_policy = {p: compose_config([f"policy={p}"])["policy"] for p in policies}
     lines += [
         "",

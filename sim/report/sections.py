@@ -20,6 +20,7 @@ from sim.analysis import (
     regret_table,
     summarize,
 )
+from sim.report.increments import write_increments
 from sim.report.inputs import BASELINE, SUMMARY, Sweep
 from sim.report.narrative import conclusions
 from sim.report.numbers import (
@@ -66,6 +67,7 @@ def write_sections(w: Writer, sweep: Sweep) -> None:
     _question(w)
     _scenario_set(w, f)
     comparisons = {threat: _under_threat(w, f, threat) for threat in sweep.threats}
+    write_increments(w, f.ok, sweep.threats, f.per)
     w.h(2, "Differences year by year")
     _year_by_year(w, sweep, f.ok)
     _tradeoffs(w, f)
@@ -89,7 +91,9 @@ def _question(w: Writer) -> None:
         "on the host's soil (foreign security person-days) and the legitimacy of the state? "
         f"Every policy is compared with {BASELINE} (host-nation forces alone) on paired "
         "replications: replication i of every policy shares its random numbers, so the "
-        "differences are paired (common random numbers)."
+        "differences are paired (common random numbers). A joint policy against "
+        f"{BASELINE} is a bundle of foreign and host levers; what the foreign component "
+        "itself adds is the joint policy against its host-only twin."
     )
 
 
@@ -446,14 +450,15 @@ def _prim(w: Writer, ok: pd.DataFrame, factors: list[str], policies: list) -> No
         if 0 < y.sum() < len(y):
             b = prim_boxes(x, y)
             if len(b):
-                boxes.append(b.assign(policy=policy))
+                boxes.append(b.assign(policy=policy, tied_pairs_left_out=x.attrs["ties"]))
     if boxes:
         raw = pd.concat(boxes, ignore_index=True)
         w.table(
             "prim_boxes",
             raw.round(4),
             f"Where each policy loses fewer foreign nationals than {BASELINE}: PRIM boxes "
-            "(Friedman and Fisher 1999) over the design's parameters",
+            "(Friedman and Fisher 1999) over the design's parameters; pairs with the same "
+            "deaths under both are ties, left out (not counted as losses)",
             raw,
         )
 

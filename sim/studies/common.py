@@ -3,7 +3,8 @@
 A study runs its experiment's sweep and writes its document and, beside it, its table as CSV;
 both are replaced only when they are the study's own (:mod:`sim.files.ownership`).
 
-Used by ``python -m sim.displacement`` and ``python -m sim.insider``.
+Used by ``python -m sim.displacement``, ``python -m sim.insider`` and ``python -m
+sim.conditions``.
 """
 
 from __future__ import annotations
@@ -14,9 +15,17 @@ from sim.cli.settings import Setting
 __all__ = ["run_study", "study_settings"]
 
 
-def study_settings(defaults: dict) -> tuple[Setting, ...]:
-    """The settings every study takes, with its defaults."""
-    return (
+def study_settings(defaults: dict, extra: dict | None = None) -> tuple[Setting, ...]:
+    """The settings every study takes, with its defaults (and ``samples`` of a sampled design)."""
+    samples = ()
+    if extra and "samples" in extra:
+        samples = (
+            Setting(
+                "samples", "int", extra["samples"], "points of the experiment's sampled design",
+                low=8, high=100_000,
+            ),
+        )  # fmt: skip
+    return samples + (
         Setting(
             "replications", "int", defaults["replications"], "paired replications", low=2,
             high=100_000,
@@ -31,7 +40,13 @@ def study_settings(defaults: dict) -> tuple[Setting, ...]:
 
 
 def run_study(
-    argv: list[str], module: str, experiment: str, defaults: dict, report, heading: str
+    argv: list[str],
+    module: str,
+    experiment: str,
+    defaults: dict,
+    report,
+    heading: str,
+    extra: dict | None = None,
 ) -> int:
     """Run a recorded study: settings, the experiment's sweep, its document and CSV table.
 
@@ -47,8 +62,9 @@ def run_study(
     from sim.files.provenance import __version__
     from sim.sweeps.designs import load_experiment
     from sim.sweeps.execution import sweep
+    from sim.sweeps.points import design_points
 
-    settings = study_settings(defaults)
+    settings = study_settings(defaults, extra)
     if any(a in ("-h", "--help") for a in argv):
         import importlib
 
@@ -60,6 +76,8 @@ def run_study(
         check_document(opts["out"], heading, module)
         started = time.perf_counter()
         exp = load_experiment(experiment)
+        if "samples" in opts:
+            exp = exp.replace(design={**exp.design, "samples": opts["samples"]})
         workers = opts["workers"]
         frame = sweep(
             exp,
@@ -68,6 +86,8 @@ def run_study(
             days=opts["days"],
             progress=True,
         )
+        frame.attrs["points"] = design_points(exp.design, exp.seed)
+        frame.attrs["days"] = opts["days"]
         provenance = (
             f"corridor-sim {__version__}, experiment seed {exp.seed}, "
             f"{len(frame)} runs in {time.perf_counter() - started:.0f} s on {workers} workers"

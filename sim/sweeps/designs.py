@@ -76,6 +76,9 @@ class Experiment:
     posterior_file: str | None = None
     #: the seed of each replication, when given (default: derived from ``seed``, :mod:`plan`)
     seeds: tuple[int, ...] = ()
+    #: the contrasts the sweep will state, declared before it runs: "A - B" (policies of the
+    #: sweep); the precision rule covers them and the report states them
+    contrasts: tuple[str, ...] = ()
 
     def identity(self) -> dict:
         """What must match for a rerun to resume the same sweep (not the replication count)."""
@@ -87,7 +90,13 @@ class Experiment:
         if not d["seeds"]:
             # derived seeds: the identity sweeps had before seeds could be given, so they resume
             del d["seeds"]
+        # the contrasts decide what is stated, not what the rows are
+        d.pop("contrasts")
         return d
+
+    def contrast_pairs(self) -> list[tuple[str, str]]:
+        """The declared contrasts as ``(A, B)`` pairs (A - B)."""
+        return [split_contrast(c) for c in self.contrasts]
 
     def replace(self, **changes) -> Experiment:
         """A copy with some fields changed."""
@@ -119,6 +128,7 @@ class Experiment:
         _whole("seed", self.seed, 0, MAX_SEED)
         _whole("posterior", self.posterior, 0, MAX_POSTERIOR)
         self._check_seeds()
+        self._check_contrasts()
         if self.posterior_file is not None and not isinstance(self.posterior_file, str):
             raise SweepError(
                 "posterior_file", f"must be a path as a string, got {self.posterior_file!r}"
@@ -177,6 +187,24 @@ class Experiment:
             )
         for s in self.seeds:
             _whole("seeds", s, 0, MAX_SEED)
+
+    def _check_contrasts(self) -> None:
+        """Declared contrasts: "A - B" of two different policies of the sweep."""
+        if isinstance(self.contrasts, str) or not isinstance(self.contrasts, Sequence):
+            raise SweepError(
+                "contrasts", f"must be a list of 'A - B' strings, got {self.contrasts!r}"
+            )
+        for text in self.contrasts:
+            a, b = split_contrast(text)
+            for p in (a, b):
+                if p not in self.policies:
+                    raise SweepError(
+                        "contrasts",
+                        f"{text!r} names {p!r}, not a policy of the sweep; allowed: "
+                        + ", ".join(self.policies),
+                    )
+            if a == b:
+                raise SweepError("contrasts", f"{text!r} compares a policy with itself")
 
     def _check_posterior(self, varied: set[str]) -> None:
         """The posterior file reads, and no design factor or override fixes what it draws."""
@@ -243,6 +271,10 @@ def load_experiment(name: str, overrides: Sequence[str] = ()) -> Experiment:
     if not isinstance(own, list) or not all(isinstance(o, str) for o in own):
         raise SweepError("experiment.overrides", "must be a list of key=value strings")
     spec["overrides"] = tuple(overrides_from_kwargs(implied)) + tuple(own)
+    if "contrasts" in spec:
+        if not isinstance(spec["contrasts"], list):
+            raise SweepError("experiment.contrasts", "must be a list of 'A - B' strings")
+        spec["contrasts"] = tuple(spec["contrasts"])
     spec.setdefault("name", name)
     return select(Experiment(**spec), overrides)
 
@@ -286,6 +318,10 @@ def select(exp: Experiment, overrides: Sequence[str]) -> Experiment:
             if not chosen:
                 raise SweepError("policy", "select at least one policy: policy=A or policy=A,B")
             changes["policies"] = tuple(p for p in exp.policies if p in chosen)
+            # a contrast of a policy left out cannot be stated: it goes with it
+            changes["contrasts"] = tuple(
+                c for c in exp.contrasts if all(p in chosen for p in split_contrast(c))
+            )
         elif key in ("threat", "network") and sep:
             chosen = _values(value)
             for v in chosen:
@@ -396,3 +432,13 @@ def experiment_from_kwargs(
     if threats is not None:
         extra.insert(0, "threat=" + ",".join(map(str, threats)))
     return select(exp, extra)
+
+
+def split_contrast(text) -> tuple[str, str]:
+    """``("A", "B")`` for the contrast "A - B" (policy A minus policy B)."""
+    parts = str(text).split(" - ") if isinstance(text, str) else []
+    if len(parts) != 2 or not all(p.strip() for p in parts):
+        raise SweepError(
+            "contrasts", f"must be 'A - B' (two policies, spaces around '-'), got {text!r}"
+        )
+    return parts[0].strip(), parts[1].strip()

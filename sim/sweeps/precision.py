@@ -41,7 +41,7 @@ import math
 import os
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -80,6 +80,10 @@ class PrecisionRule:
     max_replications: int = 2000
     level: float = 0.95
     min_events: int = MIN_EVENTS
+    #: further pairs (A, B) whose difference A - B the rule covers besides every policy against
+    #: the baseline: the experiment's declared contrasts and each joint policy against its
+    #: host-only twins (:func:`stated_contrasts`)
+    contrasts: tuple[tuple[str, str], ...] = ()
 
     def check(self, exp: Experiment) -> None:
         """Validate the rule against the experiment; raises :class:`SweepError` naming the field."""
@@ -143,22 +147,37 @@ def half_widths(results: pd.DataFrame, rule: PrecisionRule) -> pd.DataFrame:
     estimated from few events, so it is not done however narrow its interval; when every pair
     is 0 it is never done.
     """
+    import pandas as pd
+
     from sim.analysis import compare, paired_differences
 
-    table = compare(
-        results, baseline=rule.baseline, outcomes=list(rule.targets), by="point", level=rule.level
-    )
+    outcomes = list(rule.targets)
+    tables = [
+        compare(results, baseline=rule.baseline, outcomes=outcomes, by="point", level=rule.level)
+        .assign(baseline=rule.baseline)
+    ]  # fmt: skip
+    for a, b in rule.contrasts:
+        pair = results[results.policy.isin([a, b])]
+        if set(pair.policy) == {a, b}:
+            tables.append(
+                compare(pair, baseline=b, outcomes=outcomes, by="point", level=rule.level)
+                .assign(baseline=b)
+            )  # fmt: skip
+    table = pd.concat(tables, ignore_index=True)
     table["half_width"] = np.maximum(table["diff"] - table.lo, table.hi - table["diff"])
     table["target"] = table.outcome.map(rule.targets).astype(float)
     table["ratio"] = table.half_width / table.target
     pairs = {
-        (policy, outcome): paired_differences(results, policy, rule.baseline, outcome, ["point"])
-        for policy, outcome in set(zip(table.policy, table.outcome, strict=True))
+        (policy, base, outcome): paired_differences(results, policy, base, outcome, ["point"])
+        for policy, base, outcome in set(
+            zip(table.policy, table.baseline, table.outcome, strict=True)
+        )
     }
     table["nonzero"] = [
         int(np.count_nonzero(p["diff"][p.point == point]))
         for p, point in (
-            (pairs[(r.policy, r.outcome)], r.point) for r in table.itertuples(index=False)
+            (pairs[(r.policy, r.baseline, r.outcome)], r.point)
+            for r in table.itertuples(index=False)
         )
     ]
     table["reached"] = (table.half_width <= table.target) & (table.nonzero >= rule.min_events)
@@ -170,9 +189,26 @@ def half_widths(results: pd.DataFrame, rule: PrecisionRule) -> pd.DataFrame:
         labels = results.drop_duplicates("point").set_index("point")["threat"]
         table.insert(1, "threat", table.point.map(labels))
     cols = [c for c in ("point", "threat") if c in table]
-    cols += ["policy", "outcome", "n", "nonzero", "diff", "lo", "hi", "half_width", "target"]
+    cols += ["policy", "baseline", "outcome", "n", "nonzero", "diff", "lo", "hi", "half_width"]
+    cols += ["target"]
     cols += ["ratio", "need"]
     return table[[*cols, "reached"]]
+
+
+def stated_contrasts(exp: Experiment, extra=()) -> tuple[tuple[str, str], ...]:
+    """The pairs a sweep's report will state besides each policy against the baseline.
+
+    The experiment's declared contrasts and every joint policy against each of its host-only
+    twins in the sweep (the foreign increment), plus ``extra``; each once, in that order.
+    """
+    from sim.analysis.increments import increment_pairs
+
+    pairs = [*exp.contrast_pairs(), *((j, t) for j, t, _ in increment_pairs(exp.policies))]
+    out: list[tuple[str, str]] = []
+    for pair in [*pairs, *(tuple(p) for p in extra)]:
+        if pair not in out:
+            out.append(pair)
+    return tuple(out)
 
 
 def stage_ratio(half_width: float, target: float, nonzero: int, min_events: int) -> float:
@@ -202,7 +238,8 @@ def _describe(table: pd.DataFrame, n: int, min_events: int) -> str:
     where = f" at threat={worst.threat}" if "threat" in table else ""
     return (
         f"precision: {n} paired replications; widest 95% half-width {worst.half_width:.3g} "
-        f"(target {worst.target:g}) for {worst.outcome}, {worst.policy} vs baseline{where}; "
+        f"(target {worst.target:g}) for {worst.outcome}, {worst.policy} vs {worst.baseline}"
+        f"{where}; "
         f"fewest differing pairs {int(table.nonzero.min())} (needed {min_events}); "
         f"{int(table.reached.sum())} of {len(table)} differences done"
     )
@@ -226,6 +263,7 @@ def run_to_precision(
     """
     log = log or (lambda text: print(text, file=sys.stderr))
     rule.check(exp)
+    rule = replace(rule, contrasts=stated_contrasts(exp, rule.contrasts))
     n, stages = rule.pilot, []
     while True:
         store = run(exp.replace(replications=n), out, **run_kwargs)

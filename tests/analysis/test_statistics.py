@@ -228,6 +228,12 @@ def test_policy_wins_pairs_settings_with_outcomes():
     df["point"] = 0
     df["ambush_rate"] = [0.1, 0.2, 0.3] * 2
     x, y = policy_wins(df, "joint_escort", "domestic_intel", "foreign_killed", ["ambush_rate"])
+    # the tie (2 against 2) is neither a win nor a loss: left out, and counted
+    assert list(x.ambush_rate) == [0.1, 0.2] and list(y) == [True, False]
+    assert x.attrs["ties"] == 1 and x.attrs["pairs"] == 3
+    x, y = policy_wins(
+        df, "joint_escort", "domestic_intel", "foreign_killed", ["ambush_rate"], ties="lose"
+    )
     assert list(x.ambush_rate) == [0.1, 0.2, 0.3] and list(y) == [True, False, False]
 
 

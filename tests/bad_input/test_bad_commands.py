@@ -205,6 +205,7 @@ WORK = {
     "sim.validate": ("sim.calibration.validate", "validate"),
     "sim.displacement": ("sim.sweeps.execution", "sweep"),
     "sim.insider": ("sim.sweeps.execution", "sweep"),
+    "sim.conditions": ("sim.sweeps.execution", "sweep"),
     "sim.equivalence": ("sim.studies.equivalence", "run_new"),
 }
 

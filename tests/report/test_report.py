@@ -12,7 +12,13 @@ import pytest
 from scipy import stats
 
 from sim import sweep
-from sim.analysis import compare, format_estimate, format_number, paired_differences
+from sim.analysis import (
+    compare,
+    foreign_increment,
+    format_estimate,
+    format_number,
+    paired_differences,
+)
 from sim.report import build, validation_table
 
 
@@ -46,7 +52,7 @@ class _Page(HTMLParser):
             self._in = None
 
 
-POLICIES = ["domestic_baseline", "joint_escort", "domestic_intel"]
+POLICIES = ["domestic_baseline", "joint_escort", "domestic_intel", "joint_escort_twin_cost"]
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +105,7 @@ def test_one_command_writes_a_self_contained_report_with_tables_and_files(folder
     for heading in ("The question", "Conclusion", "How to reproduce"):
         assert heading in page.headings
     # the sweep's rows are still what pandas reads from the folder
-    assert len(pd.read_parquet(folder)) == 3 * 2 * 6
+    assert len(pd.read_parquet(folder)) == 4 * 2 * 6
 
 
 def test_the_conclusion_states_the_analysis_numbers_with_their_intervals(folder):
@@ -121,7 +127,20 @@ def test_the_conclusion_states_the_analysis_numbers_with_their_intervals(folder)
                 assert stated in text
             if not clear:
                 assert r.policy in text.split("cannot be told apart from domestic_baseline")[0]
-        assert "Joint against domestic: the best joint policy, joint_escort" in text
+        # no "best" policy; the joint policy by its foreign increment over its twin
+        assert "largest reduction" not in text and "best" not in text
+        inc = foreign_increment(results[results.threat == threat], outcomes=["foreign_killed"])
+        r = inc.iloc[0]
+        stated = format_estimate(r["diff"], r.lo, r.hi, sign=True)
+        assert f"joint_escort at equal cost {stated}" in text.split("The foreign increment")[1]
+    # the increment on every outcome, the same numbers as foreign_increment
+    assert {"foreign_increment_baseline", "foreign_increment_high"} <= set(page.tables)
+    inc = pd.read_csv(folder / "_report" / "tables" / "foreign_increment_high.csv")
+    assert {"foreign_killed", "threat_exposure", "cost_usd", "mean_legitimacy"} <= set(inc.outcome)
+    want = foreign_increment(results[results.threat == "high"]).set_index("outcome")
+    got = inc.set_index("outcome")
+    assert got.loc["cost_usd", "diff"] == pytest.approx(want.loc["cost_usd", "diff"])
+    assert got.loc["foreign_killed", "hi"] == pytest.approx(want.loc["foreign_killed", "hi"])
     csv = pd.read_csv(folder / "_report" / "tables" / "comparison_high.csv")
     t = compare(results[results.threat == "high"], outcomes=["foreign_killed"])
     row = csv[(csv.outcome == "foreign_killed") & (csv.policy == "joint_escort")].iloc[0]

@@ -139,7 +139,7 @@ def test_the_command_line_takes_posterior_and_says_what_the_intervals_include(
         f"out={tmp_path / 'out'}",
     ]
     assert sweep_main([*args, "posterior=2", f"posterior_file={posterior}"]) == 0
-    assert "Intervals include parameter uncertainty" in capsys.readouterr().out
+    assert "the uncertainty of the calibrated parameters" in capsys.readouterr().out
     for bad in (["posterior=-1"], [f"posterior_file={posterior}"], ["posterior=x"]):
         assert sweep_main([*args, *bad, f"out={tmp_path / 'bad'}"]) == 2
         assert capsys.readouterr().err.startswith("error: ")
@@ -152,8 +152,15 @@ def test_the_command_line_takes_posterior_and_says_what_the_intervals_include(
 def test_the_uncertainty_statement_follows_the_runs():
     with_draws = pd.DataFrame({"posterior_draw": [0, 1, 1, 0]})
     assert uncertainty_statement(with_draws).startswith(
-        "Intervals include parameter uncertainty: every replication ran with one of 2"
+        "Intervals include run-to-run variation and the uncertainty of the calibrated "
+        "parameters (ambush_rate, site_attack_rate, lethality, effect_domestic, leak_prob, "
+        "insider_rate): every replication ran with one of 2"
     )
+    # the deciding assumptions are named with the value they were held at, or as varied
+    held = with_draws.assign(foreign_effect_ratio=0.8, backlash=[0.0, 0.01, 0.0, 0.01])
+    text = uncertainty_statement(held)
+    assert "Held at one value, not drawn" in text and "foreign_effect_ratio = 0.8" in text
+    assert "(varied by the design: backlash)" in text
     assert "not parameter uncertainty" in uncertainty_statement(
         pd.DataFrame({"posterior_draw": [-1, -1]})
     )

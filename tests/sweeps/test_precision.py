@@ -17,9 +17,11 @@ from sim.sweeps.execution import run_sweep
 from sim.sweeps.precision import (
     MIN_EVENTS,
     PrecisionRule,
+    half_widths,
     next_stage,
     run_to_precision,
     stage_ratio,
+    stated_contrasts,
 )
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -195,3 +197,46 @@ def test_the_python_api_refuses_precision_without_auto_and_a_word_for_replicatio
         sweep(replications=10, precision={"foreign_killed": 1.0}, days=5, progress=False)
     with pytest.raises(ScenarioError, match="'auto'"):
         sweep(replications="lots", days=5, progress=False)
+
+
+def test_the_rule_covers_declared_contrasts_and_every_foreign_increment():
+    """Besides each policy against the baseline, the rule judges what the report will state:
+    the experiment's declared contrasts and each joint policy against its twins."""
+    policies = ("domestic_baseline", "joint_escort", "joint_escort_twin_cost", "domestic_intel")
+    exp = Experiment(policies=policies, contrasts=("domestic_intel - joint_escort",))
+    pairs = stated_contrasts(exp)
+    assert pairs == (("domestic_intel", "joint_escort"), ("joint_escort", "joint_escort_twin_cost"))
+    rng = np.random.default_rng(2)
+    rows = [
+        dict(policy=p, replication=r, point=0, status="ok",
+             foreign_killed=float(rng.poisson(4.0 + (p == "joint_escort"))))
+        for r in range(40) for p in policies
+    ]  # fmt: skip
+    results = pd.DataFrame(rows)
+    rule = PrecisionRule({"foreign_killed": 0.5}, contrasts=pairs)
+    table = half_widths(results, rule)
+    got = set(zip(table.policy, table.baseline, strict=True))
+    assert ("joint_escort", "joint_escort_twin_cost") in got
+    assert ("domestic_intel", "joint_escort") in got
+    assert ("joint_escort", "domestic_baseline") in got and len(table) == 5
+    row = table[(table.policy == "joint_escort") & (table.baseline == "joint_escort_twin_cost")]
+    t = compare(results[results.policy.isin(["joint_escort", "joint_escort_twin_cost"])],
+                baseline="joint_escort_twin_cost", outcomes=["foreign_killed"])  # fmt: skip
+    assert row["diff"].iloc[0] == pytest.approx(t["diff"].iloc[0])
+    assert row.lo.iloc[0] == pytest.approx(t.lo.iloc[0])
+
+
+@pytest.mark.parametrize(
+    ("contrasts", "words"),
+    [
+        (("joint_escort-domestic_baseline",), "'A - B'"),
+        (("joint_escort - joint_command",), "not a policy of the sweep"),
+        (("joint_escort - joint_escort",), "itself"),
+        ("joint_escort - domestic_baseline", "list"),
+    ],
+)
+def test_a_bad_contrast_is_refused_by_name(contrasts, words):
+    exp = Experiment(policies=("domestic_baseline", "joint_escort"), contrasts=contrasts)
+    with pytest.raises(ScenarioError, match="contrasts") as err:
+        exp.check()
+    assert words in str(err.value)

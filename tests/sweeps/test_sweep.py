@@ -237,7 +237,7 @@ def test_bad_designs_are_rejected(design, field):
 
 def test_experiment_files_load_and_plan():
     jvd = Plan(load_experiment("joint_vs_domestic"))
-    assert jvd.n_points == 3 and jvd.n_policies == 6
+    assert jvd.n_points == 3 and jvd.n_policies == 10  # six named policies, four twins
     lhs = Plan(load_experiment("uncertainty_lhs"))
     assert lhs.n_points == 64 and lhs.n_policies == 6
     assert Plan(load_experiment("sobol_threat")).n_points == 64 * (16 + 2)
@@ -354,7 +354,7 @@ def test_cli_exit_status_reports_failures(tmp_path, capsys):
         )
         == 1
     )
-    assert "18 runs failed" in capsys.readouterr().err
+    assert "30 runs failed" in capsys.readouterr().err
     assert (pd.read_parquet(tmp_path / "out").status == "failed").all()
 
 
