@@ -109,7 +109,7 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "sim.conditions",
         "sim.studies.conditions",
-        (),
+        ("rows",),
         (),
         ("replications", "workers", "days", "samples"),
         ("replications=2", "workers=1", "days=2", "samples=8"),

@@ -25,6 +25,14 @@ def study_settings(defaults: dict, extra: dict | None = None) -> tuple[Setting, 
                 low=8, high=100_000,
             ),
         )  # fmt: skip
+    if extra and "rows" in extra:
+        samples += (
+            Setting(
+                "rows", "path", extra["rows"],
+                "the sweep folder that keeps the runs (resumable; read them back with "
+                "sim.open_sweep)",
+            ),
+        )  # fmt: skip
     return samples + (
         Setting(
             "replications", "int", defaults["replications"], "paired replications", low=2,
@@ -74,6 +82,10 @@ def run_study(
     try:
         opts, _, _ = parse(argv, settings)
         check_document(opts["out"], heading, module)
+        if "rows" in opts:  # the runs' folder: new, empty or a sweep folder of its own
+            from sim.files.ownership import check_folder
+
+            check_folder(opts["rows"], "sweep", "rows")
         started = time.perf_counter()
         exp = load_experiment(experiment)
         if "samples" in opts:
@@ -85,6 +97,7 @@ def run_study(
             workers=workers,
             days=opts["days"],
             progress=True,
+            **({"out": opts["rows"]} if "rows" in opts else {}),
         )
         frame.attrs["points"] = design_points(exp.design, exp.seed)
         frame.attrs["days"] = opts["days"]

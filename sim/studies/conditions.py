@@ -1,9 +1,10 @@
 """What does the foreign component add, and under which conditions? The conditions study.
 
     python -m sim.conditions [replications=5] [samples=200] [workers=2] [days=1825]
-                             [out=docs/conditions.md]
+                             [out=docs/conditions.md] [rows=results/foreign_increment_conditions]
 
-writes the document and, beside it, the break-even table as CSV (``docs/conditions.csv``).
+writes the document and, beside it, the break-even table as CSV (``docs/conditions.csv``); the
+runs stay in the sweep folder ``rows`` (an interrupted study resumes from it).
 
 Runs ``conf/experiment/foreign_increment_conditions.yaml``: each joint policy and its host-only
 twins (:mod:`scenarios.twins`) over a Latin hypercube of the assumptions the record cannot
@@ -228,6 +229,7 @@ def _study(table, columns, defaults, bounds, boot, level, rng) -> dict:
         # an interval of the zero only where the fit has one, from the resamples that do
         ok = np.isfinite(est[j]) and len(found) >= 10
         lo, hi = np.quantile(found, q) if ok else (np.nan, np.nan)
+        low_end, high_end = _increment(coef, at, columns, np.array(bounds))
         rows.append(
             {
                 "backlash": at[BACKLASH],
@@ -236,6 +238,8 @@ def _study(table, columns, defaults, bounds, boot, level, rng) -> dict:
                 "hi": float(hi),
                 "no_zero_share": 1.0 - len(found) / boot,
                 "at_defaults": j == 0,
+                "increment_at_lowest_ratio": float(low_end),
+                "increment_at_highest_ratio": float(high_end),
             }
         )
     ends = _increment(coef, defaults, columns, np.array(bounds))
@@ -254,7 +258,14 @@ def _study(table, columns, defaults, bounds, boot, level, rng) -> dict:
 def _unfitted(table: pd.DataFrame, why: str, bounds) -> dict:
     """The result when the runs cannot be fitted (no deaths in short runs): said, not guessed."""
     nan = float("nan")
-    row = {"break_even": nan, "lo": nan, "hi": nan, "no_zero_share": 1.0}
+    row = {
+        "break_even": nan,
+        "lo": nan,
+        "hi": nan,
+        "no_zero_share": 1.0,
+        "increment_at_lowest_ratio": nan,
+        "increment_at_highest_ratio": nan,
+    }
     return {
         "table": table,
         "coef": None,
@@ -282,39 +293,46 @@ def _boxes(table: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return prim_boxes(x, (cases.klass == "better").to_numpy(), threshold=0.75)
 
 
+def _where(row, short: bool = False) -> str:
+    """Where the increment lowers deaths along the ratio, for one row of the curve."""
+    low, high = row["increment_at_lowest_ratio"], row["increment_at_highest_ratio"]
+    if np.isfinite(row["break_even"]):
+        side = "above" if high < 0 else "below"
+        interval = f" [{row['lo']:.2f}, {row['hi']:.2f}]" if np.isfinite(row["lo"]) else ""
+        lead = "" if short else "only where the foreign effect ratio is "
+        return f"{lead}{side} {row['break_even']:.2f}{interval}"
+    if low < 0 and high < 0:
+        return "everywhere" if short else "over the whole explored range of the effect ratio"
+    if low > 0 and high > 0:
+        return "nowhere" if short else "nowhere in the explored range (it raises them throughout)"
+    return "no clear sign"
+
+
 def sentence(joint: str, basis: str, result: dict) -> str:
-    """The conditional statement of the foreign increment (never an unconditional verdict)."""
+    """The conditional statement of the foreign increment (never an unconditional verdict).
+
+    It says where the fitted increment lowers foreign deaths along the effect ratio with the
+    other assumptions at their defaults, then how that changes along backlash.
+    """
     be = result["break_even"]
     lo_r, hi_r = result["bounds"]
     at = "at equal cost" if basis == "cost" else "at equal personnel"
     if result.get("why"):
         return f"{at.capitalize()}, the increment of {joint} could not be fitted: {result['why']}."
-    start, end = result["ends"]
-    if np.isfinite(be["break_even"]):
-        lower = "above" if end < 0 else "below"
-        interval = (
-            f"[{be['lo']:.2f}, {be['hi']:.2f}]" if np.isfinite(be["lo"]) else "[interval undefined]"
-        )
-        curve = result["curve"]
-        found = curve[np.isfinite(curve.break_even)]
-        by_backlash = "; ".join(
-            f"{r.break_even:.2f} at backlash {r.backlash:g}" for r in found.itertuples()
-        )
-        return (
-            f"{at.capitalize()}, the foreign increment of {joint} lowers foreign deaths only "
-            f"where the foreign effect ratio is {lower} {be['break_even']:.2f} {interval} (other "
-            f"assumptions at their defaults; {100 * be['no_zero_share']:.0f}% of bootstrap "
-            f"resamples find no zero in {lo_r:.1f}-{hi_r:.1f}). The threshold moves with "
-            f"backlash: {by_backlash or 'no zero at any backlash of the grid'}."
-        )
-    sign = "lowers" if start < 0 and end < 0 else "raises" if start > 0 and end > 0 else None
-    if sign:
-        return (
-            f"{at.capitalize()}, the fitted foreign increment of {joint} {sign} foreign deaths "
-            f"over the whole explored range of the effect ratio ({lo_r:.1f}-{hi_r:.1f}) with "
-            "the other assumptions at their defaults; see the boxes for where it changes sign."
-        )
-    return f"{at.capitalize()}, the fitted increment of {joint} has no clear sign."
+    resamples = (
+        f" ({100 * be['no_zero_share']:.0f}% of bootstrap resamples find no zero in "
+        f"{lo_r:.1f}-{hi_r:.1f})"
+        if np.isfinite(be["break_even"])
+        else ""
+    )
+    along = "; ".join(
+        f"{r['backlash']:g}: {_where(r, short=True)}" for r in result["curve"].to_dict("records")
+    )
+    return (
+        f"{at.capitalize()}, with the other assumptions at their defaults, the foreign "
+        f"increment of {joint} lowers foreign deaths {_where(be)}{resamples}. Where it does, by "
+        f"backlash: {along}."
+    )
 
 
 def conditions_markdown(results: dict, days: int, command: str, provenance: str = "") -> str:
@@ -407,9 +425,8 @@ def main(argv: list[str] | None = None) -> int:
 
     argv = list(sys.argv[1:] if argv is None else argv)
     defaults = {"replications": 5, "workers": 2, "days": 1825, "out": "docs/conditions.md"}
-    return run_study(
-        argv, "sim.conditions", EXPERIMENT, defaults, _report, HEADING, extra={"samples": 200}
-    )
+    extra = {"samples": 200, "rows": f"results/{EXPERIMENT}"}
+    return run_study(argv, "sim.conditions", EXPERIMENT, defaults, _report, HEADING, extra=extra)
 
 
 def _report(frame: pd.DataFrame, days: int, command: str, provenance: str):
