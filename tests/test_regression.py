@@ -8,7 +8,7 @@ cell's rate now counts from the moment it happens, not from the start of the hou
 ``randomized_movement``, ``cost_usd`` (one escort wait ends an hour differently); every other
 pinned number is the hourly model's.
 
-The fair question (0.3.0) moved ``threat_exposure`` alone here: it now adds the sites' exposure
+The fair question (issue 24) moved ``threat_exposure`` alone here: it now adds the sites' exposure
 (``site_exposure``) to the roads' (``road_exposure``, the earlier ``threat_exposure``, unchanged
 for these four runs).
 """
