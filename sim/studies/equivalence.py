@@ -51,9 +51,10 @@ SEED = 20261129
 MARGIN_SD = 0.1
 #: Outcomes added after the reference was recorded (not compared).
 NEWER = ("road_exposure", "site_exposure", "exposure_per_person_year")
-#: Since the fair-question issue a foreign guard's protection is a ratio to a host guard's, and demand is the seed's
-#: under every policy; these settings give the reference's model back: a foreign guard of 0.4
-#: (v0.1.0's absolute value) and, for domestic_surge, as many long movements as it escorted.
+#: Since the fair-question issue a foreign guard's protection is a ratio to a host guard's, and
+#: demand is the seed's under every policy; these settings give the reference's model back: a
+#: foreign guard of 0.4 (v0.1.0's absolute value) and, for domestic_surge, as many long
+#: movements as it escorted.
 #: Its roads-only ``threat_exposure`` is today's ``road_exposure``.
 REFERENCE_EFFECT_FOREIGN = 0.4
 REFERENCE_LONG_SHARE = {"domestic_surge": 0.7}
