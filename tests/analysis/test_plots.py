@@ -157,3 +157,21 @@ def test_map_labels_do_not_overlap(monkeypatch):
     # the labels a fixed offset gives do overlap: the placement is what separates them
     monkeypatch.setattr(plots, "LABEL_SPOTS", plots.LABEL_SPOTS[:1])
     assert overlaps(plots.network_map(model)) > 3
+
+
+def test_the_break_even_curve_marks_where_no_zero_is_and_which_way():
+    """A line per joint policy and basis; rows without a zero sit on the bottom edge when the
+    increment saves lives at every ratio, on the top edge when at none."""
+    from pathlib import Path
+
+    record = pd.read_csv(Path(__file__).resolve().parents[2] / "docs" / "conditions.csv")
+    fig = plots.break_even_curve(record)
+    ax = fig.axes[0]
+    assert len(ax.containers) == record.groupby(["joint", "basis"]).ngroups
+    curve = record[~record.at_defaults]
+    none = curve[curve.break_even.isna()]
+    everywhere = (
+        (none.increment_at_lowest_ratio < 0) & (none.increment_at_highest_ratio < 0)
+    ).sum()
+    edges = [y for line in ax.lines if line.get_marker() in ("v", "^") for y in line.get_ydata()]
+    assert sorted(edges) == sorted([0.2] * everywhere + [2.0] * (len(none) - everywhere))
