@@ -180,8 +180,11 @@ class Demand(Submodel):
         share = dem.long_trip_share
         p_long, p_local = self.p_escort_long, self.p_escort_local
         escorted_pairs, we = pairs, w
-        if p_local > 0.0:  # some local movements are escorted too
-            mass = np.concatenate([share * p_long * w, (1.0 - share) * p_local * wl])
+        long_mass, local_mass = share * p_long, (1.0 - share) * p_local
+        if p_local > 0.0 and long_mass + local_mass > 0.0:  # some local ones escorted too
+            # the classes' shares first, so tiny coverages do not underflow to 0 / 0
+            total = long_mass + local_mass
+            mass = np.concatenate([long_mass / total * w, local_mass / total * wl])
             escorted_pairs, we = list(pairs) + list(local), mass / mass.sum()
         traffic: Counter = Counter()
         origin_region: Counter = Counter()

@@ -305,8 +305,8 @@ def test_cli_sweep_prints_summary_and_writes_rows(tmp_path):
     out, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err
     df = pd.read_parquet(tmp_path)
-    assert len(df) == 6 * 3 * 2 and df.run_id.is_unique
-    assert "joint_escort" in out and "foreign_killed" in out and "36 runs" in out
+    assert len(df) == 10 * 3 * 2 and df.run_id.is_unique  # six named policies, four twins
+    assert "joint_escort" in out and "foreign_killed" in out and "60 runs" in out
     assert "run/s" in err  # the progress bar
 
 
