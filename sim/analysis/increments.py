@@ -37,7 +37,7 @@ INCREMENT_OUTCOMES = (
 
 def increment_pairs(policies) -> list[tuple[str, str, str]]:
     """``(joint, twin, basis)`` for every twin whose joint policy is among ``policies``."""
-    names = list(pd.unique(pd.Series(list(policies), dtype=object)))
+    names = list(dict.fromkeys(policies))
     out = []
     for name in names:
         joint, basis = split_twin(name)

@@ -202,16 +202,10 @@ class Demand(Submodel):
         }
         origin_share = {r: origin_region[r] for r in net.regions}
         per_day = dem.trips_per_day
-        if p_local == 0.0 and p_long == 1.0:  # long ones escorted, local ones not
-            convoy = self._edge_traffic(pairs, w, per_day * share)
-            unescorted = self._edge_traffic(local, wl, per_day * (1.0 - share))
-        else:
-            convoy = self._edge_traffic(pairs, w, per_day * share * p_long)
-            convoy.update(self._edge_traffic(local, wl, per_day * (1.0 - share) * p_local))
-            unescorted = self._edge_traffic(pairs, w, per_day * share * (1.0 - p_long))
-            unescorted.update(
-                self._edge_traffic(local, wl, per_day * (1.0 - share) * (1.0 - p_local))
-            )
+        convoy = self._edge_traffic(pairs, w, per_day * share * p_long)
+        convoy.update(self._edge_traffic(local, wl, per_day * (1.0 - share) * p_local))
+        unescorted = self._edge_traffic(pairs, w, per_day * share * (1.0 - p_long))
+        unescorted.update(self._edge_traffic(local, wl, per_day * (1.0 - share) * (1.0 - p_local)))
         edge_traffic = {CONVOY: convoy, UNESCORTED: unescorted}
         return (
             pairs,

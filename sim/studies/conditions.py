@@ -184,10 +184,10 @@ def conditions(
     """The study's numbers for every joint policy and basis in ``frame``.
 
     ``defaults`` holds each assumption's default value (the point where the other assumptions
-    are held). Returns ``{(joint, basis): {"table", "break_even", "curve", "boxes", "sign",
-    "ties"}}``: ``break_even`` the ratio at the defaults with ``lo``, ``hi`` and the share of
-    resamples without a zero in range; ``curve`` the same along :data:`BACKLASH_GRID`;
-    ``sign`` the sign of the fitted increment at the ends of the ratio's range.
+    are held). Returns ``{(joint, basis): {"table", "coef", "break_even", "curve", "boxes",
+    "ties", "bounds"}}``: ``break_even`` the ratio at the defaults with ``lo``, ``hi``, the
+    share of resamples without a zero in range and the fitted increment at the ends of the
+    ratio's range; ``curve`` the same along :data:`BACKLASH_GRID`.
     """
     columns = list(points[0])
     lo_r = min(p[RATIO] for p in points)
@@ -242,14 +242,12 @@ def _study(table, columns, defaults, bounds, boot, level, rng) -> dict:
                 "increment_at_highest_ratio": float(high_end),
             }
         )
-    ends = _increment(coef, defaults, columns, np.array(bounds))
     return {
         "table": table,
         "coef": coef,
         "break_even": rows[0],
         "curve": pd.DataFrame(rows[1:]),
         "boxes": _boxes(table, columns),
-        "ends": ends,
         "ties": float((table.groupby("point").klass.first() == "tie").mean()),
         "bounds": bounds,
     }
@@ -274,7 +272,6 @@ def _unfitted(table: pd.DataFrame, why: str, bounds) -> dict:
             [{**row, "backlash": b, "at_defaults": False} for b in BACKLASH_GRID]
         ),  # fmt: skip
         "boxes": pd.DataFrame(),
-        "ends": np.array([nan, nan]),
         "ties": float((table.groupby("point").klass.first() == "tie").mean()),
         "bounds": bounds,
         "why": why,

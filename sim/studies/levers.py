@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from scenarios.schema import Policy, ScenarioError
+from scenarios.twins import FOREIGN_LEVERS, TEAMS
 
 __all__ = ["MAX_GROUPS", "LeverGroup", "apply_groups", "lever_groups", "shapley"]
 
@@ -46,12 +47,6 @@ CATEGORIES = {
     "escort coverage": ("escort_coverage",),
     "site hardening": ("site_hardening",),
 }
-#: Units whose team has host and foreign personnel: (host field, foreign field).
-TEAMS = (
-    ("escort_size", "foreign_per_escort"),
-    ("checkpoint_size", "foreign_at_checkpoints"),
-    ("site_guards", "foreign_site_guards"),
-)
 
 
 @dataclass(frozen=True)
@@ -109,8 +104,7 @@ def apply_groups(baseline: Policy, groups: Sequence[LeverGroup], name: str) -> P
         data.update(g.set)
         for k, delta in g.add.items():
             data[k] = data[k] + delta
-    joint_only = [foreign for _, foreign in TEAMS] + ["foreign_planning", "foreign_raids"]
-    if data["force"] == "domestic" and any(data[k] for k in joint_only):
+    if data["force"] == "domestic" and any(data[k] for k in FOREIGN_LEVERS):
         data["force"] = "joint"  # foreign personnel or planning without the swap's force label
     for host, _ in TEAMS:
         if data[host] < 0:
