@@ -14,6 +14,7 @@ import pandas as pd
 from scipy import stats
 
 from scenarios.schema import ScenarioError
+from sim.analysis.permutation import EXACT_MAX_N, ratio_interval, sign_flip, sign_vectors
 
 __all__ = [
     "AnalysisError",
@@ -24,10 +25,13 @@ __all__ = [
     "check_results",
     "compare",
     "holm",
+    "in_run_order",
     "mean_interval",
     "paired_differences",
+    "ratio_interval",
     "replications_needed",
     "sign_flip",
+    "sign_vectors",
     "successful",
     "summarize",
 ]
@@ -94,6 +98,7 @@ def summarize(
     by = [by] if isinstance(by, str) else list(by)
     outcomes = [outcomes] if isinstance(outcomes, str) else list(outcomes)
     check_results(results, [*by, *outcomes], nonempty=False)  # failed runs are counted
+    results = in_run_order(results)
     if "status" in results:
         failed = results[results.status != "ok"].groupby(by, sort=False).size()
         results = results[results.status == "ok"]
@@ -123,6 +128,17 @@ def summarize(
 def successful(results: pd.DataFrame) -> pd.DataFrame:
     """The runs that finished (``status == "ok"``): failed runs never enter a statistic."""
     return results[results.status == "ok"] if "status" in results else results
+
+
+def in_run_order(results: pd.DataFrame) -> pd.DataFrame:
+    """``results`` sorted by ``run_id`` (when it has one).
+
+    Groups then come in the experiment's order (its policies as listed, its design points in
+    turn) whatever the order of the rows.
+    """
+    if "run_id" in results and not results["run_id"].is_monotonic_increasing:
+        return results.sort_values("run_id", kind="stable")
+    return results
 
 
 class AnalysisError(ScenarioError):
@@ -175,13 +191,17 @@ def pair_keys(results: pd.DataFrame, by: list[str]) -> list[str]:
 def paired_differences(
     results: pd.DataFrame, policy: str, baseline: str, outcome: str, by: list[str] | None = None
 ) -> pd.DataFrame:
-    """Per paired replication: ``policy - baseline`` of ``outcome`` (rows matched on seeds)."""
+    """Per paired replication: ``policy - baseline`` of ``outcome`` (rows matched on seeds).
+
+    The pairs are sorted by their keys (replication, design point, ``by``), so every statistic
+    of them is the same whatever the order of the rows.
+    """
     by = list(by or [])
     ok = check_results(results, ["policy", outcome, *by], [policy, baseline])
     keys = pair_keys(ok, by)
     a = ok[ok.policy == policy].set_index(keys)[outcome]
     b = ok[ok.policy == baseline].set_index(keys)[outcome]
-    joined = pd.concat({"policy": a, "baseline": b}, axis=1, join="inner")
+    joined = pd.concat({"policy": a, "baseline": b}, axis=1, join="inner").sort_index()
     joined["diff"] = joined["policy"] - joined["baseline"]
     return joined.reset_index()
 
@@ -197,76 +217,6 @@ def holm(pvalues) -> np.ndarray:
         running = max(running, min(1.0, (m - rank) * p[i]))
         adjusted[i] = running
     return adjusted
-
-
-#: Largest number of pairs for which :func:`sign_flip` enumerates every sign vector.
-EXACT_MAX_N = 13
-
-
-def sign_flip(
-    d, level: float = 0.95, n_resamples: int = 9999, seed: int = 0
-) -> tuple[float, float, float, str]:
-    """Sign-flip permutation test of a mean paired difference, and the interval that inverts it.
-
-    Under the null hypothesis that the paired differences ``d`` are symmetric about ``mu0``,
-    flipping the sign of any ``d_i - mu0`` leaves their distribution unchanged; the p-value of
-    ``mu0`` is the share of sign vectors ``s`` (the identity included) with
-    ``|mean(s (d - mu0))| >= |mean(d - mu0)|``. Every sign vector enumerated when
-    ``len(d) <= EXACT_MAX_N``, otherwise ``n_resamples`` drawn at random plus the identity
-    (Phipson and Smyth 2010). The interval is the set of ``mu0`` the test does not reject at
-    ``1 - level`` (test inversion; Garthwaite 1996, Ernst 2004): with ``a = mean(s d)`` and
-    ``c = mean(s)`` each sign vector counts for ``mu0`` on an interval of ``mu0`` (a concave
-    quadratic in ``mu0`` is non-negative there) that contains ``mean(d)``, so the accepted set is
-    an interval whose ends are order statistics of those intervals' ends. The p-value at 0 is
-    read off the same intervals, so the interval excludes 0 exactly when ``p <= 1 - level``.
-
-    Returns ``(lo, hi, p_value, method)``.
-    """
-    d = np.asarray(d, dtype=float)
-    n = len(d)
-    if n == 0:
-        return np.nan, np.nan, np.nan, "none (no pairs)"
-    m = float(d.mean())
-    if n <= EXACT_MAX_N:
-        signs = 1 - 2 * ((np.arange(2**n)[:, None] >> np.arange(n)) & 1).astype(np.int8)
-        method = f"sign-flip permutation test, exact ({2**n:,} sign vectors)"
-    else:
-        rng = np.random.default_rng(seed)
-        draws = 1 - 2 * rng.integers(0, 2, size=(n_resamples, n), dtype=np.int8)
-        signs = np.vstack([np.ones((1, n), dtype=np.int8), draws])
-        method = f"sign-flip permutation test ({n_resamples:,} random sign vectors)"
-    lo_b = np.empty(len(signs))
-    hi_b = np.empty(len(signs))
-    for start in range(0, len(signs), 2000):
-        s = signs[start : start + 2000].astype(float)
-        a = s @ d / n
-        c = s.mean(axis=1)
-        qa, qb, qc = c**2 - 1.0, 2.0 * (m - a * c), a**2 - m**2
-        whole = np.abs(qa) < 1e-12
-        with np.errstate(divide="ignore", invalid="ignore"):
-            root = np.sqrt(np.maximum(qb**2 - 4.0 * qa * qc, 0.0))
-            r1, r2 = (-qb + root) / (2.0 * qa), (-qb - root) / (2.0 * qa)
-        lo = np.where(whole, -np.inf, np.minimum(r1, r2))
-        hi = np.where(whole, np.inf, np.maximum(r1, r2))
-        # every interval contains mean(d) exactly; rounding must not move its ends past it
-        lo_b[start : start + len(s)] = np.minimum(lo, m)
-        hi_b[start : start + len(s)] = np.maximum(hi, m)
-    total = len(signs)
-    alpha = 1.0 - level
-    k = int(np.floor(alpha * total + 1e-9)) + 1  # accepted where count >= k
-    if k > total:
-        return -np.inf, np.inf, 1.0, method
-    interval_lo = float(np.sort(lo_b)[k - 1])
-    interval_hi = float(np.sort(hi_b)[::-1][k - 1])
-    p_value = float(np.count_nonzero((lo_b <= 0.0) & (hi_b >= 0.0)) / total)
-    if p_value > alpha:
-        # 0 is accepted, so it lies in the interval. With many zero differences an end of the
-        # interval is exactly 0 in exact arithmetic: rounding must neither move it past 0 nor
-        # leave it at -2e-17 (printed "-0.00")
-        tol = 1e-12 * float(np.max(np.abs(d)))
-        interval_lo = 0.0 if abs(interval_lo) <= tol else min(interval_lo, 0.0)
-        interval_hi = 0.0 if abs(interval_hi) <= tol else max(interval_hi, 0.0)
-    return interval_lo + 0.0, interval_hi + 0.0, p_value, method  # + 0.0: no negative zero
 
 
 #: Outcomes :func:`compare` compares by default: lives, attacks, exposure and the three prices.
@@ -310,7 +260,7 @@ def compare(
 
     by = [by] if isinstance(by, str) else list(by or [])
     outcomes = [outcomes] if isinstance(outcomes, str) else list(outcomes)
-    ok = check_results(results, ["policy", *outcomes, *by], [baseline])
+    ok = in_run_order(check_results(results, ["policy", *outcomes, *by], [baseline]))
     policies = [p for p in pd.unique(ok.policy) if p != baseline]
     if baseline not in set(ok.policy):
         raise ValueError(f"baseline policy {baseline!r} is not in the results")

@@ -7,7 +7,7 @@ import pandas as pd
 
 from sim.analysis.statistics import AnalysisError, check_results
 
-__all__ = ["TRADEOFF", "pareto_front", "regret_table"]
+__all__ = ["MARGIN", "TRADEOFF", "pareto_front", "regret_table"]
 
 
 # ---- trade-offs --------------------------------------------------------------------------------
@@ -18,43 +18,84 @@ TRADEOFF = {
 }
 
 
-def pareto_front(
-    results: pd.DataFrame, objectives: dict | None = None, by="policy"
-) -> pd.DataFrame:
-    """Policy means on the objectives and whether each policy is Pareto-efficient.
+#: The practical margin of every objective, as a share of the baseline's mean: a difference
+#: smaller than 2% of it is not one a decision turns on.
+MARGIN = 0.02
 
-    A policy is dominated when another is at least as good on every objective and strictly
-    better on one. ``objectives`` maps outcome -> "lower" or "higher" (default: foreign
-    deaths, sovereignty footprint, cost).
+
+def pareto_front(
+    results: pd.DataFrame,
+    objectives: dict | None = None,
+    by: str = "policy",
+    margin: float = MARGIN,
+    baseline: str = "domestic_baseline",
+    level: float = 0.95,
+    n_resamples: int = 9999,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Policy means on the objectives and whether each policy is Pareto-efficient, with margins.
+
+    A difference between two policies counts only when its paired interval (the sign-flip
+    interval of :func:`sim.analysis.compare`, at ``level``) lies beyond the objective's
+    practical margin, ``margin`` times the absolute mean of ``baseline`` (the first policy when
+    the results have no ``baseline``) on it. A policy is dominated when another is practically
+    better on at least one objective and practically worse on none; so a policy 1,464 USD
+    cheaper on 25 M that loses more lives is dominated, not "efficient" (Deb 2001, ch. 2, on
+    dominance; the margin is the "indifference threshold" of Roy 1991). ``objectives`` maps
+    outcome -> "lower" or "higher" (default: foreign deaths, sovereignty footprint, cost).
+    Columns: the means, ``pareto`` and ``dominated_by`` (the policies that dominate it);
+    ``attrs["margins"]`` holds each objective's margin.
     """
+    from sim.analysis.statistics import in_run_order, paired_differences, sign_flip
+
     objectives = objectives or TRADEOFF
-    ok = check_results(results, [*([by] if isinstance(by, str) else by), *objectives])
+    if not 0 <= margin < 1:
+        raise AnalysisError("margin", f"must be a share in [0, 1), got {margin!r}")
+    ok = in_run_order(check_results(results, [by, *objectives]))
     means = ok.groupby(by, sort=False)[list(objectives)].mean()
-    signed = means.copy()
-    for name, better in objectives.items():
-        if better == "higher":
-            signed[name] = -signed[name]
-    values = signed.to_numpy(float)
-    efficient = []
-    for i in range(len(values)):
-        dominated = any(
-            np.all(values[j] <= values[i]) and np.any(values[j] < values[i])
-            for j in range(len(values))
-            if j != i
-        )
-        efficient.append(not dominated)
-    means["pareto"] = efficient
+    names = list(means.index)
+    ref = baseline if baseline in names else names[0]
+    margins = {o: margin * abs(float(means.loc[ref, o])) for o in objectives}
+    # better[i, j]: policy i is practically better than policy j on some objective
+    better = np.zeros((len(names), len(names)), dtype=bool)
+    for i, a in enumerate(names):
+        for j in range(i + 1, len(names)):
+            b = names[j]
+            for name, direction in objectives.items():
+                d = paired_differences(ok, a, b, name)["diff"].to_numpy(float)
+                lo, hi, _, _ = sign_flip(d, level, n_resamples, seed)
+                m = margins[name]
+                a_lower, b_lower = hi < -m, lo > m
+                if direction == "higher":
+                    a_lower, b_lower = b_lower, a_lower
+                better[i, j] |= a_lower
+                better[j, i] |= b_lower
+    dominated_by = [
+        [names[j] for j in range(len(names)) if better[j, i] and not better[i, j]]
+        for i in range(len(names))
+    ]
+    means["pareto"] = [not d for d in dominated_by]
+    means["dominated_by"] = [", ".join(d) for d in dominated_by]
+    means.attrs["margins"] = margins
+    means.attrs["margin"] = margin
+    means.attrs["margin_of"] = ref
     return means
 
 
 def regret_table(
-    results: pd.DataFrame, outcome: str = "foreign_killed", scenario: str | list[str] = "point"
+    results: pd.DataFrame,
+    outcome: str = "foreign_killed",
+    scenario: str | list[str] = "point",
+    margin: float = MARGIN,
+    baseline: str = "domestic_baseline",
 ) -> pd.DataFrame:
     """Regret of each policy across uncertainty settings (Savage 1951; Lempert et al. 2006).
 
     In each setting (``scenario`` columns), a policy's regret is how much worse its mean outcome
     is than the best policy's there. Returns per policy the maximum, mean and 90th percentile
-    regret and the share of settings where it is best, sorted by maximum regret.
+    regret and the share of settings where it is best within the practical margin (a regret of
+    at most ``margin`` times the absolute mean of ``baseline`` there, or of the settings' best
+    when there is no ``baseline``; see :func:`pareto_front`), sorted by maximum regret.
     """
     from sim.model.outcomes import OUTCOMES
 
@@ -67,12 +108,14 @@ def regret_table(
         regret = means.max(axis=1).to_numpy()[:, None] - means
     else:
         regret = means - means.min(axis=1).to_numpy()[:, None]
+    ref = means[baseline] if baseline in means else means.min(axis=1)
+    within = regret.le(margin * ref.abs(), axis=0)
     table = pd.DataFrame(
         {
             "max_regret": regret.max(),
             "mean_regret": regret.mean(),
             "p90_regret": regret.quantile(0.9),
-            "share_best": (regret == 0).mean(),
+            "share_best": within.mean(),
         }
     )
     table.index.name = "policy"

@@ -115,7 +115,14 @@ _kind(
     "figures",
     "figures folder",
     "sim.demo",
-    ("paired_differences_*.png", "tradeoff_*.png", "*_[0-9]*.pdf", "*_[0-9]*.svg"),
+    (
+        "paired_differences_*.png",
+        "tradeoff_*.png",
+        "paired_differences_*.pdf",
+        "tradeoff_*.pdf",
+        "*_[0-9]*.pdf",
+        "*_[0-9]*.svg",
+    ),
 )
 _kind("calibration", "calibration folder", "sim.calibrate", ("abc.db", "abc.db-*", "settings.yaml"))
 

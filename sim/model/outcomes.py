@@ -32,6 +32,7 @@ class Outcome:
     unit: str
     description: str
     better: str | None = "lower"  # "lower", "higher", or None when neither is better
+    total: bool = True  # a total over the run's horizon (False: a rate, an average or a state)
 
 
 OUTCOMES: dict[str, Outcome] = {
@@ -116,6 +117,7 @@ OUTCOMES: dict[str, Outcome] = {
             "exposure_per_person_year",
             "encounters/person-year",
             "threat_exposure per foreign person-year (the sites' staff over the horizon)",
+            total=False,
         ),
         Outcome(
             "foreign_security_person_days",
@@ -135,8 +137,10 @@ OUTCOMES: dict[str, Outcome] = {
             "cost of the security configuration over the horizon (personnel, armored vehicles, "
             "intelligence programme, staff hours lost)",
         ),
-        Outcome("mean_legitimacy", "1", "legitimacy averaged over regions and days", "higher"),
-        Outcome("cells_active_end", "cells", "militant cells active at the end"),
+        Outcome(
+            "mean_legitimacy", "1", "legitimacy averaged over regions and days", "higher", False
+        ),
+        Outcome("cells_active_end", "cells", "militant cells active at the end", total=False),
         Outcome(
             "cell_years",
             "cell-years",

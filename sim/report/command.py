@@ -23,8 +23,10 @@ from sim.report.inputs import ReportError
 __all__ = ["SETTINGS", "build", "main"]
 
 
-def build(folder: str | Path, dest: str | Path | None = None) -> Path:
+def build(folder: str | Path, dest: str | Path | None = None, units: str = "year") -> Path:
     """Write the report of the sweep in ``folder``; returns the HTML file's path.
+
+    ``units``: totals per "year" (the default) or per "run" (:mod:`sim.analysis.units`).
 
     Everything is written into a temporary folder first and moved into place at the end, so a
     failure leaves no partial report.
@@ -33,7 +35,7 @@ def build(folder: str | Path, dest: str | Path | None = None) -> Path:
     from sim.report.sections import write_sections
     from sim.report.writer import Writer
 
-    sweep = load(folder)
+    sweep = load(folder, units)
     dest = _destination(sweep.folder, dest)
     try:
         created = make_folder(dest.parent)
@@ -50,7 +52,7 @@ def build(folder: str | Path, dest: str | Path | None = None) -> Path:
         ) from None
     try:
         (work / "tables").mkdir()
-        w = Writer(work / "tables")
+        w = Writer(work / "tables", work / "figures")
         write_sections(w, sweep)
         (work / "report.html").write_text(w.page())
         replace_folder(work, dest, "report", "report")
@@ -104,6 +106,7 @@ SETTINGS = (
         "the report folder (default OUT/_report): new, empty or a report folder, never the "
         "sweep nor above it",
     ),
+    Setting("units", "choice", "year", "totals per year or per run", choices=("year", "run")),
 )  # fmt: skip
 
 
@@ -113,13 +116,13 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if any(a in ("-h", "--help") for a in argv):
         summary = __doc__.split("\n\n")[0]
-        print(help_text(summary, SETTINGS, "python -m sim.report out=DIR [report=DIR]"))
+        print(help_text(summary, SETTINGS, "python -m sim.report out=DIR [report=DIR] [units=U]"))
         return 0
     try:
         opts, _, _ = parse(argv, SETTINGS)
         if opts["out"] is None:
             raise ReportError("out", "is required: out=DIR, a sweep folder")
-        path = build(opts["out"], opts["report"])
+        path = build(opts["out"], opts["report"], opts["units"])
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -19,8 +19,11 @@ from sim.analysis import (
 __all__ = ["write_increments"]
 
 
-def write_increments(w, ok: pd.DataFrame, threats: list[str], per: str) -> None:
-    """One table per threat level: the foreign increment on every outcome, with intervals."""
+def write_increments(w, ok: pd.DataFrame, threats: list[str], per: str, units=None) -> None:
+    """One table per threat level: the foreign increment on every outcome, with intervals.
+
+    ``units`` puts a table's totals in the report's units (:meth:`sim.report.sections.Frame.units`).
+    """
     w.h(2, "What the foreign component adds")
     if not increment_pairs(ok.policy):
         w.p(
@@ -46,6 +49,8 @@ def write_increments(w, ok: pd.DataFrame, threats: list[str], per: str) -> None:
         if not increment_pairs(rows.policy):
             continue
         t = foreign_increment(rows, outcomes=present)
+        if units is not None:
+            t = units(t)
         shown = pd.DataFrame(
             {
                 "joint policy": t.joint,
@@ -59,6 +64,6 @@ def write_increments(w, ok: pd.DataFrame, threats: list[str], per: str) -> None:
             f"foreign_increment_{threat}",
             shown,
             f"The foreign increment under the {threat} threat: joint policy minus its host-only "
-            "twin, on every outcome",
+            f"twin, on every outcome ({per})",
             t.drop(columns=["method"]),
         )

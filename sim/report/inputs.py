@@ -11,8 +11,18 @@ from scenarios.schema import ScenarioError
 from sim.analysis import (
     COMPARED,
 )
+from sim.sweeps.identity import record_command
 
-__all__ = ["BASELINE", "FEW_PAIRS", "ReportError", "SUMMARY", "Sweep", "load", "record_command"]
+__all__ = [
+    "BASELINE",
+    "FEW_PAIRS",
+    "ReportError",
+    "SUMMARY",
+    "Sweep",
+    "baseline_first",
+    "load",
+    "record_command",
+]
 
 
 BASELINE = "domestic_baseline"
@@ -49,6 +59,7 @@ class Sweep:
     threats: list[str] = field(default_factory=list)
     days: int = 365
     posterior_sets: int = 0
+    units: str = "year"
 
     @property
     def experiment(self) -> dict:
@@ -56,10 +67,15 @@ class Sweep:
         return self.meta.get("experiment", {})
 
 
-def load(folder: str | Path) -> Sweep:
-    """Read a sweep folder (:func:`sim.sweeps.reader.open_sweep`); raises naming what is wrong."""
+def load(folder: str | Path, units: str = "year") -> Sweep:
+    """Read a sweep folder (:func:`sim.sweeps.reader.open_sweep`); raises naming what is wrong.
+
+    ``units``: "year" (totals per year) or "run" (totals per run), see :mod:`sim.analysis.units`.
+    """
+    from sim.analysis.units import check_units
     from sim.sweeps.reader import open_sweep
 
+    check_units(units)
     sf = open_sweep(folder)
     results = sf.rows
     ok = results[results.status == "ok"] if "status" in results else results
@@ -83,14 +99,12 @@ def load(folder: str | Path) -> Sweep:
         sf.threats,
         sf.days,
         sf.posterior_sets,
+        units,
     )
 
 
-def record_command(folder: str | Path, argv: list[str]) -> None:
-    """Write the command that made a sweep into ``folder/_command.txt`` (read by the report)."""
-    import shlex
-
-    from sim.files.ownership import write_text_file
-
-    text = " ".join(shlex.quote(a) for a in argv) + "\n"
-    write_text_file(Path(folder) / "_command.txt", text)
+def baseline_first(table: pd.DataFrame) -> pd.DataFrame:
+    """A table indexed by policy with the baseline's row first, the others in run order."""
+    if BASELINE not in table.index:
+        return table
+    return table.loc[[BASELINE, *[p for p in table.index if p != BASELINE]]]

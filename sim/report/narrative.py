@@ -8,9 +8,11 @@ import pandas as pd
 from sim.analysis import (
     compare,
     foreign_increment,
+    format_differences,
     format_estimate,
     format_number,
     format_p,
+    in_units,
     increment_pairs,
 )
 from sim.model.outcomes import OUTCOMES
@@ -18,6 +20,13 @@ from sim.report.inputs import BASELINE, FEW_PAIRS, Sweep
 from sim.report.numbers import design_factors, pairs_differing, per_period
 
 __all__ = ["conclusions", "forces", "listed", "sign_changes", "verdict"]
+
+#: How the prose names the prices of protection.
+LABELS = {
+    "cost_usd": "cost (USD)",
+    "foreign_security_person_days": "foreign security person-days",
+    "mean_legitimacy": "mean legitimacy",
+}
 
 
 # ---- conclusion ---------------------------------------------------------------------------------
@@ -44,7 +53,7 @@ def conclusions(sweep: Sweep, comparisons: dict[str, pd.DataFrame]) -> list[str]
     policies are stated by their foreign increment over their host-only twins when the sweep
     has them, and otherwise said to be bundles.
     """
-    per = per_period(sweep.days)
+    per = per_period(sweep.days, sweep.units)
     out = []
     for threat, table in comparisons.items():
         deaths = table[table.outcome == "foreign_killed"].set_index("policy")
@@ -71,7 +80,7 @@ def conclusions(sweep: Sweep, comparisons: dict[str, pd.DataFrame]) -> list[str]
         if fewer:
             text += (
                 f"{listed(fewer)} {'lose' if len(fewer) > 1 else 'loses'} fewer, with 95% "
-                "intervals that exclude no change: "
+                "intervals that exclude 0: "
             )
             text += "; ".join(_fewer(table, deaths, p, per) for p in fewer) + ". "
         else:
@@ -128,10 +137,7 @@ def _fewer(table: pd.DataFrame, deaths: pd.DataFrame, policy: str, per: str) -> 
         row = table[(table.policy == policy) & (table.outcome == outcome)]
         if len(row):
             row = row.iloc[0]
-            parts.append(
-                f"{outcome.replace('_', ' ')} "
-                f"{format_estimate(row['diff'], row.lo, row.hi, sign=True)}"
-            )
+            parts.append(f"{LABELS[outcome]} {format_differences(row.to_frame().T)[0]}")
     return (
         f"{policy} {format_estimate(r['diff'], r.lo, r.hi, sign=True)} deaths {per} "
         f"(p = {format_p(r.p_value)}, Holm-adjusted {format_p(r.p_holm)}; price "
@@ -192,7 +198,7 @@ def _increments(sweep: Sweep, threat: str, deaths: pd.DataFrame, per: str) -> st
             "no host-only twins (<joint>_twin_personnel, <joint>_twin_cost), so it does not "
             "say what the foreign component itself adds. "
         )
-    t = foreign_increment(rows, outcomes=["foreign_killed"])
+    t = in_units(foreign_increment(rows, outcomes=["foreign_killed"]), sweep.days, sweep.units)
     parts = []
     for r in t.itertuples():
         flip = sign_changes(sweep, threat, [r.joint], r.twin).get(r.joint)
@@ -223,7 +229,9 @@ def _declared(sweep: Sweep, threat: str, per: str) -> str:
         if flip:
             parts.append(flip.strip())
             continue
-        r = compare(pair, baseline=b, outcomes=["foreign_killed"]).iloc[0]
+        r = in_units(
+            compare(pair, baseline=b, outcomes=["foreign_killed"]), sweep.days, sweep.units
+        ).iloc[0]
         parts.append(f"{a} - {b} {format_estimate(r['diff'], r.lo, r.hi, sign=True)}")
     if not parts:
         return ""

@@ -12,6 +12,7 @@ from sim.analysis import (
     compare,
     paired_differences,
 )
+from sim.analysis.units import in_units, per_text
 from sim.model.outcomes import OUTCOMES
 from sim.report.inputs import BASELINE, Sweep
 
@@ -20,6 +21,7 @@ __all__ = [
     "adversary_split",
     "break_even_prices",
     "comparison",
+    "comparison_of",
     "design_factors",
     "design_sensitivity",
     "pairs_differing",
@@ -38,18 +40,26 @@ def unit_of(outcome: str) -> str:
     return OUTCOMES[outcome].unit if outcome in OUTCOMES else ""
 
 
-def per_period(days: int) -> str:
-    """The period a run covers, as the tables say it ("a year", "per 30 days")."""
-    return "a year" if days == 365 else f"per {days} days"
+def per_period(days: int, units: str = "year") -> str:
+    """The period totals are stated for: :func:`sim.analysis.units.per_text`."""
+    return per_text(days, units)
 
 
 def comparison(sweep: Sweep, threat: str) -> pd.DataFrame:
-    """The paired comparison of every policy with the baseline under one threat level."""
-    rows = sweep.results[sweep.results.threat == threat]
+    """The paired comparison of every policy with the baseline under one threat level.
+
+    In the sweep's units: the one table the console, the report, its CSV and LaTeX print from.
+    """
+    return comparison_of(sweep.results, threat, sweep.days, sweep.units)
+
+
+def comparison_of(results: pd.DataFrame, threat: str, days: int, units: str = "year"):
+    """:func:`comparison` of a results table (what ``make demo`` prints on the console)."""
+    rows = results[results.threat == threat]
     # pairs are (replication, design point): with a design, the comparison averages over it
     table = compare(rows, baseline=BASELINE, outcomes=COMPARED)
     table.attrs["baseline"] = BASELINE
-    return table
+    return in_units(table, days, units)
 
 
 def pairs_differing(sweep: Sweep, threat: str, policy: str, outcome: str) -> int:
@@ -58,48 +68,47 @@ def pairs_differing(sweep: Sweep, threat: str, policy: str, outcome: str) -> int
     return int(np.count_nonzero(paired_differences(rows, policy, BASELINE, outcome)["diff"]))
 
 
-def _ratio_interval(
-    num: np.ndarray, den: np.ndarray, level: float = 0.95, n_boot: int = 4000, seed: int = 0
-) -> tuple[float, float, float]:
-    """``mean(num) / mean(den)`` and its paired bootstrap percentile interval.
-
-    Efron and Tibshirani (1993, ch. 13); NaN ends when the denominator's resamples reach 0.
-    """
-    n = len(num)
-    value = float(num.mean() / den.mean()) if den.mean() != 0 else np.nan
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, n, size=(n_boot, n))
-    d = den[idx].mean(axis=1)
-    if np.any(d <= 0) if den.mean() > 0 else np.any(d >= 0):
-        return value, np.nan, np.nan
-    r = num[idx].mean(axis=1) / d
-    a = (1 - level) / 2
-    lo, hi = np.quantile(r, [a, 1 - a])
-    return value, float(lo), float(hi)
-
-
-def break_even_prices(sweep: Sweep) -> pd.DataFrame:
+def break_even_prices(sweep: Sweep, comparisons: dict | None = None) -> pd.DataFrame:
     """Per threat level and policy: the price of a foreign death averted, with intervals.
 
     The extra cost and foreign security person-days per foreign death averted against the
-    baseline, with paired bootstrap intervals.
+    baseline: the ratio of the paired mean differences, with the interval that inverts the
+    comparison's own sign-flip test (:func:`sim.analysis.ratio_interval`, Fieller 1954).
 
     These are the break-even values of the assumption every reader brings: a policy is worth
     its price when a foreign life is valued above its cost per death averted (and when the
-    foreign presence per death averted is acceptable). Undefined where the policy does not
-    clearly avert deaths (the interval of deaths averted reaches 0 or below).
+    foreign presence per death averted is acceptable). A price is stated only where the
+    comparison's 95% interval of deaths averted lies above 0 (``status`` "averts deaths");
+    otherwise ``status`` says "averts none" or "costs lives" and the price is NaN, never a
+    negative or meaningless number. Deaths averted (``deaths_averted``, ``_lo``, ``_hi``) are
+    the comparison's own numbers, negated, in the sweep's units; a ratio has none.
     """
+    from sim.analysis import ratio_interval
+
     rows = []
     for threat in sweep.threats:
+        table = (comparisons or {}).get(threat)
+        if table is None:
+            table = comparison(sweep, threat)
+        deaths = table[table.outcome == "foreign_killed"].set_index("policy")
         at = sweep.results[sweep.results.threat == threat]
-        for policy in [p for p in pd.unique(at.policy) if p != BASELINE]:
-            saved = -paired_differences(at, policy, BASELINE, "foreign_killed")["diff"].to_numpy(
-                float
-            )
-            row = {"threat": threat, "policy": policy, "deaths_averted": float(saved.mean())}
+        for policy in deaths.index:
+            r = deaths.loc[policy]
+            status = "averts deaths" if r.hi < 0 else "costs lives" if r.lo > 0 else "averts none"
+            row = {
+                "threat": threat,
+                "policy": policy,
+                "deaths_averted": -float(r["diff"]),
+                "deaths_averted_lo": -float(r.hi),
+                "deaths_averted_hi": -float(r.lo),
+                "status": status,
+            }
+            saved = -paired_differences(at, policy, BASELINE, "foreign_killed")["diff"]
             for name in ("cost_usd", "foreign_security_person_days"):
-                extra = paired_differences(at, policy, BASELINE, name)["diff"].to_numpy(float)
-                value, lo, hi = _ratio_interval(extra, saved)
+                value = lo = hi = np.nan
+                if status == "averts deaths":
+                    extra = paired_differences(at, policy, BASELINE, name)["diff"]
+                    value, lo, hi = ratio_interval(extra.to_numpy(float), saved.to_numpy(float))
                 row[f"{name}_per_death_averted"] = value
                 row[f"{name}_per_death_averted_lo"] = lo
                 row[f"{name}_per_death_averted_hi"] = hi

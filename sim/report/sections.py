@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-import html
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
-import yaml
 
 from sim.analysis import (
     COMPARED,
     compare,
+    comparison_cells,
     format_differences,
     format_estimate,
-    format_number,
-    format_p,
-    pareto_front,
-    regret_table,
     summarize,
+    summary_cells,
 )
+from sim.report.frame import Frame
 from sim.report.increments import write_increments
-from sim.report.inputs import BASELINE, SUMMARY, Sweep
+from sim.report.inputs import BASELINE, SUMMARY, Sweep, baseline_first
+from sim.report.methods import methods_paragraph, write_reproduce
 from sim.report.narrative import conclusions
 from sim.report.numbers import (
     adversary_split,
@@ -29,35 +25,13 @@ from sim.report.numbers import (
     comparison,
     design_factors,
     design_sensitivity,
-    per_period,
     unit_of,
     validation_table,
 )
+from sim.report.tradeoffs import write_regret, write_tradeoffs
 from sim.report.writer import Writer
 
 __all__ = ["Frame", "write_sections"]
-
-
-@dataclass(frozen=True)
-class Frame:
-    """What every section reads: the sweep, its successful runs and how to say its horizon."""
-
-    sweep: Sweep
-    ok: pd.DataFrame
-    replications: int
-    per: str
-    horizon: str
-
-    @classmethod
-    def of(cls, sweep: Sweep) -> Frame:
-        """The frame of a sweep's report."""
-        days, ok = sweep.days, sweep.results[sweep.results.status == "ok"]
-        horizon = f"{days} days" if days % 365 else f"{days // 365} year(s)"
-        return cls(sweep, ok, int(ok.replication.nunique()), per_period(days), horizon)
-
-    def title(self, threat: str) -> str:
-        """A figure's or table's title: threat, horizon, replications."""
-        return f"{threat} threat, {self.horizon}, {self.replications} paired replications"
 
 
 def write_sections(w: Writer, sweep: Sweep) -> None:
@@ -67,19 +41,21 @@ def write_sections(w: Writer, sweep: Sweep) -> None:
     _question(w)
     _scenario_set(w, f)
     comparisons = {threat: _under_threat(w, f, threat) for threat in sweep.threats}
-    write_increments(w, f.ok, sweep.threats, f.per)
+    write_increments(w, f.ok, sweep.threats, f.per, f.units)
     w.h(2, "Differences year by year")
     _year_by_year(w, sweep, f.ok)
-    _tradeoffs(w, f)
-    _regret(w, f)
+    write_tradeoffs(w, f)
+    write_regret(w, f)
     _validation(w)
     w.h(2, "The assumptions that decide the answer")
-    _assumptions(w, sweep, f.ok, f.per)
+    _assumptions(w, sweep, f.ok, f.per, comparisons)
     w.h(2, "Conclusion")
     for text in conclusions(sweep, comparisons):
         w.p(text, "conclusion")
     w.h(2, "How to reproduce")
-    _reproduce(w, sweep)
+    write_reproduce(w, sweep)
+    w.h(2, "Methods")
+    w.p(methods_paragraph(sweep, f), "methods")
 
 
 def _question(w: Writer) -> None:
@@ -130,16 +106,12 @@ def _under_threat(w: Writer, f: Frame, threat: str) -> pd.DataFrame:
 
     title = f.title(threat)
     w.h(2, f"Under the {threat} threat")
-    summary = summarize(f.ok[f.ok.threat == threat], outcomes=SUMMARY)
+    summary = baseline_first(f.units(summarize(f.ok[f.ok.threat == threat], outcomes=SUMMARY)))
+    cells = summary_cells(summary, SUMMARY)
     shown = pd.DataFrame(
         {
             "policy": summary.index,
-            **{
-                f"{o} ({unit_of(o)})": [
-                    format_estimate(r[o], r[f"{o}_lo"], r[f"{o}_hi"]) for _, r in summary.iterrows()
-                ]
-                for o in SUMMARY
-            },
+            **{f"{o} ({unit_of(o)})": cells[o].to_numpy() for o in SUMMARY},
         }
     )
     w.table(
@@ -152,72 +124,18 @@ def _under_threat(w: Writer, f: Frame, threat: str) -> pd.DataFrame:
     table = comparison(f.sweep, threat)
     w.table(
         f"comparison_{threat}",
-        _comparison_shown(table),
-        f"Paired differences from {BASELINE}, {title}: sign-flip permutation test and "
-        "the interval that inverts it (it excludes 0 exactly when p <= 0.05); Holm "
+        comparison_cells(table),
+        f"Paired differences from {BASELINE} ({f.per}), {title}: sign-flip permutation test "
+        "and the interval that inverts it (it excludes 0 exactly when p <= 0.05); Holm "
         "adjusts across policies",
         table.drop(columns=["method"]),
     )
     w.figure(
         plots.forest(table, list(COMPARED), columns=3, title=title),
-        f"Paired differences from {BASELINE} under the {threat} threat.",
+        f"Paired differences from {BASELINE} under the {threat} threat ({f.per}).",
+        f"paired_differences_{threat}",
     )
     return table
-
-
-def _comparison_shown(table: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "outcome": table.outcome,
-            "policy": table.policy,
-            "difference [95% CI]": format_differences(table),
-            "relative": [f"{r:+.0%}" if np.isfinite(r) else "n/a" for r in table.rel_change],
-            "P(better/tie/worse)": [
-                f"{b:.2f}/{t:.2f}/{x:.2f}"
-                for b, t, x in zip(table.p_better, table.p_tie, table.p_worse, strict=True)
-            ],
-            "p": table.p_value.map(format_p),
-            "p (Holm)": table.p_holm.map(format_p),
-        }
-    )
-
-
-def _tradeoffs(w: Writer, f: Frame) -> None:
-    from sim.analysis import plots
-
-    w.h(2, "The price of protection: trade-offs")
-    for threat in f.sweep.threats:
-        at = f.ok[f.ok.threat == threat]
-        summary = summarize(at, outcomes=SUMMARY)
-        front = pareto_front(at)
-        w.figure(
-            plots.tradeoff(summary, pareto=front.pareto, title=f.title(threat)),
-            f"Foreign deaths {f.per} against foreign security person-days, cost and "
-            f"legitimacy under the {threat} threat; Pareto-efficient: "
-            + ", ".join(front.index[front.pareto]),
-        )
-
-
-def _regret(w: Writer, f: Frame) -> None:
-    w.h(2, "Regret")
-    ok = f.ok
-    scenario = ["threat", "point"] if ok.point.nunique() > len(f.sweep.threats) else ["threat"]
-    regret = regret_table(ok, "foreign_killed", scenario).reset_index()
-    shown = regret.assign(
-        **{
-            c: regret[c].map(lambda v: format_number(v, 2))
-            for c in ("max_regret", "mean_regret", "p90_regret")
-        },
-        share_best=regret.share_best.map(lambda v: f"{v:.0%}"),
-    )
-    w.table(
-        "regret",
-        shown,
-        "Regret on foreign deaths across "
-        + ("threat levels and design points" if len(scenario) > 1 else "threat levels")
-        + f" (deaths {f.per} more than the best policy in each setting; Savage 1951)",
-        regret,
-    )
 
 
 def _validation(w: Writer) -> None:
@@ -292,34 +210,66 @@ def _year_by_year(w: Writer, sweep: Sweep, ok: pd.DataFrame) -> None:
     )
 
 
-def _assumptions(w: Writer, sweep: Sweep, ok: pd.DataFrame, per: str) -> None:
-    prices = break_even_prices(sweep)
-    cols = ("cost_usd", "foreign_security_person_days")
-    shown = prices[["threat", "policy"]].assign(
-        **{
-            "deaths averted": prices.deaths_averted.map(lambda v: format_number(v, 2)),
+#: How a price column is named in the tables.
+PRICE_LABELS = {
+    "cost_usd": "cost (USD) per death averted",
+    "foreign_security_person_days": "foreign security person-days per death averted",
+}
+
+
+def break_even_cells(prices: pd.DataFrame) -> pd.DataFrame:
+    """The printed break-even table.
+
+    Deaths averted with the comparison's interval, and a price only where deaths averted are
+    clearly above 0 ("averts none" or "costs lives" otherwise).
+    """
+
+    def price(status, v, lo, hi):
+        if status != "averts deaths":
+            return status
+        text = format_estimate(v, lo, hi)
+        return text.replace("inf]", "unbounded]").replace("[-inf", "[unbounded")
+
+    return pd.DataFrame(
+        {
+            "threat": prices.threat.to_numpy(),
+            "policy": prices.policy.to_numpy(),
+            "deaths averted [95% CI]": [
+                format_estimate(v, lo, hi, sign=True)
+                for v, lo, hi in zip(
+                    prices.deaths_averted,
+                    prices.deaths_averted_lo,
+                    prices.deaths_averted_hi,
+                    strict=True,
+                )
+            ],
             **{
-                f"{c.replace('_', ' ')} per death averted": [
-                    "undefined (deaths averted not clearly above 0)"
-                    if not np.isfinite(lo)
-                    else format_estimate(v, lo, hi)
-                    for v, lo, hi in zip(
+                label: [
+                    price(st, v, lo, hi)
+                    for st, v, lo, hi in zip(
+                        prices.status,
                         prices[f"{c}_per_death_averted"],
                         prices[f"{c}_per_death_averted_lo"],
                         prices[f"{c}_per_death_averted_hi"],
                         strict=True,
                     )
                 ]
-                for c in cols
+                for c, label in PRICE_LABELS.items()
             },
         }
     )
+
+
+def _assumptions(w: Writer, sweep: Sweep, ok: pd.DataFrame, per: str, comparisons: dict) -> None:
+    prices = break_even_prices(sweep, comparisons)
     w.table(
         "break_even_prices",
-        shown,
-        "Break-even prices: the extra cost (USD) and foreign security person-days per foreign "
-        f"death averted against {BASELINE} (paired bootstrap 95% intervals). A policy pays for "
-        "itself when a foreign life is valued above its cost per death averted.",
+        break_even_cells(prices),
+        f"Break-even prices: foreign deaths averted {per} against {BASELINE} (the comparison's "
+        "95% interval), and the extra cost (USD) and foreign security person-days per foreign "
+        "death averted, with the 95% interval that inverts the same sign-flip test (Fieller "
+        "1954), stated only where deaths averted are clearly above 0. A policy pays for itself "
+        "when a foreign life is valued above its cost per death averted.",
         prices,
     )
     w.p(
@@ -461,27 +411,3 @@ def _prim(w: Writer, ok: pd.DataFrame, factors: list[str], policies: list) -> No
             "deaths under both are ties, left out (not counted as losses)",
             raw,
         )
-
-
-def _reproduce(w: Writer, sweep: Sweep) -> None:
-    meta = sweep.meta
-    ident = meta.get("identity", {})
-    lines = []
-    if sweep.command:
-        lines.append(f"Command that made the runs: {sweep.command}")
-    else:
-        lines.append(
-            "The command was not recorded; the experiment below reruns with sim.sweep "
-            "(the identity in _experiment.yaml must match)."
-        )
-    lines.append(f"Report: python -m sim.report out={sweep.folder}")
-    lines.append(
-        f"corridor-sim {meta.get('version', '?')}; code hash {ident.get('code', '?')}; "
-        f"scenario hash {ident.get('scenarios', '?')}; experiment seed "
-        f"{sweep.experiment.get('seed', '?')}"
-    )
-    for line in lines:
-        w.p(line)
-    w.parts.append(
-        "<pre>" + html.escape(yaml.safe_dump(sweep.experiment, sort_keys=False)) + "</pre>"
-    )

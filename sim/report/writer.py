@@ -1,4 +1,8 @@
-"""The report's HTML: headings, paragraphs, figures as embedded PNG, tables also as CSV, LaTeX."""
+"""The report's HTML: headings, paragraphs, figures and tables.
+
+Figures are embedded as PNG and written as PNG and PDF files; each table is also written as
+CSV with full precision and as LaTeX with the printed cells.
+"""
 
 from __future__ import annotations
 
@@ -22,12 +26,17 @@ def png(fig) -> str:
     return f'<img alt="figure" src="data:image/png;base64,{data}">'
 
 
-class Writer:
-    """Collects the HTML body and writes each table as CSV and LaTeX."""
+#: The file formats every named figure is written in, beside the report.
+FIGURE_FORMATS = ("png", "pdf")
 
-    def __init__(self, tables_dir: Path):
+
+class Writer:
+    """Collects the HTML body; writes each table as CSV and LaTeX, each figure as PNG and PDF."""
+
+    def __init__(self, tables_dir: Path, figures_dir: Path | None = None):
         self.parts: list[str] = []
         self.tables_dir = tables_dir
+        self.figures_dir = figures_dir
         self.tables: list[str] = []
         self.figures = 0
 
@@ -50,21 +59,27 @@ class Writer:
         klass = f' class="{cls}"' if cls else ""
         self.parts.append(f"<p{klass}>{html.escape(text)}</p>")
 
-    def figure(self, fig, caption: str) -> None:
-        """A figure with its caption (escaped)."""
+    def figure(self, fig, caption: str, name: str | None = None) -> None:
+        """A figure with its caption (escaped).
+
+        A ``name``d one is also written to ``figures/NAME.png`` and ``.pdf``
+        (:data:`FIGURE_FORMATS`) for a paper.
+        """
         self.figures += 1
         self.parts.append(
             f"<figure>{png(fig)}<figcaption>{html.escape(caption)}</figcaption></figure>"
         )
+        if name and self.figures_dir is not None:
+            self.figures_dir.mkdir(exist_ok=True)
+            for fmt in FIGURE_FORMATS:
+                fig.savefig(self.figures_dir / f"{name}.{fmt}", format=fmt, dpi=150)
 
     def table(self, name: str, frame: pd.DataFrame, caption: str, raw: pd.DataFrame) -> None:
-        """``frame``: the formatted table shown; ``raw``: the numbers written to CSV/LaTeX."""
+        """A table: ``frame`` the printed cells (HTML, LaTeX), ``raw`` the numbers (CSV)."""
+        from sim.report.latex import latex_table
+
         raw.to_csv(self.tables_dir / f"{name}.csv", index=False)
-        latex = raw.copy()
-        latex.columns = [str(c).replace("_", " ") for c in latex.columns]
-        latex.style.hide(axis="index").format(precision=4, escape="latex").to_latex(
-            self.tables_dir / f"{name}.tex", caption=caption, hrules=True
-        )
+        (self.tables_dir / f"{name}.tex").write_text(latex_table(frame, caption, name))
         styled = (
             frame.style.format(escape="html")
             .hide(axis="index")

@@ -20,11 +20,11 @@ calibrated point instead of posterior draws.
 
 from __future__ import annotations
 
+import shlex
 import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from scenarios.compose import POLICIES as NAMED
@@ -39,23 +39,35 @@ POLICIES = (*NAMED, "joint_escort_twin_personnel", "joint_escort_twin_cost")
 
 
 def format_comparison(table: pd.DataFrame) -> str:
-    """Paired differences as ``diff [lo, hi]`` with P(better/tie/worse), p and Holm-adjusted p."""
-    from sim.analysis import format_differences, format_p
+    """The comparison's printed cells, one block per outcome.
 
-    out = table.copy()
-    out["difference [95% CI]"] = format_differences(out)
-    out["relative"] = [f"{r:+.0%}" if np.isfinite(r) else "n/a" for r in out.rel_change]
-    out["P(better/tie/worse)"] = [
-        f"{b:.2f}/{t:.2f}/{w:.2f}"
-        for b, t, w in zip(out.p_better, out.p_tie, out.p_worse, strict=True)
-    ]
-    out["p"] = out.p_value.map(format_p)
-    out["p (Holm)"] = out.p_holm.map(format_p)
-    cols = ["difference [95% CI]", "relative", "P(better/tie/worse)", "p", "p (Holm)"]
-    with pd.option_context("display.width", 200, "display.max_colwidth", 40):
-        text = out.set_index(["outcome", "policy"])[cols].to_string()
+    The cells are the report's (:func:`sim.analysis.comparison_cells`); no line is wider than
+    :data:`sim.analysis.formatting.CONSOLE_WIDTH`.
+    """
+    from sim.analysis import comparison_cells
+    from sim.analysis.formatting import CONSOLE_WIDTH
+    from sim.report.numbers import unit_of
+
+    cells = comparison_cells(table)
+    per = table.attrs.get("per", "")
+    blocks = []
+    for outcome, block in cells.groupby("outcome", sort=False):
+        unit = unit_of(outcome)
+        head = f"{outcome} ({unit}{', ' + per if per and unit != '1' else ''})"
+        body = block.drop(columns="outcome").set_index("policy")
+        body.index.name = None
+        blocks.append(head + "\n" + body.to_string(line_width=CONSOLE_WIDTH))
     methods = table.attrs.get("methods", {})
-    return text + "".join(f"\n  {k}: {v}" for k, v in methods.items())
+    notes = "".join(f"\n  {k}: {v}" for k, v in methods.items())
+    return "\n".join(blocks) + "\n" + _wrap(notes.strip("\n"), CONSOLE_WIDTH)
+
+
+def _wrap(text: str, width: int) -> str:
+    import textwrap
+
+    return "\n".join(
+        textwrap.fill(line, width, subsequent_indent="    ") for line in text.splitlines()
+    )
 
 
 #: The settings of ``python -m sim.demo``.
@@ -95,23 +107,21 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     try:
         args = _settings(argv)
-        from sim.report.inputs import record_command
-
+        args.command = shlex.join(["python", "-m", "sim.demo", *argv])
         store, report, reps = _run(args)
-        record_command(args.out, ["python", "-m", "sim.demo", *argv])
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except SweepAborted as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    from sim.analysis import format_summary, summarize, uncertainty_statement
+    from sim.analysis import format_summary, in_units, per_text, summarize, uncertainty_statement
 
     results = store.read()
     summary = summarize(results, by=["threat", "policy"])
-    print("\nMeans and 95% intervals over replications:")
-    print(format_summary(summary))
-    print(uncertainty_statement(results))
+    print(f"\nMeans {per_text(args.days)} and 95% intervals over replications:")
+    print(format_summary(in_units(summary, args.days)))
+    print(_wrap(uncertainty_statement(results), 100))
     try:
         path = _figures_and_report(args, results, report, reps, args.out)
     except ScenarioError as exc:
@@ -157,7 +167,7 @@ def _run(args):
         seed=20261201,
     )
     experiment.check()
-    settings = dict(workers=args.workers, events=True)
+    settings = dict(workers=args.workers, events=True, command=args.command)
     how = (
         f"paired replications until every paired difference in foreign deaths has a 95% "
         f"half-width of at most {args.precision:g} (at most {args.max_replications})"
@@ -165,8 +175,11 @@ def _run(args):
         else f"{args.replications} paired replications"
     )
     print(
-        f"Comparing {len(POLICIES)} policies under threat {', '.join(args.threats)} on the "
-        f"CPEC network, {args.days} days each: {how}; {args.workers} workers -> {args.out}",
+        _wrap(
+            f"Comparing {len(POLICIES)} policies under threat {', '.join(args.threats)} on the "
+            f"CPEC network, {args.days} days each: {how}; {args.workers} workers -> {args.out}",
+            100,
+        ),
         flush=True,
     )
     if not auto:
@@ -179,9 +192,12 @@ def _run(args):
 
 def _figures_and_report(args, results, report, reps: int, out: Path) -> Path:
     """Print each threat's comparison, write its figures, then the report; returns its path."""
-    from sim.analysis import COMPARED, compare, pareto_front, plots, summarize
+    from sim.analysis import COMPARED, in_units, pareto_front, plots, summarize
+    from sim.analysis.formatting import CONSOLE_WIDTH
+    from sim.analysis.tradeoffs import MARGIN
     from sim.files.ownership import OwnershipError, make_folder, remove_created
     from sim.report import build
+    from sim.report.numbers import comparison_of
 
     figures = Path(args.figures)
     try:
@@ -193,18 +209,24 @@ def _figures_and_report(args, results, report, reps: int, out: Path) -> Path:
     written = []
     for threat in args.threats:
         at = results[results.threat == threat]
-        table = compare(at, baseline="domestic_baseline", outcomes=COMPARED)
-        table.attrs["baseline"] = "domestic_baseline"
+        table = comparison_of(results, threat, args.days)
         print(
-            f"\nUnder the {threat} threat: paired differences from domestic_baseline "
-            "(P(better/tie/worse): shares of paired replications in which the policy does "
-            "better, as well, or worse):"
+            _wrap(
+                f"\nUnder the {threat} threat: paired differences from domestic_baseline "
+                "(better/tie/worse: shares of paired replications in which the policy does "
+                "better, as well, or worse):",
+                CONSOLE_WIDTH,
+            )
         )
         print(format_comparison(table))
-        front = pareto_front(at)
+        front = pareto_front(at, baseline="domestic_baseline")
         print(
-            "Pareto-efficient policies on foreign deaths, foreign security person-days and "
-            "cost (USD): " + ", ".join(front.index[front.pareto])
+            _wrap(
+                "Pareto-efficient on foreign deaths, foreign security person-days and cost "
+                f"(USD), differences beyond {MARGIN:.0%} of domestic_baseline's mean: "
+                + ", ".join(front.index[front.pareto]),
+                CONSOLE_WIDTH,
+            )
         )
         title = f"{threat} threat, {args.days} days, {reps} paired replications"
         for name, fig in {
@@ -212,20 +234,21 @@ def _figures_and_report(args, results, report, reps: int, out: Path) -> Path:
                 table, list(COMPARED), columns=2, title=title
             ),
             f"tradeoff_{threat}.png": plots.tradeoff(
-                summarize(at), pareto=front.pareto, title=title
+                in_units(summarize(at), args.days), pareto=front.pareto, title=title
             ),
         }.items():
             try:
                 plots.save(fig, figures / name, dpi=120)
+                plots.save(fig, figures / name.replace(".png", ".pdf"))
             except OSError as exc:
                 remove_created(created)
                 raise OwnershipError(
                     "figures", f"cannot write {str(figures / name)!r} ({exc.strerror or exc})"
                 ) from None
-            written.append(figures / name)
+            written += [figures / name, figures / name.replace(".png", ".pdf")]
     if report is not None:
-        print(f"\nPrecision: {reps} paired replications; {report['stopped']}")
-    print("Figures written to " + ", ".join(str(p) for p in written))
+        print(_wrap(f"\nPrecision: {reps} paired replications; {report['stopped']}", 100))
+    print(_wrap(f"Figures written to {figures}: " + ", ".join(p.name for p in written), 100))
     return build(out)
 
 

@@ -21,6 +21,7 @@ same command to resume), 2 for bad input (one line on stderr; nothing written).
 
 from __future__ import annotations
 
+import shlex
 import sys
 from pathlib import Path
 
@@ -100,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
         opts = {k: v for k, v in values.items() if k in _given(argv)}
         exp = _experiment(opts, overrides, targets)
         out = Path(opts.get("out", f"results/{exp.name}"))
-        store, report = _run(exp, out, values, targets, opts.get("replications") == "auto")
+        command = shlex.join(["python", "-m", "sim.sweep", *argv])
+        store, report = _run(exp, out, values, targets, opts.get("replications") == "auto", command)
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -133,7 +135,7 @@ def _experiment(opts: dict, overrides: list[str], targets: dict):
     return exp.replace(**changes) if changes else exp
 
 
-def _run(exp, out: Path, values: dict, targets: dict, auto: bool):
+def _run(exp, out: Path, values: dict, targets: dict, auto: bool, command: str):
     """Run the sweep (by precision when ``auto``); returns ``(store, precision report or None)``."""
     from sim.sweeps.execution import default_workers, run_sweep
     from sim.sweeps.plan import Plan
@@ -149,6 +151,7 @@ def _run(exp, out: Path, values: dict, targets: dict, auto: bool):
         progress=values["progress"],
         retry_failed=values["retry_failed"],
         flush_rows=values["flush_rows"],
+        command=command,
     )
     if not auto:
         header = (

@@ -126,11 +126,11 @@ def run_sweep(
     flush_seconds: float = 1.0,
     batch_seconds: float = 0.5,
     header: str | None = None,
+    command: str | None = None,
 ) -> ResultStore:
     """Run what is missing of ``exp`` (or of its plan) under ``out``; returns the store.
 
-    Every input is checked before anything is written: a bad one raises :class:`SweepError`
-    and leaves ``out`` as it was. ``header`` is printed to stderr once the checks have passed.
+    Inputs are checked first (:class:`SweepError`, ``out`` untouched); ``command`` is recorded.
     """
     from sim.files.provenance import __version__
 
@@ -165,7 +165,7 @@ def run_sweep(
                 flush_seconds=flush_seconds,
             )
             lock.claim()
-            record_replications(out, exp.replications)
+            record_replications(out, exp.replications, command=command)
         except SweepError:
             stack.close()
             if created:
@@ -267,7 +267,36 @@ def sweep(
 
         rule = PrecisionRule(dict(precision or {}), baseline, pilot, max_replications)
         rule.check(exp)
+    given = {k: v for k, v in locals().items() if k in _CALL and v != _CALL[k]}
+    if out is not None:
+        settings["command"] = api_call(experiment, given, kwargs)
     return _sweep_into(exp, out, rule, settings)
+
+
+#: The arguments of :func:`sweep` and their defaults (what its recorded call leaves out).
+_CALL = {
+    "policies": None, "threats": None, "design": None, "replications": None, "seed": None,
+    "overrides": (), "posterior": None, "posterior_file": None, "workers": None,
+    "backend": "processes", "scheduler": None, "out": None, "events": False,
+    "retry_failed": False, "precision": None, "max_replications": 2000, "pilot": 30,
+    "baseline": "domestic_baseline",
+}  # fmt: skip
+
+
+def api_call(experiment, given: dict, kwargs: dict) -> str:
+    """The Python call that makes a sweep again: ``sim.sweep('name', out='DIR', ...)``.
+
+    An :class:`Experiment` is written as its constructor (``from sim.sweeps.designs import
+    Experiment``), paths as strings.
+    """
+    args = [] if experiment is None else [repr(experiment)]
+    for key, value in {**given, **kwargs}.items():
+        if isinstance(value, Path):
+            value = str(value)
+        if isinstance(value, tuple):
+            value = list(value)
+        args.append(f"{key}={value!r}")
+    return "sim.sweep(" + ", ".join(args) + ")"
 
 
 def _sweep_into(exp: Experiment, out, rule, settings: dict):

@@ -25,6 +25,7 @@ __all__ = [
     "RECORD",
     "ROOT",
     "check_or_write_identity",
+    "record_command",
     "code_hash",
     "read_record",
     "record_file",
@@ -162,9 +163,10 @@ def check_or_write_identity(out: Path, plan, version: str, events: bool = False)
     doc = {
         "identity": ident,
         "sha": sha,
-        "experiment": ident["experiment"],
+        "experiment": as_run(plan),
         "replications": plan.exp.replications,
         "version": version,
+        "environment": environment(),
         "design_points": json.loads(json.dumps(plan.points)),
         "base_scenarios": [
             {
@@ -180,10 +182,70 @@ def check_or_write_identity(out: Path, plan, version: str, events: bool = False)
     return sha
 
 
-def record_replications(out: Path, replications: int, exact: bool = False) -> None:
-    """Keep the record's replication count current: raised to ``replications`` (or set to it)."""
+def as_run(plan) -> dict:
+    """The experiment as its runs ran it.
+
+    Its declared contrasts are kept, and the threat levels and networks are those the runs
+    used (from the design points where the design varies them), so the record never names a
+    level the runs did not use.
+    """
+    from dataclasses import asdict
+
+    exp = json.loads(json.dumps(asdict(plan.exp), default=list))
+    exp.pop("replications", None)
+    for group in ("threat", "network"):
+        levels = []
+        for (_, threat, network), _config in plan._base.items():
+            value = threat if group == "threat" else network
+            if value not in levels:
+                levels.append(value)
+        if len(levels) > 1 or (levels and levels[0] != exp.get(group)):
+            exp[group] = levels if len(levels) > 1 else levels[0]
+    return exp
+
+
+def environment() -> dict:
+    """The versions of Python and of the packages that compute a run and its statistics."""
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version()}
+    for name in ("mesa", "numpy", "scipy", "pandas", "networkx", "pyarrow"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "absent"
+    return out
+
+
+def record_replications(
+    out: Path, replications: int, exact: bool = False, command: str | None = None
+) -> None:
+    """Keep the record's replication count current: raised to ``replications`` (or set to it).
+
+    ``command``, when given, is written to ``out/_command.txt`` (:func:`record_command`).
+    """
+    if command:
+        record_command(out, command)
     saved = read_record(out)
     want = replications if exact else max(int(saved.get("replications") or 0), replications)
     if saved.get("replications") != want:
         saved["replications"] = want
         write_atomically(record_file(out), yaml.safe_dump(saved, sort_keys=False))
+
+
+#: The file that says how a sweep folder's rows were made (read by the report).
+COMMAND = "_command.txt"
+
+
+def record_command(folder: str | Path, argv: list[str] | str) -> None:
+    """Write the command that made a sweep into ``folder/_command.txt`` (the report reads it).
+
+    ``argv``: an argument list (quoted for a POSIX shell) or the text of a call.
+    """
+    import shlex
+
+    from sim.files.ownership import write_text_file
+
+    text = argv if isinstance(argv, str) else shlex.join(argv)
+    write_text_file(Path(folder) / COMMAND, text.strip() + "\n")

@@ -237,18 +237,40 @@ def test_policy_wins_pairs_settings_with_outcomes():
     assert list(x.ambush_rate) == [0.1, 0.2, 0.3] and list(y) == [True, False, False]
 
 
-def test_pareto_front_by_hand():
-    df = pd.DataFrame(
-        {
-            "policy": ["a", "b", "c", "d"],
-            "status": "ok",
-            "foreign_killed": [5, 3, 3, 6],
-            "foreign_security_person_days": [0, 10, 12, 0],
-            "cost_usd": [100, 150, 150, 100],
-        }
-    )
-    front = pareto_front(df)
-    assert front.pareto.to_dict() == {"a": True, "b": True, "c": False, "d": False}
+def _front_data(n: int = 20) -> pd.DataFrame:
+    """Five policies on ``n`` paired replications sharing a common noise term."""
+    values = {  # deaths, foreign person-days, cost
+        "base": (10.0, 0.0, 1000.0),
+        "cheaper_by_a_hair": (17.7, 0.0, 999.94),  # 0.006% cheaper, 77% more deaths
+        "b": (5.0, 100.0, 1500.0),
+        "c": (5.0, 120.0, 1500.0),
+        "d": (11.0, 0.0, 1000.0),
+    }
+    noise = np.random.default_rng(0).normal(0, 1, n)
+    rows = []
+    for policy, (k, pd_, cost) in values.items():
+        for r in range(n):
+            rows.append(
+                {"policy": policy, "replication": r, "status": "ok",
+                 "foreign_killed": k + noise[r], "foreign_security_person_days": pd_,
+                 "cost_usd": cost + noise[r]}
+            )  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_pareto_front_by_hand_with_practical_margins():
+    front = pareto_front(_front_data(), baseline="base")
+    assert front.pareto.to_dict() == {
+        "base": True, "cheaper_by_a_hair": False, "b": True, "c": False, "d": False,
+    }  # fmt: skip
+    # d loses fewer lives at a cost no different in practice
+    assert front.dominated_by["cheaper_by_a_hair"] == "base, d"
+    assert front.dominated_by["c"] == "b" and front.dominated_by["d"] == "base"
+    base_cost = _front_data().query("policy == 'base'").cost_usd.mean()
+    assert front.attrs["margins"]["cost_usd"] == pytest.approx(0.02 * base_cost)
+    # without a margin, 0.06 USD cheaper is enough to be "efficient": the defect margins fix
+    bare = pareto_front(_front_data(), baseline="base", margin=0.0)
+    assert bare.pareto["cheaper_by_a_hair"]
 
 
 def test_regret_table_by_hand():

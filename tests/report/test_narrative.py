@@ -80,6 +80,6 @@ def test_a_sign_that_holds_gives_the_verdict_and_the_increment_with_its_interval
     assert "The foreign increment" in text and "joint_escort at equal cost -2.98" in text
     assert "Declared contrasts" not in text  # none declared: none stated
     sweep.meta["experiment"]["contrasts"] = ["joint_escort - domestic_baseline"]
-    assert "Declared contrasts, foreign deaths a year: joint_escort - domestic_baseline -2.9" in (
+    assert "Declared contrasts, foreign deaths per year: joint_escort - domestic_baseline -2.9" in (
         _text(sweep)
     )

@@ -17,6 +17,7 @@ from sim.analysis import (
     foreign_increment,
     format_estimate,
     format_number,
+    in_units,
     paired_differences,
 )
 from sim.report import build, validation_table
@@ -115,10 +116,11 @@ def test_the_conclusion_states_the_analysis_numbers_with_their_intervals(folder)
     results = pd.read_parquet(folder)
     assert len(page.conclusions) == 2  # one per threat level
     for threat, text in zip(["baseline", "high"], page.conclusions, strict=True):
-        t = compare(results[results.threat == threat], outcomes=["foreign_killed"])
+        # totals per year (the default units): the runs cover 400 days
+        t = in_units(compare(results[results.threat == threat], outcomes=["foreign_killed"]), 400)
         base = t.baseline_mean.iloc[0]
         assert text.startswith(f"Under the {threat} threat (6 paired replications)")
-        assert f"loses {format_number(base, 2)} foreign nationals per 400 days" in text
+        assert f"loses {format_number(base, 2)} foreign nationals per year" in text
         for _, r in t.iterrows():
             stated = format_estimate(r["diff"], r.lo, r.hi, sign=True)
             clear = r.lo > 0 or r.hi < 0
@@ -130,19 +132,19 @@ def test_the_conclusion_states_the_analysis_numbers_with_their_intervals(folder)
         # no "best" policy; the joint policy by its foreign increment over its twin
         assert "largest reduction" not in text and "best" not in text
         inc = foreign_increment(results[results.threat == threat], outcomes=["foreign_killed"])
-        r = inc.iloc[0]
+        r = in_units(inc, 400).iloc[0]
         stated = format_estimate(r["diff"], r.lo, r.hi, sign=True)
         assert f"joint_escort at equal cost {stated}" in text.split("The foreign increment")[1]
     # the increment on every outcome, the same numbers as foreign_increment
     assert {"foreign_increment_baseline", "foreign_increment_high"} <= set(page.tables)
     inc = pd.read_csv(folder / "_report" / "tables" / "foreign_increment_high.csv")
     assert {"foreign_killed", "threat_exposure", "cost_usd", "mean_legitimacy"} <= set(inc.outcome)
-    want = foreign_increment(results[results.threat == "high"]).set_index("outcome")
+    want = in_units(foreign_increment(results[results.threat == "high"]), 400).set_index("outcome")
     got = inc.set_index("outcome")
     assert got.loc["cost_usd", "diff"] == pytest.approx(want.loc["cost_usd", "diff"])
     assert got.loc["foreign_killed", "hi"] == pytest.approx(want.loc["foreign_killed", "hi"])
     csv = pd.read_csv(folder / "_report" / "tables" / "comparison_high.csv")
-    t = compare(results[results.threat == "high"], outcomes=["foreign_killed"])
+    t = in_units(compare(results[results.threat == "high"], outcomes=["foreign_killed"]), 400)
     row = csv[(csv.outcome == "foreign_killed") & (csv.policy == "joint_escort")].iloc[0]
     assert row["diff"] == pytest.approx(t.set_index("policy").loc["joint_escort", "diff"])
     assert row["lo"] == pytest.approx(t.set_index("policy").loc["joint_escort", "lo"])
