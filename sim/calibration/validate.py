@@ -44,6 +44,7 @@ from sim.cli.settings import Setting, help_text, parse
 __all__ = [
     "VARIANTS",
     "Validation",
+    "check",
     "predictive_checks",
     "predictive_p",
     "target_checks",
@@ -179,21 +180,22 @@ def predictive_checks(
     obs = observed()
     rows = []
     for name in STATISTICS:
-        x = sims[name].to_numpy(float)
-        lo, med, hi = np.quantile(x, [0.025, 0.5, 0.975])
-        p = predictive_p(x, obs[name])
-        rows.append(
-            {
-                "statistic": name,
-                "observed": obs[name],
-                "predictive_median": med,
-                "predictive_lo": lo,
-                "predictive_hi": hi,
-                "p_value": p,
-                "passes": inside(obs[name], lo, hi),
-            }
-        )
+        rows.append({"statistic": name, **check(sims[name].to_numpy(float), obs[name])})
     return pd.DataFrame(rows).set_index("statistic")
+
+
+def check(simulated, observed: float) -> dict:
+    """One predictive check: the interval, the mid-p, and the verdict the interval gives."""
+    x = np.asarray(simulated, dtype=float)
+    lo, med, hi = np.quantile(x, [0.025, 0.5, 0.975])
+    return {
+        "observed": observed,
+        "predictive_median": med,
+        "predictive_lo": lo,
+        "predictive_hi": hi,
+        "p_value": predictive_p(x, observed),
+        "passes": inside(observed, lo, hi),
+    }
 
 
 def target_checks(

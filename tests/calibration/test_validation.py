@@ -7,6 +7,7 @@ posterior draws and seeds are fixed, so these are exact, repeatable checks, not 
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from sim.calibration.record import FIT, HELD_OUT
@@ -109,3 +110,24 @@ def test_the_validate_command_refuses_bad_input_and_writes_nothing(tmp_path, cap
     assert main([*args, f"out={out}"]) == 2
     assert capsys.readouterr().err.startswith("error: ")
     assert not out.exists()
+
+
+def test_the_verdict_is_the_printed_interval_at_its_boundary():
+    """A share observed just above the predictive interval fails though its p reads 0.05."""
+    from sim.calibration.validate import check, inside
+
+    # 200 draws of a share: 195 at or below 0.572, five above it; observed 0.583 (7 of 12)
+    x = np.r_[np.linspace(0.0, 0.572, 195), [0.6, 0.65, 0.7, 0.75, 0.8]]
+    r = check(x, 7 / 12)
+    assert r["predictive_hi"] < 7 / 12 and not r["passes"]
+    assert r["p_value"] == pytest.approx(0.05)  # five of 200 above, no tie: 2 x 5/200
+    # on the boundary itself the observed value is inside, so it passes
+    assert check(x, float(r["predictive_hi"]))["passes"]
+    assert inside(0.572, 0.0, 0.572) and not inside(0.5721, 0.0, 0.572)
+    # ties count half in each tail: 100 zeros and 100 ones observed at 1 give 2 x 1/4 = 0.5
+    # (counting the ties in both tails gave 2 x P(T >= 1) = 1)
+    assert check(np.r_[np.zeros(100), np.ones(100)], 1.0)["p_value"] == 0.5
+    # and a discrete statistic with most mass at the observed value is not conservative:
+    # old rule 2 x P(T >= 2) = 2 x 0.6 -> 1; mid-p 2 x (0.1 + 0.25) = 0.7
+    y = np.r_[np.zeros(40), np.full(50, 2.0), np.full(10, 3.0)]
+    assert check(y, 2.0)["p_value"] == pytest.approx(0.7)
