@@ -188,3 +188,27 @@ def test_the_coordinator_stays_small():
 
     lines, _ = inspect.getsourcelines(CorridorModel)
     assert len(lines) <= 250
+
+
+def test_the_citation_says_what_pyproject_says():
+    """CITATION.cff's version and authors come from pyproject.toml (tools/citation.py)."""
+    import subprocess
+    import sys
+    import tomllib
+
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.run(
+        [sys.executable, str(root / "tools" / "citation.py"), "--check"],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stdout
+    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    cff = (root / "CITATION.cff").read_text()
+    assert f"version: {project['version']}\n" in cff
+    assert all(a["name"].split()[-1] in cff for a in project["authors"])
+
+
+def test_notebook_checkpoints_are_ignored():
+    root = Path(__file__).resolve().parents[1]
+    assert ".ipynb_checkpoints/" in (root / ".gitignore").read_text().splitlines()

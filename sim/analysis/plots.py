@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from sim.analysis.curves import break_even_curve
 from sim.model.outcomes import OUTCOMES
@@ -133,7 +134,7 @@ def network_map(
             for n, d in G.nodes(data=True)
             if d.get("kind") != "junction"
         ]
-        place_labels(ax, named, avoid=[legend])
+        place_labels(ax, named, avoid=[legend], points=list(pos.values()))
     return fig
 
 
@@ -212,15 +213,32 @@ LABEL_SPOTS = [
     ((0, -6), "center", "top"),
     ((8, 0), "left", "center"),
     ((-8, 0), "right", "center"),
+    # farther out, with a leader line: for a label among many points (Karachi)
+    ((14, 10), "left", "bottom"),
+    ((14, -10), "left", "top"),
+    ((-14, 10), "right", "bottom"),
+    ((-14, -10), "right", "top"),
+    ((22, 0), "left", "center"),
+    ((-22, 0), "right", "center"),
+    ((0, 18), "center", "bottom"),
+    ((0, -18), "center", "top"),
+    ((28, 16), "left", "bottom"),
+    ((28, -16), "left", "top"),
+    ((-28, 16), "right", "bottom"),
+    ((-28, -16), "right", "top"),
+    ((0, 30), "center", "bottom"),
+    ((0, -30), "center", "top"),
 ]
 
 
-def place_labels(ax, items, fontsize: float = 7, avoid=()) -> list:
-    """Name points without overlapping labels; returns the text artists.
+def place_labels(ax, items, fontsize: float = 7, avoid=(), points=(), radius: float = 5) -> list:
+    """Name points without overlapping labels or markers; returns the text artists.
 
     Each label takes the first of :data:`LABEL_SPOTS` around its point whose box overlaps no
-    label placed before it (nor the artists in ``avoid``, such as the legend), else the spot
-    that overlaps least.
+    label placed before it, no marker of ``points`` (data coordinates, each a square of
+    ``radius`` points around it) but its own, nor the artists in ``avoid`` (such as the
+    legend); else the spot that overlaps least. A label set far from its point gets a leader
+    line.
     """
     fig = ax.figure
     if fig.canvas is None or not hasattr(fig.canvas, "get_renderer"):
@@ -229,17 +247,27 @@ def place_labels(ax, items, fontsize: float = 7, avoid=()) -> list:
         FigureCanvasAgg(fig)
     renderer = fig.canvas.get_renderer()
     ax.apply_aspect()
+    from matplotlib.transforms import Bbox
+
     taken = [a.get_window_extent(renderer) for a in avoid if a is not None]
+    r = radius * fig.dpi / 72
+    markers = []
+    for xy in points:
+        x, y = ax.transData.transform(xy)
+        markers.append((tuple(xy), Bbox([[x - r, y - r], [x + r, y + r]])))
     texts = []
     for label, xy in items:
         best, best_cost = None, None
+        others = [b for p, b in markers if p != tuple(xy)]
         for offset, ha, va in LABEL_SPOTS:
+            far = max(abs(offset[0]), abs(offset[1])) > 10
             t = ax.annotate(
                 label, xy, xytext=offset, textcoords="offset points", fontsize=fontsize,
                 ha=ha, va=va, zorder=4,
+                arrowprops={"arrowstyle": "-", "lw": 0.5, "color": "#777"} if far else None,
             )  # fmt: skip
             box = t.get_window_extent(renderer).padded(1.5)
-            cost = sum(_overlap(box, other) for other in taken)
+            cost = sum(_overlap(box, other) for other in [*taken, *others])
             if best is None or cost < best_cost:
                 if best is not None:
                     best.remove()
@@ -326,6 +354,9 @@ def forest(
         ax.set_title(_label(outcome), fontsize=9)
         ax.set_xlabel("difference from the baseline", fontsize=8)
         ax.grid(axis="x", alpha=0.3)
+        # few ticks, so long labels (-0.0277, 9,900,000) never run into each other
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=4, min_n_ticks=2))
+        ax.tick_params(axis="x", labelsize=7)
         _plain_ticks(ax)
     base = comparison.attrs.get("baseline", "the baseline")
     legend = (

@@ -175,3 +175,57 @@ def test_the_break_even_curve_marks_where_no_zero_is_and_which_way():
     ).sum()
     edges = [y for line in ax.lines if line.get_marker() in ("v", "^") for y in line.get_ydata()]
     assert sorted(edges) == sorted([0.2] * everywhere + [2.0] * (len(none) - everywhere))
+
+
+def _overlaps(texts, renderer) -> list[tuple[str, str]]:
+    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in texts if t.get_text()]
+    return [
+        (a, b) for i, (a, ba) in enumerate(boxes) for b, bb in boxes[i + 1 :] if ba.overlaps(bb)
+    ]
+
+
+def test_forest_tick_labels_never_overlap():
+    """Legitimacy differences of a few hundredths, and costs in millions, in one figure."""
+    cost = [4_725_187, 5_256_001, 9_900_070, 5_000_006, 1_778_106, 1_051_176, 5_255_963]
+    legit = [-0.000099, -0.027720, -0.045101, -0.021244, 0.0000009, -0.0000012, -0.0000016]
+    table = pd.DataFrame(
+        {
+            "outcome": ["cost_usd"] * 7 + ["mean_legitimacy"] * 7,
+            "policy": [f"policy_{i}" for i in range(7)] * 2,
+            "diff": cost + legit,
+            "lo": [c - 3_000 for c in cost] + [v - 0.00005 for v in legit],
+            "hi": [c + 3_000 for c in cost] + [v + 0.00005 for v in legit],
+        }
+    )
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = plots.forest(table, columns=2)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    for ax in fig.axes:
+        assert _overlaps(ax.get_xticklabels(), renderer) == [], ax.get_title()
+
+
+def test_map_labels_keep_off_the_other_nodes():
+    """At Karachi four nodes sit within half a degree: no label covers another node's marker."""
+    from matplotlib.transforms import Bbox
+
+    from sim import build_model
+
+    model = build_model(run(days=5).scenario)
+    fig = plots.network_map(model)
+    ax = fig.axes[0]
+    renderer = fig.canvas.get_renderer()
+    r = 1.0  # the node itself: a label never covers another node
+    pos = {d.get("name", n): (d["x"], d["y"]) for n, d in model.net.G.nodes(data=True)}
+    hits = []
+    for t in ax.texts:
+        box = t.get_window_extent(renderer)
+        for name, xy in pos.items():
+            if name == t.get_text():
+                continue
+            x, y = ax.transData.transform(xy)
+            if box.overlaps(Bbox([[x - r, y - r], [x + r, y + r]])):
+                hits.append((t.get_text(), name))
+    assert hits == []
