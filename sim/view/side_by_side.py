@@ -69,6 +69,13 @@ class Side:
         return self.policy + (f" ({', '.join(changed)})" if changed else "")
 
 
+#: The page's first threat level and seed: under the high threat with seed 4 both default sides
+#: see attacks on convoys, sites and unescorted cars within 180 days, and lose the same number
+#: of foreign nationals (so the first view flatters neither); under the baseline threat with
+#: seed 0 nothing happened by day 180.
+DEFAULT_THREAT, DEFAULT_SEED = "high", 4
+
+
 class Pair:
     """Two sides on one threat level and seed, advanced in lockstep one day at a time."""
 
@@ -76,8 +83,8 @@ class Pair:
         self,
         left: Side,
         right: Side,
-        threat: str = "baseline",
-        seed: int = 0,
+        threat: str = DEFAULT_THREAT,
+        seed: int = DEFAULT_SEED,
         days: int = 365,
     ):
         self.threat, self.seed, self.days = threat, seed, days
@@ -248,19 +255,24 @@ def draw_charts(pair: Pair) -> Figure:
     fig = Figure(figsize=(12, 3.3))
     axes = fig.subplots(1, 3)
     styles = {"convoy": "-", "site": "--", "unescorted": ":"}
-    for (label, table), colour, name in zip(data.items(), SIDE_COLOURS, "AB", strict=True):
-        axes[0].step(table.day, table.foreign_killed, where="post", color=colour,
-                     label=f"{name}: {label}")  # fmt: skip
+    # A wide and pale under B narrow: where the two sides agree, both lines stay visible
+    widths, alphas = (3.2, 1.2), (0.55, 1.0)
+    for (label, table), colour, name, lw, alpha in zip(
+        data.items(), SIDE_COLOURS, "AB", widths, alphas, strict=True
+    ):
+        line = {"color": colour, "lw": lw, "alpha": alpha}
+        axes[0].step(table.day, table.foreign_killed, where="post", label=f"{name}: {label}",
+                     **line)  # fmt: skip
         for target in TARGETS:
             axes[1].step(
                 table.day,
                 table[f"attacks_{target}"],
                 where="post",
-                color=colour,
                 ls=styles[target],
                 label=f"{name}: on {target}s" if target != "unescorted" else f"{name}: unescorted",
+                **line,
             )
-        axes[2].plot(table.day, table.mean_legitimacy, color=colour, label=f"{name}: {label}")
+        axes[2].plot(table.day, table.mean_legitimacy, label=f"{name}: {label}", **line)
     titles = ("foreign nationals killed (cumulative)", "attacks by target kind (cumulative)",
               "mean legitimacy")  # fmt: skip
     for k, (ax, title) in enumerate(zip(axes, titles, strict=True)):

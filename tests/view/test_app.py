@@ -228,3 +228,18 @@ def test_compare_page_steps_both_sides_and_a_control_rebuilds_only_its_side():
     maps = rc.find(v.VuetifyTemplate).widgets
     assert [m.side for m in maps if hasattr(m, "side")] == ["A", "B"]
     assert all(m.day == 11 for m in maps if hasattr(m, "day"))
+
+
+def test_the_default_view_shows_attacks_by_day_180_and_identical_lines_stay_visible():
+    from sim.view.side_by_side import LEFT, RIGHT, Pair, Side, draw_charts
+
+    pair = Pair(Side.of(LEFT), Side.of(RIGHT))  # the page's defaults
+    pair.step(180)
+    shown = [pair.shown(0), pair.shown(1)]
+    assert all(s["attacks_executed"] >= 2 for s in shown), shown  # something happens
+    fig = draw_charts(pair)
+    lines = fig.axes[0].get_lines()
+    assert len(lines) == 2
+    # where the sides agree the two lines coincide: A is wider (and paler) than B on top
+    assert lines[0].get_linewidth() > 2 * lines[1].get_linewidth()
+    assert lines[0].get_zorder() <= lines[1].get_zorder()
