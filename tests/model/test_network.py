@@ -147,3 +147,20 @@ def test_graphml_missing_or_malformed_file(tmp_path):
     bad.write_text("<graphml><graph><node id='1'>")
     with pytest.raises(ScenarioError, match="cannot read GraphML"):
         load_graphml(bad)
+
+
+def test_the_howto_city_file_in_osmnx_layout_loads_and_runs():
+    """tests/data/city_osmnx.graphml: OSMnx's GraphML layout (a directed multigraph, lengths in
+    metres, speed_kph) with the region and kind docs/howto.md asks a user to add."""
+    from pathlib import Path
+
+    from sim import run
+
+    path = Path(__file__).resolve().parents[1] / "data" / "city_osmnx.graphml"
+    G = load_graphml(path)
+    assert G.number_of_nodes() == 16 and G.number_of_edges() == 24  # two ways per street, one road
+    lengths = [d["length_km"] for _, _, d in G.edges(data=True)]
+    assert 0.5 < min(lengths) and max(lengths) < 0.7  # blocks of about 600 m, read as km
+    r = run(network="graphml", network__path=str(path), days=20, seed=1)
+    assert r.outcomes["trips_started"] > 100
+    assert set(r.scenario.to_dict()["network"].items()) >= {("kind", "graphml")}
