@@ -194,7 +194,7 @@ def validation_table(path: Path = ROOT / "docs" / "validation.md") -> tuple[pd.D
         if cells[0].startswith("*"):
             fitted_from = len(rows)  # the "fitted statistics" separator row
             continue
-        rows.append(cells)
+        rows.append([c.replace("**", "") for c in cells])  # Markdown's bold is not a value
     table = pd.DataFrame(rows, columns=header)
     held = len(rows) if fitted_from is None else fitted_from
     table.insert(1, "role", ["held out"] * held + ["fitted"] * (len(rows) - held))

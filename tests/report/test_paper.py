@@ -112,6 +112,7 @@ def console_cells(text: str) -> dict[tuple[str, str], list[str]]:
     return cells
 
 
+@pytest.mark.slow
 def test_console_report_csv_and_latex_carry_the_same_digits(demo):
     """Every comparison cell: console (demo) == HTML == LaTeX == the rule applied to the CSV."""
     console = console_cells(demo["console"])
@@ -164,6 +165,7 @@ def test_results_do_not_depend_on_the_order_of_the_rows():
     )
 
 
+@pytest.mark.slow
 def test_the_report_says_what_made_it_and_how(demo):
     text = (demo["report"] / "report.html").read_text()
     t = page(demo["report"] / "report.html")
@@ -175,6 +177,7 @@ def test_the_report_says_what_made_it_and_how(demo):
     assert {"python", "mesa", "numpy", "pandas"} <= set(record["environment"])
 
 
+@pytest.mark.slow
 def test_figures_are_written_as_png_and_pdf(demo):
     for folder in (demo["figs"], demo["report"] / "figures"):
         names = {p.name for p in folder.iterdir()}
@@ -183,6 +186,7 @@ def test_figures_are_written_as_png_and_pdf(demo):
         assert (folder / "paired_differences_high.pdf").read_bytes()[:5] == b"%PDF-"
 
 
+@pytest.mark.slow
 def test_console_lines_fit_a_terminal(demo):
     widths = [len(line) for line in demo["console"].splitlines() if "\r" not in line]
     assert max(widths) <= CONSOLE_WIDTH == 120
@@ -196,6 +200,7 @@ def replay(command: str, out: Path) -> list[str]:
     return [*[a for a in args[1:] if not a.startswith("out=")], f"out={out}"]
 
 
+@pytest.mark.slow
 def test_the_command_in_a_report_makes_the_same_rows(tmp_path):
     out = tmp_path / "a"
     made = run(["-m", "sim.sweep", "experiment=joint_vs_domestic",
@@ -213,6 +218,7 @@ def test_the_command_in_a_report_makes_the_same_rows(tmp_path):
     assert open_sweep(out).record["experiment"]["threat"] == "high"
 
 
+@pytest.mark.slow
 def test_a_python_sweep_records_its_call_and_the_call_reproduces(tmp_path):
     code = (
         "import sim; sim.sweep(policies=['domestic_baseline', 'domestic_intel'], "
@@ -248,6 +254,7 @@ def check_structure(tex: str) -> None:
             assert line.count(" & ") == len(spec) - 1, line
 
 
+@pytest.mark.slow
 def test_every_table_of_the_report_is_well_formed_latex(demo):
     texts = sorted((demo["report"] / "tables").glob("*.tex"))
     assert len(texts) >= 8
@@ -266,6 +273,7 @@ def test_latex_escapes_and_formats():
     assert PACKAGES == ("booktabs", "graphicx")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     shutil.which("pdflatex") is None and os.environ.get("CI") != "true",
     reason="pdflatex is not installed (.ci/run installs it; the structural check runs here)",
@@ -282,6 +290,7 @@ def test_every_table_compiles_with_pdflatex(demo, tmp_path):
     assert (tmp_path / "tables.pdf").stat().st_size > 1000
 
 
+@pytest.mark.slow
 def test_units_per_year_and_per_run(demo):
     rows = open_sweep(demo["out"]).rows
     table = compare(rows, outcomes=["foreign_killed", "mean_legitimacy"])
