@@ -92,10 +92,8 @@ EXPLAINED = (
 def predictive_p(simulated, observed: float) -> float:
     """Two-sided posterior predictive mid-p-value of ``observed`` among ``simulated`` values.
 
-    ``min(1, 2 min(P(T > t) + P(T = t) / 2, P(T < t) + P(T = t) / 2))``: ties with the
-    observed value count half in each tail (the mid-p of Lancaster 1961), so a discrete
-    statistic is not made conservative by counting them in both; for a continuous one it is
-    the usual two-sided p-value.
+    ``min(1, 2 min(P(T > t) + P(T = t) / 2, P(T < t) + P(T = t) / 2))``: ties count half in
+    each tail (Lancaster 1961), so a discrete statistic is not made conservative.
     """
     x = np.asarray(simulated, dtype=float)
     if len(x) == 0:

@@ -84,7 +84,7 @@ def test_two_policies_side_by_side_in_a_real_browser(chromium, server, tmp_path)
     from playwright.sync_api import expect, sync_playwright
 
     from sim import run
-    from sim.view.side_by_side import SHOWN
+    from sim.view.side_by_side import DEFAULT_SEED, DEFAULT_THREAT, SHOWN
 
     noise = []
     with sync_playwright() as p:
@@ -113,7 +113,7 @@ def test_two_policies_side_by_side_in_a_real_browser(chromium, server, tmp_path)
             expect(page.locator(".corridor-map[data-day='31']")).to_have_count(2, timeout=30_000)
             # the values shown are the API's for the same scenario and seed
             for side, policy in (("A", "domestic_baseline"), ("B", "joint_escort")):
-                api = run(policy=policy, threat="baseline", seed=0, days=31).outcomes
+                api = run(policy=policy, threat=DEFAULT_THREAT, seed=DEFAULT_SEED, days=31).outcomes
                 assert _shown(page, side) == {k: int(api[k]) for k in SHOWN}
             a_before = _shown(page, "A")
             # change B's policy: B is rebuilt and rerun to day 31; A is left as it was
@@ -124,7 +124,9 @@ def test_two_policies_side_by_side_in_a_real_browser(chromium, server, tmp_path)
             expect(page.get_by_text("B: domestic_surge")).to_be_visible(timeout=60_000)
             expect(page.get_by_text("Day 31 of 365")).to_be_visible()
             assert _shown(page, "A") == a_before
-            api = run(policy="domestic_surge", threat="baseline", seed=0, days=31).outcomes
+            api = run(
+                policy="domestic_surge", threat=DEFAULT_THREAT, seed=DEFAULT_SEED, days=31
+            ).outcomes
             assert _shown(page, "B") == {k: int(api[k]) for k in SHOWN}
             page.wait_for_timeout(1500)  # let the redrawn charts arrive
             shot = tmp_path / "app.png"
