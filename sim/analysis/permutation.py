@@ -8,6 +8,8 @@ use the same resamples and agree with each other.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 __all__ = ["EXACT_MAX_N", "ratio_interval", "sign_flip", "sign_vectors"]
@@ -22,15 +24,24 @@ def sign_vectors(n: int, n_resamples: int = 9999, seed: int = 0) -> tuple[np.nda
 
     Every one of the ``2**n`` when ``n <= EXACT_MAX_N``; otherwise the identity and
     ``n_resamples`` drawn from ``seed`` (Phipson and Smyth 2010). The same ``n``, ``n_resamples``
-    and ``seed`` give the same vectors, so tests on the same pairs use the same resamples.
+    and ``seed`` give the same vectors, so tests on the same pairs use the same resamples; they
+    are drawn once per triple (a read-only array, kept for the process's life).
     """
+    return _sign_vectors(int(n), int(n_resamples), int(seed))
+
+
+@lru_cache(maxsize=64)
+def _sign_vectors(n: int, n_resamples: int, seed: int) -> tuple[np.ndarray, str]:
     if n <= EXACT_MAX_N:
         signs = 1 - 2 * ((np.arange(2**n)[:, None] >> np.arange(n)) & 1).astype(np.int8)
-        return signs, f"sign-flip permutation test, exact ({2**n:,} sign vectors)"
-    rng = np.random.default_rng(seed)
-    draws = 1 - 2 * rng.integers(0, 2, size=(n_resamples, n), dtype=np.int8)
-    signs = np.vstack([np.ones((1, n), dtype=np.int8), draws])
-    return signs, f"sign-flip permutation test ({n_resamples:,} random sign vectors)"
+        method = f"sign-flip permutation test, exact ({2**n:,} sign vectors)"
+    else:
+        rng = np.random.default_rng(seed)
+        draws = 1 - 2 * rng.integers(0, 2, size=(n_resamples, n), dtype=np.int8)
+        signs = np.vstack([np.ones((1, n), dtype=np.int8), draws])
+        method = f"sign-flip permutation test ({n_resamples:,} random sign vectors)"
+    signs.setflags(write=False)
+    return signs, method
 
 
 def ratio_interval(

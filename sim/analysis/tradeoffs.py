@@ -46,7 +46,7 @@ def pareto_front(
     Columns: the means, ``pareto`` and ``dominated_by`` (the policies that dominate it);
     ``attrs["margins"]`` holds each objective's margin.
     """
-    from sim.analysis.statistics import in_run_order, paired_differences, sign_flip
+    from sim.analysis.statistics import in_run_order, pair_keys, sign_flip
 
     objectives = objectives or TRADEOFF
     if not 0 <= margin < 1:
@@ -58,13 +58,23 @@ def pareto_front(
     margins = {o: margin * abs(float(means.loc[ref, o])) for o in objectives}
     # better[i, j]: policy i is practically better than policy j on some objective
     better = np.zeros((len(names), len(names)), dtype=bool)
+    keys = pair_keys(ok, [])
+    # one table per objective: a row per pair of seeds, a column per policy (sorted keys, as
+    # paired_differences pairs them)
+    wide = {
+        name: ok.pivot_table(index=keys, columns=by, values=name, aggfunc="first").sort_index()
+        for name in objectives
+    }
     for i, a in enumerate(names):
         for j in range(i + 1, len(names)):
             b = names[j]
             for name, direction in objectives.items():
-                d = paired_differences(ok, a, b, name)["diff"].to_numpy(float)
-                lo, hi, _, _ = sign_flip(d, level, n_resamples, seed)
+                both = wide[name][[a, b]].dropna()
+                d = (both[a] - both[b]).to_numpy(float)
                 m = margins[name]
+                if abs(d.mean()) <= m:
+                    continue  # the interval holds the mean, so it cannot lie beyond the margin
+                lo, hi, _, _ = sign_flip(d, level, n_resamples, seed)
                 a_lower, b_lower = hi < -m, lo > m
                 if direction == "higher":
                     a_lower, b_lower = b_lower, a_lower

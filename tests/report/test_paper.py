@@ -28,7 +28,7 @@ from sim.report.latex import PACKAGES, escape, latex_table, standalone
 from sim.sweeps.reader import open_sweep
 
 ROOT = Path(__file__).resolve().parents[2]
-SMALL = ["threats=high", "replications=8", "days=120", "posterior=0", "workers=1"]
+SMALL = ["threats=high", "replications=8", "days=90", "posterior=0", "workers=1"]
 
 
 class Tables(HTMLParser):
@@ -207,8 +207,9 @@ def test_the_command_in_a_report_makes_the_same_rows(tmp_path):
                 "policy=domestic_baseline,joint_escort", "threat=high", "replications=4",
                 "days=60", "workers=1", "progress=false", f"out={out}"])  # fmt: skip
     assert made.returncode == 0, made.stderr
-    assert run(["-m", "sim.report", f"out={out}"]).returncode == 0
-    command = page(out / "_report" / "report.html").command
+    from sim.report import build
+
+    command = page(build(out)).command
     assert command is not None and "experiment=joint_vs_domestic" in command
     again = run(replay(command, tmp_path / "b"))
     assert again.returncode == 0, again.stderr
@@ -294,11 +295,11 @@ def test_every_table_compiles_with_pdflatex(demo, tmp_path):
 def test_units_per_year_and_per_run(demo):
     rows = open_sweep(demo["out"]).rows
     table = compare(rows, outcomes=["foreign_killed", "mean_legitimacy"])
-    year = in_units(table, 120, "year")
-    run_ = in_units(table, 120, "run")
+    year = in_units(table, 90, "year")
+    run_ = in_units(table, 90, "run")
     k = year.outcome == "foreign_killed"
-    assert (year.loc[k, "diff"] == run_.loc[k, "diff"] * (365 / 120)).all()
+    assert (year.loc[k, "diff"] == run_.loc[k, "diff"] * (365 / 90)).all()
     legit = year.outcome == "mean_legitimacy"
     assert (year.loc[legit, "diff"] == run_.loc[legit, "diff"]).all()  # an average: no unit
     assert (year.p_value == run_.p_value).all()
-    assert year.attrs["per"] == "per year" and run_.attrs["per"] == "per run of 120 days"
+    assert year.attrs["per"] == "per year" and run_.attrs["per"] == "per run of 90 days"
