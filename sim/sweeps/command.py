@@ -25,6 +25,8 @@ import shlex
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 from scenarios.compose import GROUPS, check_override, group_options
 from scenarios.schema import MAX_SEED, ScenarioError
 from sim.cli.commands import entry_point
@@ -171,12 +173,19 @@ def _run(exp, out: Path, values: dict, targets: dict, auto: bool, command: str):
 
 def _summary(store, report, exp, out: Path) -> int:
     """Print the means, the uncertainty and where the rows are; the exit status."""
-    from sim.analysis import format_summary, summarize, uncertainty_statement
+    import textwrap
+
+    from sim.analysis import format_summary, in_units, per_text, summarize, uncertainty_statement
 
     results = store.read()
     factors = [k for k in exp.design.get("factors", {}) if k in GROUPS]
-    print(format_summary(summarize(results, by=["policy", *factors])))
-    print(uncertainty_statement(results))
+    summary = summarize(results, by=["policy", *factors])
+    days = pd.unique(results["days"]) if "days" in results else []
+    if len(days) == 1:  # totals per year, as the report states them
+        summary = in_units(summary, int(days[0]))
+        print(f"Means {per_text(int(days[0]))} and 95% intervals over replications:")
+    print(format_summary(summary))
+    print(textwrap.fill(uncertainty_statement(results), 100, subsequent_indent="    "))
     print(
         f"{len(results)} runs in {out} ({store.failed} failed); read them with "
         f"pandas.read_parquet({str(out)!r})"
