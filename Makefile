@@ -39,11 +39,11 @@ app: $(STAMP)
 test: $(STAMP)
 	$(VPY) -m ruff check .
 	$(VPY) -m ruff format --check .
-	$(VPY) -m pytest -n 2 -q
+	$(VPY) -m pytest -n 2 --dist loadgroup -q
 
 # The inner loop: every test not marked slow (docs/testing.md lists the slow ones).
 test-fast: $(STAMP)
-	$(VPY) -m pytest -n 2 -q -m "not slow"
+	$(VPY) -m pytest -n 2 --dist loadgroup -q -m "not slow"
 
 lint: $(STAMP)
 	$(VPY) -m ruff check .

@@ -70,9 +70,11 @@ class Writer:
             f"<figure>{png(fig)}<figcaption>{html.escape(caption)}</figcaption></figure>"
         )
         if name and self.figures_dir is not None:
+            from sim.analysis.plots import save
+
             self.figures_dir.mkdir(exist_ok=True)
             for fmt in FIGURE_FORMATS:
-                fig.savefig(self.figures_dir / f"{name}.{fmt}", format=fmt, dpi=150)
+                save(fig, self.figures_dir / f"{name}.{fmt}")
 
     def table(self, name: str, frame: pd.DataFrame, caption: str, raw: pd.DataFrame) -> None:
         """A table: ``frame`` the printed cells (HTML, LaTeX), ``raw`` the numbers (CSV)."""

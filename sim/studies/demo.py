@@ -238,7 +238,7 @@ def _figures_and_report(args, results, report, reps: int, out: Path) -> Path:
             ),
         }.items():
             try:
-                plots.save(fig, figures / name, dpi=120)
+                plots.save(fig, figures / name)
                 plots.save(fig, figures / name.replace(".png", ".pdf"))
             except OSError as exc:
                 remove_created(created)

@@ -229,3 +229,24 @@ def test_map_labels_keep_off_the_other_nodes():
             if box.overlaps(Bbox([[x - r, y - r], [x + r, y + r]])):
                 hits.append((t.get_text(), name))
     assert hits == []
+
+
+def test_figure_files_follow_the_one_style_setting(tmp_path, monkeypatch):
+    """plots.FIGURE_STYLE: editable TrueType fonts in PDF, and the resolution of PNG files."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(2, 1))
+    fig.add_subplot().plot([0, 1], [0, 1])
+    fig.axes[0].set_title("deaths")
+    plots.save(fig, tmp_path / "f.pdf")
+    pdf = (tmp_path / "f.pdf").read_bytes()
+    assert b"/FontFile2" in pdf and b"/Type1" not in pdf  # TrueType (42), not Type 3 glyphs
+    plots.save(fig, tmp_path / "a.png")
+    monkeypatch.setitem(plots.FIGURE_STYLE, "savefig.dpi", 300)
+    plots.save(fig, tmp_path / "b.png")
+    import struct
+
+    def width(path):
+        return struct.unpack(">I", path.read_bytes()[16:20])[0]
+
+    assert width(tmp_path / "b.png") == pytest.approx(2 * width(tmp_path / "a.png"), rel=0.05)

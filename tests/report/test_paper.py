@@ -27,6 +27,10 @@ from sim.analysis.formatting import CONSOLE_WIDTH
 from sim.report.latex import PACKAGES, escape, latex_table, standalone
 from sim.sweeps.reader import open_sweep
 
+#: One worker runs this module, so its module fixture (a sweep and its report) runs once.
+pytestmark = pytest.mark.xdist_group("paper_demo")
+
+
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = ["threats=high", "replications=8", "days=90", "posterior=0", "workers=1"]
 

@@ -22,6 +22,9 @@ from sim.analysis import (
 )
 from sim.report import build, validation_table
 
+#: One worker runs this module, so its module fixture (a sweep and its report) runs once.
+pytestmark = pytest.mark.xdist_group("report_folder")
+
 
 class _Page(HTMLParser):
     def __init__(self):
