@@ -143,7 +143,8 @@ def test_map_labels_do_not_overlap(monkeypatch):
     import itertools
 
     from sim import build_model
-    from sim.analysis.plots import _overlap
+    from sim.analysis import labels
+    from sim.analysis.labels import _overlap
 
     model = build_model(run(days=5).scenario)
 
@@ -155,7 +156,7 @@ def test_map_labels_do_not_overlap(monkeypatch):
 
     assert overlaps(plots.network_map(model)) == 0
     # the labels a fixed offset gives do overlap: the placement is what separates them
-    monkeypatch.setattr(plots, "LABEL_SPOTS", plots.LABEL_SPOTS[:1])
+    monkeypatch.setattr(labels, "LABEL_SPOTS", labels.LABEL_SPOTS[:1])
     assert overlaps(plots.network_map(model)) > 3
 
 
