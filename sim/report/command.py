@@ -23,10 +23,13 @@ from sim.report.inputs import ReportError
 __all__ = ["SETTINGS", "build", "main"]
 
 
-def build(folder: str | Path, dest: str | Path | None = None, units: str = "year") -> Path:
+def build(
+    folder: str | Path, dest: str | Path | None = None, units: str = "year", margin: float = 0.02
+) -> Path:
     """Write the report of the sweep in ``folder``; returns the HTML file's path.
 
-    ``units``: totals per "year" (the default) or per "run" (:mod:`sim.analysis.units`).
+    ``units``: totals per "year" (the default) or per "run" (:mod:`sim.analysis.units`);
+    ``margin``: the practical margin of the Pareto set and regret (2% of the baseline's mean).
 
     Everything is written into a temporary folder first and moved into place at the end, so a
     failure leaves no partial report.
@@ -35,7 +38,7 @@ def build(folder: str | Path, dest: str | Path | None = None, units: str = "year
     from sim.report.sections import write_sections
     from sim.report.writer import Writer
 
-    sweep = load(folder, units)
+    sweep = load(folder, units, margin)
     dest = _destination(sweep.folder, dest)
     try:
         created = make_folder(dest.parent)
@@ -107,6 +110,11 @@ SETTINGS = (
         "sweep nor above it",
     ),
     Setting("units", "choice", "year", "totals per year or per run", choices=("year", "run")),
+    Setting(
+        "margin", "float", 0.02,
+        "practical margin of the Pareto set and regret, a share of the baseline's mean",
+        low=0.0, high=0.99,
+    ),
 )  # fmt: skip
 
 
@@ -116,13 +124,14 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if any(a in ("-h", "--help") for a in argv):
         summary = __doc__.split("\n\n")[0]
-        print(help_text(summary, SETTINGS, "python -m sim.report out=DIR [report=DIR] [units=U]"))
+        usage = "python -m sim.report out=DIR [report=DIR] [units=U] [margin=M]"
+        print(help_text(summary, SETTINGS, usage))
         return 0
     try:
         opts, _, _ = parse(argv, SETTINGS)
         if opts["out"] is None:
             raise ReportError("out", "is required: out=DIR, a sweep folder")
-        path = build(opts["out"], opts["report"], opts["units"])
+        path = build(opts["out"], opts["report"], opts["units"], opts["margin"])
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

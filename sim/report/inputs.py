@@ -60,6 +60,7 @@ class Sweep:
     days: int = 365
     posterior_sets: int = 0
     units: str = "year"
+    margin: float = 0.02
 
     @property
     def experiment(self) -> dict:
@@ -67,15 +68,19 @@ class Sweep:
         return self.meta.get("experiment", {})
 
 
-def load(folder: str | Path, units: str = "year") -> Sweep:
+def load(folder: str | Path, units: str = "year", margin: float = 0.02) -> Sweep:
     """Read a sweep folder (:func:`sim.sweeps.reader.open_sweep`); raises naming what is wrong.
 
-    ``units``: "year" (totals per year) or "run" (totals per run), see :mod:`sim.analysis.units`.
+    ``units``: "year" (totals per year) or "run" (totals per run), see :mod:`sim.analysis.units`;
+    ``margin``: the practical margin of the Pareto set and regret, a share of the baseline's mean
+    (:func:`sim.analysis.pareto_front`).
     """
     from sim.analysis.units import check_units
     from sim.sweeps.reader import open_sweep
 
     check_units(units)
+    if isinstance(margin, bool) or not isinstance(margin, (int, float)) or not 0 <= margin < 1:
+        raise ReportError("margin", f"must be a share in [0, 1), got {margin!r}")
     sf = open_sweep(folder)
     results = sf.rows
     ok = results[results.status == "ok"] if "status" in results else results
@@ -100,6 +105,7 @@ def load(folder: str | Path, units: str = "year") -> Sweep:
         sf.days,
         sf.posterior_sets,
         units,
+        float(margin),
     )
 
 

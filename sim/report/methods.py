@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import yaml
 
-from sim.analysis.tradeoffs import MARGIN
 from sim.report.inputs import BASELINE, Sweep
 
 if TYPE_CHECKING:
@@ -86,7 +85,7 @@ def methods_paragraph(sweep: Sweep, f: Frame) -> str:
         "Holm's method (Holm 1979). Prices per foreign death averted are ratios of paired "
         "mean differences with intervals from the same test inverted (Fieller 1954), stated "
         "only where deaths averted are clearly above 0. The Pareto set counts a difference "
-        f"only when its paired interval lies beyond {MARGIN:.0%} of {BASELINE}'s mean. "
+        f"only when its paired interval lies beyond {sweep.margin:.0%} of {BASELINE}'s mean. "
         "Posterior predictive checks follow Gelman, Meng and Stern (1996), with mid-p values "
         "for discrete statistics (Lancaster 1961)."
     )

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from sim.analysis import format_number, pareto_front, regret_table, summarize
-from sim.analysis.tradeoffs import MARGIN
 from sim.analysis.units import factor as unit_factor
 from sim.report.inputs import BASELINE, SUMMARY, baseline_first
 
@@ -26,14 +25,14 @@ def write_tradeoffs(w: Writer, f: Frame) -> None:
     for threat in f.sweep.threats:
         at = f.ok[f.ok.threat == threat]
         summary = baseline_first(f.units(summarize(at, outcomes=SUMMARY)))
-        front = pareto_front(at, baseline=BASELINE)
+        front = pareto_front(at, baseline=BASELINE, margin=f.sweep.margin)
         w.figure(
             plots.tradeoff(summary, pareto=front.pareto, title=f.title(threat)),
             f"Foreign deaths {f.per} against foreign security person-days, cost and "
             f"legitimacy under the {threat} threat; Pareto-efficient: "
             + ", ".join(front.index[front.pareto])
             + f" (a difference counts only when its paired 95% interval lies beyond "
-            f"{MARGIN:.0%} of {BASELINE}'s mean on that objective)",
+            f"{f.sweep.margin:.0%} of {BASELINE}'s mean on that objective)",
             f"tradeoff_{threat}",
         )
         shown = pd.DataFrame(
@@ -47,7 +46,7 @@ def write_tradeoffs(w: Writer, f: Frame) -> None:
             f"pareto_{threat}",
             shown,
             f"Pareto set under the {threat} threat on foreign deaths, foreign security "
-            f"person-days and cost, with practical margins of {MARGIN:.0%} of {BASELINE}'s "
+            f"person-days and cost, with practical margins of {f.sweep.margin:.0%} of {BASELINE}'s "
             "mean: a policy is dominated by one that is better beyond the margin on some "
             "objective and worse beyond it on none",
             front.reset_index(),
@@ -59,7 +58,9 @@ def write_regret(w: Writer, f: Frame) -> None:
     w.h(2, "Regret")
     ok = f.ok
     scenario = ["threat", "point"] if ok.point.nunique() > len(f.sweep.threats) else ["threat"]
-    regret = regret_table(ok, "foreign_killed", scenario, baseline=BASELINE).reset_index()
+    regret = regret_table(
+        ok, "foreign_killed", scenario, margin=f.sweep.margin, baseline=BASELINE
+    ).reset_index()
     scale = unit_factor(f.sweep.days, f.sweep.units)  # regret is in deaths, a total
     for c in ("max_regret", "mean_regret", "p90_regret"):
         regret[c] = regret[c] * scale
@@ -76,6 +77,6 @@ def write_regret(w: Writer, f: Frame) -> None:
         "Regret on foreign deaths across "
         + ("threat levels and design points" if len(scenario) > 1 else "threat levels")
         + f" (deaths {f.per} more than the best policy in each setting; Savage 1951; best: "
-        f"within {MARGIN:.0%} of {BASELINE}'s mean)",
+        f"within {f.sweep.margin:.0%} of {BASELINE}'s mean)",
         regret,
     )

@@ -307,3 +307,17 @@ def test_units_per_year_and_per_run(demo):
     assert (year.loc[legit, "diff"] == run_.loc[legit, "diff"]).all()  # an average: no unit
     assert (year.p_value == run_.p_value).all()
     assert year.attrs["per"] == "per year" and run_.attrs["per"] == "per run of 90 days"
+
+
+def test_the_report_states_its_margin_and_refuses_a_bad_one(tmp_path):
+    """The practical margin is a setting: stated in the captions, refused outside [0, 1)."""
+    from sim import sweep
+    from sim.report import build
+
+    out = tmp_path / "s"
+    sweep(policies=["domestic_baseline", "domestic_intel"], replications=3, days=20,
+          workers=1, progress=False, out=out)  # fmt: skip
+    text = build(out, margin=0.05).read_text()
+    assert "within 5% of domestic_baseline" in text and "beyond 5% of" in text
+    bad = run(["-m", "sim.report", f"out={out}", "margin=1.5"])
+    assert bad.returncode == 2 and "margin" in bad.stderr
