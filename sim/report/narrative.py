@@ -91,7 +91,7 @@ def conclusions(sweep: Sweep, comparisons: dict[str, pd.DataFrame]) -> list[str]
         if unclear:
             text += (
                 f"{listed(unclear)} cannot be told apart from {BASELINE} on foreign deaths at "
-                "this precision (the interval includes no change); read that as 'not shown', "
+                "this precision (its interval includes 0); read that as 'not shown', "
                 "not as 'no effect'. "
             )
         few = [
