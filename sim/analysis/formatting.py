@@ -23,6 +23,7 @@ __all__ = [
     "format_summary",
     "summary_cells",
     "uncertainty_statement",
+    "wrap",
 ]
 
 
@@ -107,7 +108,7 @@ def format_relative(r: float) -> str:
     if r == 0:
         return "0%"
     if abs(r) >= 0.01:
-        return f"{r:+.0%}" if round(r, 2) != 0 else f"{r:+.1%}"
+        return f"{r:+.0%}"
     return f"{r * 100:+.2g}%"
 
 
@@ -173,6 +174,15 @@ def format_p(p: float) -> str:
 
 #: The widest line a console table prints (wider tables wrap their columns in blocks).
 CONSOLE_WIDTH = 120
+
+
+def wrap(text: str, width: int = 100) -> str:
+    """Console prose: each line of ``text`` filled to ``width``, continuation lines indented."""
+    import textwrap
+
+    return "\n".join(
+        textwrap.fill(line, width, subsequent_indent="    ") for line in text.splitlines()
+    )
 
 
 def format_summary(summary: pd.DataFrame, outcomes=MAIN_OUTCOMES) -> str:

@@ -44,6 +44,15 @@ def _sign_vectors(n: int, n_resamples: int, seed: int) -> tuple[np.ndarray, str]
     return signs, method
 
 
+def _accepted_from(level: float, total: int) -> int:
+    """The count of ``total`` sign vectors at which a value is accepted at ``1 - level``.
+
+    A value is not rejected when at least this many vectors count for it (its p-value, that
+    count over ``total``, is then above ``1 - level``).
+    """
+    return int(np.floor((1.0 - level) * total + 1e-9)) + 1
+
+
 def ratio_interval(
     num, den, level: float = 0.95, n_resamples: int = 9999, seed: int = 0
 ) -> tuple[float, float, float]:
@@ -70,7 +79,7 @@ def ratio_interval(
     value = big_a / big_b
     signs, _ = sign_vectors(n, n_resamples, seed)
     total = len(signs)
-    k = int(np.floor((1.0 - level) * total + 1e-9)) + 1  # accepted where count >= k
+    k = _accepted_from(level, total)  # accepted where count >= k
     base = 0  # sign vectors that count at R = -infinity
     pos, delta = [], []
     for start in range(0, total, 2000):
@@ -159,7 +168,7 @@ def sign_flip(
         hi_b[start : start + len(s)] = np.maximum(hi, m)
     total = len(signs)
     alpha = 1.0 - level
-    k = int(np.floor(alpha * total + 1e-9)) + 1  # accepted where count >= k
+    k = _accepted_from(level, total)  # accepted where count >= k
     if k > total:
         return -np.inf, np.inf, 1.0, method
     interval_lo = float(np.sort(lo_b)[k - 1])

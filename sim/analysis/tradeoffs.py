@@ -5,9 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.analysis.statistics import AnalysisError, check_results
+from sim.analysis.statistics import (
+    AnalysisError,
+    check_results,
+    in_run_order,
+    pair_keys,
+    sign_flip,
+)
 
-__all__ = ["MARGIN", "TRADEOFF", "pareto_front", "regret_table"]
+__all__ = ["MARGIN", "TRADEOFF", "check_margin", "pareto_front", "regret_table"]
 
 
 # ---- trade-offs --------------------------------------------------------------------------------
@@ -21,6 +27,13 @@ TRADEOFF = {
 #: The practical margin of every objective, as a share of the baseline's mean: a difference
 #: smaller than 2% of it is not one a decision turns on.
 MARGIN = 0.02
+
+
+def check_margin(margin, field: str = "margin") -> float:
+    """``margin`` as a float, or :class:`AnalysisError` naming ``field`` and what is allowed."""
+    if isinstance(margin, bool) or not isinstance(margin, (int, float)) or not 0 <= margin < 1:
+        raise AnalysisError(field, f"must be a share in [0, 1), got {margin!r}")
+    return float(margin)
 
 
 def pareto_front(
@@ -46,11 +59,8 @@ def pareto_front(
     Columns: the means, ``pareto`` and ``dominated_by`` (the policies that dominate it);
     ``attrs["margins"]`` holds each objective's margin.
     """
-    from sim.analysis.statistics import in_run_order, pair_keys, sign_flip
-
     objectives = objectives or TRADEOFF
-    if not 0 <= margin < 1:
-        raise AnalysisError("margin", f"must be a share in [0, 1), got {margin!r}")
+    margin = check_margin(margin)
     ok = in_run_order(check_results(results, [by, *objectives]))
     means = ok.groupby(by, sort=False)[list(objectives)].mean()
     names = list(means.index)
@@ -110,6 +120,7 @@ def regret_table(
     from sim.model.outcomes import OUTCOMES
 
     scenario = [scenario] if isinstance(scenario, str) else list(scenario)
+    margin = check_margin(margin)
     if outcome not in OUTCOMES:
         raise AnalysisError("outcome", f"unknown outcome {outcome!r}")
     ok = check_results(results, [*scenario, "policy", outcome])

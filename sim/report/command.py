@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 from scenarios.schema import ScenarioError
+from sim.analysis.tradeoffs import MARGIN
 from sim.cli.commands import entry_point
 from sim.cli.settings import Setting, help_text, parse
 from sim.files.ownership import (
@@ -24,7 +25,7 @@ __all__ = ["SETTINGS", "build", "main"]
 
 
 def build(
-    folder: str | Path, dest: str | Path | None = None, units: str = "year", margin: float = 0.02
+    folder: str | Path, dest: str | Path | None = None, units: str = "year", margin: float = MARGIN
 ) -> Path:
     """Write the report of the sweep in ``folder``; returns the HTML file's path.
 
@@ -111,7 +112,7 @@ SETTINGS = (
     ),
     Setting("units", "choice", "year", "totals per year or per run", choices=("year", "run")),
     Setting(
-        "margin", "float", 0.02,
+        "margin", "float", MARGIN,
         "practical margin of the Pareto set and regret, a share of the baseline's mean",
         low=0.0, high=0.99,
     ),

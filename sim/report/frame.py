@@ -6,9 +6,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from sim.analysis import in_units
+from sim.analysis import in_units, per_text
 from sim.report.inputs import Sweep
-from sim.report.numbers import per_period
 
 __all__ = ["Frame"]
 
@@ -31,7 +30,7 @@ class Frame:
             horizon = f"{days} days"
         else:
             horizon = "1 year" if days == 365 else f"{days // 365} years"
-        return cls(sweep, ok, int(ok.replication.nunique()), per_period(days, sweep.units), horizon)
+        return cls(sweep, ok, int(ok.replication.nunique()), per_text(days, sweep.units), horizon)
 
     def units(self, table: pd.DataFrame) -> pd.DataFrame:
         """A compare or summary table with its totals in the report's units."""

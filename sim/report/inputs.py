@@ -11,6 +11,7 @@ from scenarios.schema import ScenarioError
 from sim.analysis import (
     COMPARED,
 )
+from sim.analysis.tradeoffs import MARGIN, check_margin
 from sim.sweeps.identity import record_command
 
 __all__ = [
@@ -60,7 +61,7 @@ class Sweep:
     days: int = 365
     posterior_sets: int = 0
     units: str = "year"
-    margin: float = 0.02
+    margin: float = MARGIN
 
     @property
     def experiment(self) -> dict:
@@ -68,7 +69,7 @@ class Sweep:
         return self.meta.get("experiment", {})
 
 
-def load(folder: str | Path, units: str = "year", margin: float = 0.02) -> Sweep:
+def load(folder: str | Path, units: str = "year", margin: float = MARGIN) -> Sweep:
     """Read a sweep folder (:func:`sim.sweeps.reader.open_sweep`); raises naming what is wrong.
 
     ``units``: "year" (totals per year) or "run" (totals per run), see :mod:`sim.analysis.units`;
@@ -79,8 +80,7 @@ def load(folder: str | Path, units: str = "year", margin: float = 0.02) -> Sweep
     from sim.sweeps.reader import open_sweep
 
     check_units(units)
-    if isinstance(margin, bool) or not isinstance(margin, (int, float)) or not 0 <= margin < 1:
-        raise ReportError("margin", f"must be a share in [0, 1), got {margin!r}")
+    margin = check_margin(margin)
     sf = open_sweep(folder)
     results = sf.rows
     ok = results[results.status == "ok"] if "status" in results else results
@@ -105,7 +105,7 @@ def load(folder: str | Path, units: str = "year", margin: float = 0.02) -> Sweep
         sf.days,
         sf.posterior_sets,
         units,
-        float(margin),
+        margin,
     )
 
 

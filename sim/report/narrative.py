@@ -14,10 +14,11 @@ from sim.analysis import (
     format_p,
     in_units,
     increment_pairs,
+    per_text,
 )
 from sim.model.outcomes import OUTCOMES
 from sim.report.inputs import BASELINE, FEW_PAIRS, Sweep
-from sim.report.numbers import design_factors, pairs_differing, per_period
+from sim.report.numbers import design_factors, pairs_differing
 
 __all__ = ["conclusions", "forces", "listed", "sign_changes", "verdict"]
 
@@ -53,7 +54,7 @@ def conclusions(sweep: Sweep, comparisons: dict[str, pd.DataFrame]) -> list[str]
     policies are stated by their foreign increment over their host-only twins when the sweep
     has them, and otherwise said to be bundles.
     """
-    per = per_period(sweep.days, sweep.units)
+    per = per_text(sweep.days, sweep.units)
     out = []
     for threat, table in comparisons.items():
         deaths = table[table.outcome == "foreign_killed"].set_index("policy")

@@ -11,8 +11,9 @@ from sim.analysis import (
     COMPARED,
     compare,
     paired_differences,
+    ratio_interval,
 )
-from sim.analysis.units import in_units, per_text
+from sim.analysis.units import in_units
 from sim.model.outcomes import OUTCOMES
 from sim.report.inputs import BASELINE, Sweep
 
@@ -25,7 +26,6 @@ __all__ = [
     "design_factors",
     "design_sensitivity",
     "pairs_differing",
-    "per_period",
     "unit_of",
     "validation_table",
 ]
@@ -38,11 +38,6 @@ ROOT = Path(__file__).resolve().parents[2]
 def unit_of(outcome: str) -> str:
     """An outcome's unit (:data:`sim.model.outcomes.OUTCOMES`)."""
     return OUTCOMES[outcome].unit if outcome in OUTCOMES else ""
-
-
-def per_period(days: int, units: str = "year") -> str:
-    """The period totals are stated for: :func:`sim.analysis.units.per_text`."""
-    return per_text(days, units)
 
 
 def comparison(sweep: Sweep, threat: str) -> pd.DataFrame:
@@ -83,8 +78,6 @@ def break_even_prices(sweep: Sweep, comparisons: dict | None = None) -> pd.DataF
     negative or meaningless number. Deaths averted (``deaths_averted``, ``_lo``, ``_hi``) are
     the comparison's own numbers, negated, in the sweep's units; a ratio has none.
     """
-    from sim.analysis import ratio_interval
-
     rows = []
     for threat in sweep.threats:
         table = (comparisons or {}).get(threat)
@@ -103,7 +96,8 @@ def break_even_prices(sweep: Sweep, comparisons: dict | None = None) -> pd.DataF
                 "deaths_averted_hi": -float(r.lo),
                 "status": status,
             }
-            saved = -paired_differences(at, policy, BASELINE, "foreign_killed")["diff"]
+            if status == "averts deaths":
+                saved = -paired_differences(at, policy, BASELINE, "foreign_killed")["diff"]
             for name in ("cost_usd", "foreign_security_person_days"):
                 value = lo = hi = np.nan
                 if status == "averts deaths":

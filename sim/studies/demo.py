@@ -45,7 +45,7 @@ def format_comparison(table: pd.DataFrame) -> str:
     :data:`sim.analysis.formatting.CONSOLE_WIDTH`.
     """
     from sim.analysis import comparison_cells
-    from sim.analysis.formatting import CONSOLE_WIDTH
+    from sim.analysis.formatting import CONSOLE_WIDTH, wrap
     from sim.report.numbers import unit_of
 
     cells = comparison_cells(table)
@@ -59,15 +59,7 @@ def format_comparison(table: pd.DataFrame) -> str:
         blocks.append(head + "\n" + body.to_string(line_width=CONSOLE_WIDTH))
     methods = table.attrs.get("methods", {})
     notes = "".join(f"\n  {k}: {v}" for k, v in methods.items())
-    return "\n".join(blocks) + "\n" + _wrap(notes.strip("\n"), CONSOLE_WIDTH)
-
-
-def _wrap(text: str, width: int) -> str:
-    import textwrap
-
-    return "\n".join(
-        textwrap.fill(line, width, subsequent_indent="    ") for line in text.splitlines()
-    )
+    return "\n".join(blocks) + "\n" + wrap(notes.strip("\n"), CONSOLE_WIDTH)
 
 
 #: The settings of ``python -m sim.demo``.
@@ -116,12 +108,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     from sim.analysis import format_summary, in_units, per_text, summarize, uncertainty_statement
+    from sim.analysis.formatting import wrap
 
     results = store.read()
     summary = summarize(results, by=["threat", "policy"])
     print(f"\nMeans {per_text(args.days)} and 95% intervals over replications:")
     print(format_summary(in_units(summary, args.days)))
-    print(_wrap(uncertainty_statement(results), 100))
+    print(wrap(uncertainty_statement(results), 100))
     try:
         path = _figures_and_report(args, results, report, reps, args.out)
     except ScenarioError as exc:
@@ -151,6 +144,7 @@ def _settings(argv: list[str]):
 
 def _run(args):
     """The demo's sweep, by precision unless replications are given: (store, report, reps)."""
+    from sim.analysis.formatting import wrap
     from sim.sweeps.designs import Experiment
     from sim.sweeps.execution import run_sweep
     from sim.sweeps.precision import PrecisionRule, run_to_precision
@@ -175,7 +169,7 @@ def _run(args):
         else f"{args.replications} paired replications"
     )
     print(
-        _wrap(
+        wrap(
             f"Comparing {len(POLICIES)} policies under threat {', '.join(args.threats)} on the "
             f"CPEC network, {args.days} days each: {how}; {args.workers} workers -> {args.out}",
             100,
@@ -193,11 +187,12 @@ def _run(args):
 def _figures_and_report(args, results, report, reps: int, out: Path) -> Path:
     """Print each threat's comparison, write its figures, then the report; returns its path."""
     from sim.analysis import COMPARED, in_units, pareto_front, plots, summarize
-    from sim.analysis.formatting import CONSOLE_WIDTH
+    from sim.analysis.formatting import CONSOLE_WIDTH, wrap
     from sim.analysis.tradeoffs import MARGIN
     from sim.files.ownership import OwnershipError, make_folder, remove_created
     from sim.report import build
     from sim.report.numbers import comparison_of
+    from sim.report.writer import FIGURE_FORMATS
 
     figures = Path(args.figures)
     try:
@@ -211,7 +206,7 @@ def _figures_and_report(args, results, report, reps: int, out: Path) -> Path:
         at = results[results.threat == threat]
         table = comparison_of(results, threat, args.days)
         print(
-            _wrap(
+            wrap(
                 f"\nUnder the {threat} threat: paired differences from domestic_baseline "
                 "(better/tie/worse: shares of paired replications in which the policy does "
                 "better, as well, or worse):",
@@ -221,7 +216,7 @@ def _figures_and_report(args, results, report, reps: int, out: Path) -> Path:
         print(format_comparison(table))
         front = pareto_front(at, baseline="domestic_baseline")
         print(
-            _wrap(
+            wrap(
                 "Pareto-efficient on foreign deaths, foreign security person-days and cost "
                 f"(USD), differences beyond {MARGIN:.0%} of domestic_baseline's mean: "
                 + ", ".join(front.index[front.pareto]),
@@ -230,25 +225,25 @@ def _figures_and_report(args, results, report, reps: int, out: Path) -> Path:
         )
         title = f"{threat} threat, {args.days} days, {reps} paired replications"
         for name, fig in {
-            f"paired_differences_{threat}.png": plots.forest(
+            f"paired_differences_{threat}": plots.forest(
                 table, list(COMPARED), columns=2, title=title
             ),
-            f"tradeoff_{threat}.png": plots.tradeoff(
+            f"tradeoff_{threat}": plots.tradeoff(
                 in_units(summarize(at), args.days), pareto=front.pareto, title=title
             ),
         }.items():
-            try:
-                plots.save(fig, figures / name)
-                plots.save(fig, figures / name.replace(".png", ".pdf"))
-            except OSError as exc:
-                remove_created(created)
-                raise OwnershipError(
-                    "figures", f"cannot write {str(figures / name)!r} ({exc.strerror or exc})"
-                ) from None
-            written += [figures / name, figures / name.replace(".png", ".pdf")]
+            for path in (figures / f"{name}.{fmt}" for fmt in FIGURE_FORMATS):
+                try:
+                    plots.save(fig, path)
+                except OSError as exc:
+                    remove_created(created)
+                    raise OwnershipError(
+                        "figures", f"cannot write {str(path)!r} ({exc.strerror or exc})"
+                    ) from None
+                written.append(path)
     if report is not None:
-        print(_wrap(f"\nPrecision: {reps} paired replications; {report['stopped']}", 100))
-    print(_wrap(f"Figures written to {figures}: " + ", ".join(p.name for p in written), 100))
+        print(wrap(f"\nPrecision: {reps} paired replications; {report['stopped']}", 100))
+    print(wrap(f"Figures written to {figures}: " + ", ".join(p.name for p in written), 100))
     return build(out)
 
 

@@ -173,9 +173,8 @@ def _run(exp, out: Path, values: dict, targets: dict, auto: bool, command: str):
 
 def _summary(store, report, exp, out: Path) -> int:
     """Print the means, the uncertainty and where the rows are; the exit status."""
-    import textwrap
-
     from sim.analysis import format_summary, in_units, per_text, summarize, uncertainty_statement
+    from sim.analysis.formatting import wrap
 
     results = store.read()
     factors = [k for k in exp.design.get("factors", {}) if k in GROUPS]
@@ -185,7 +184,7 @@ def _summary(store, report, exp, out: Path) -> int:
         summary = in_units(summary, int(days[0]))
         print(f"Means {per_text(int(days[0]))} and 95% intervals over replications:")
     print(format_summary(summary))
-    print(textwrap.fill(uncertainty_statement(results), 100, subsequent_indent="    "))
+    print(wrap(uncertainty_statement(results), 100))
     print(
         f"{len(results)} runs in {out} ({store.failed} failed); read them with "
         f"pandas.read_parquet({str(out)!r})"

@@ -267,20 +267,25 @@ def sweep(
 
         rule = PrecisionRule(dict(precision or {}), baseline, pilot, max_replications)
         rule.check(exp)
-    given = {k: v for k, v in locals().items() if k in _CALL and v != _CALL[k]}
     if out is not None:
+        here, defaults = dict(locals()), _recorded_defaults()
+        given = {k: v for k, v in here.items() if k in defaults and v != defaults[k]}
         settings["command"] = api_call(experiment, given, kwargs)
     return _sweep_into(exp, out, rule, settings)
 
 
-#: The arguments of :func:`sweep` and their defaults (what its recorded call leaves out).
-_CALL = {
-    "policies": None, "threats": None, "design": None, "replications": None, "seed": None,
-    "overrides": (), "posterior": None, "posterior_file": None, "workers": None,
-    "backend": "processes", "scheduler": None, "out": None, "events": False,
-    "retry_failed": False, "precision": None, "max_replications": 2000, "pilot": 30,
-    "baseline": "domestic_baseline",
-}  # fmt: skip
+def _recorded_defaults() -> dict:
+    """:func:`sweep`'s keyword arguments and their defaults: what its recorded call leaves out.
+
+    ``progress`` is never recorded: it changes no row.
+    """
+    import inspect
+
+    return {
+        name: p.default
+        for name, p in inspect.signature(sweep).parameters.items()
+        if p.kind is p.KEYWORD_ONLY and name != "progress"
+    }
 
 
 def api_call(experiment, given: dict, kwargs: dict) -> str:

@@ -193,12 +193,8 @@ def as_run(plan) -> dict:
 
     exp = json.loads(json.dumps(asdict(plan.exp), default=list))
     exp.pop("replications", None)
-    for group in ("threat", "network"):
-        levels = []
-        for (_, threat, network), _config in plan._base.items():
-            value = threat if group == "threat" else network
-            if value not in levels:
-                levels.append(value)
+    for index, group in ((1, "threat"), (2, "network")):  # keys: (policy, threat, network)
+        levels = list(dict.fromkeys(key[index] for key in plan._base))
         if len(levels) > 1 or (levels and levels[0] != exp.get(group)):
             exp[group] = levels if len(levels) > 1 else levels[0]
     return exp
