@@ -2,9 +2,13 @@
 
 The record (``scenarios/data/incidents.csv``, with a source for every row) lists publicly
 reported attacks on Chinese nationals in Pakistan, 2017-2024. The reference window is
-2018-2024 (seven years). One incident is left out: the 2018 Karachi shooting the police called a
-business dispute, "likely not militant". The other twelve are classed by target kind, as the
-model classes its attacks:
+2018-2024 (seven years). Each row has a ``status``: ``core`` rows are in every coding of the
+record, ``contested`` ones have two defensible codings (their ``coding_note`` says which),
+``candidate`` ones count only under a wider rule (an attack aimed at Chinese targets with none
+present, a failed attempt), and ``excluded`` and ``outside window`` rows never count. The coding
+used here, :data:`CURRENT_CODING`, keeps the core and contested rows as they are (the 2018
+Karachi shooting the police called a business dispute is excluded). Its twelve attacks are classed
+by target kind, as the model classes its attacks:
 
 - **convoy**: an escorted movement (``escorted == yes``; seven attacks);
 - **site**: a fixed site or workplace (three, one of them a shooting by an assigned guard);
@@ -45,6 +49,8 @@ __all__ = [
 ]
 
 FIRST_YEAR, LAST_YEAR = 2018, 2024
+#: The statuses of the rows the current coding counts.
+CURRENT_CODING = ("core", "contested")
 YEARS = LAST_YEAR - FIRST_YEAR + 1
 KINDS = ("convoy", "site", "unescorted")
 
@@ -93,11 +99,12 @@ def incidents(df: pd.DataFrame | None = None) -> pd.DataFrame:
     """The attacks of the reference window, classed as the model classes its attacks.
 
     Columns added: ``year``, ``kind`` (convoy, site or unescorted), ``insider`` (bool),
-    ``host_killed``. Incidents outside 2018-2024 and the one "likely not militant" are dropped.
+    ``host_killed``. Rows outside 2018-2024 or of a status the current coding does not count
+    (:data:`CURRENT_CODING`) are dropped.
     """
     df = load_incidents() if df is None else df
     df = df[df["date"].dt.year.between(FIRST_YEAR, LAST_YEAR)]
-    df = df[~df["attribution_note"].fillna("").str.contains("not militant")].copy()
+    df = df[df["status"].isin(CURRENT_CODING)].copy()
     target = df["target"].str.lower()
     df["kind"] = np.where(
         df["escorted"] == "yes",

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.model.keys import K_COMBAT, K_INSIDER
+from sim.model.keys import K_COMBAT, K_INSIDER_HARM
 from sim.model.outcomes import ATTACKS_ON, CASUALTY_GROUPS, KILLED_ON
 from sim.model.submodel import Submodel
 
@@ -214,7 +214,7 @@ class Engagement(Submodel):
         ``injury``), drawn from the target's own keyed generator.
         """
         model, th = self.model, self.cfg.threat
-        rng = draws.generator(K_INSIDER, *key)
+        rng = draws.generator(K_INSIDER_HARM, *key)
         killed = int(rng.binomial(people, th.insider_lethality))
         injured = int(rng.binomial(people - killed, th.injury))
         c = model.counters

@@ -5,9 +5,10 @@ A draw is keyed by the process it serves, the entity it belongs to and a counter
 (:func:`~sim.model.randomness.name_key`). Defining each key once keeps two processes from
 sharing a key by accident, and a test checks that no two names give the same key.
 
-Known wart: ``K_INSIDER`` keys two different draws of one site (whether an assigned guard turns
-on its staff that day, and that attack's casualties) as well as a trip's insider draw. Splitting
-it changes outputs, so it is left to the attack modes, which re-pin the regression values.
+``K_INSIDER`` keys whether an assigned guard turns on the people he guards (a site's draw of
+the day, a trip's draw); ``K_INSIDER_HARM`` that attack's casualties. Until version 0.3 one key
+served both, so the casualties' generator started from the very uniform that had decided the
+attack (the split re-pinned the regression values of insider attacks).
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ KEYS: dict[str, int] = {
         "leak cell", "leak act", "leak route", "leak site",
         # the population (sim.model.population) and attacks (sim.model.engagement)
         "recruit", "tips", "combat",
+        # attack modes, actors and time of day (sim.model.engagement, sim.model.threat,
+        # sim.model.demand)
+        "insider harm", "mode", "actor", "night", "night hour",
     )
 }  # fmt: skip
 
@@ -47,6 +51,14 @@ K_ROUTE = KEYS["route"]
 K_THRESHOLD = KEYS["threshold"]
 K_MEET = KEYS["meet"]
 K_INSIDER = KEYS["insider"]
+K_INSIDER_HARM = KEYS["insider harm"]
+#: the mode of an attack (its target's keyed draw, by attack)
+K_MODE = KEYS["mode"]
+#: the actor a new cell belongs to (the cell's own draws)
+K_ACTOR = KEYS["actor"]
+#: whether a movement departs at night, and its hour (the trip's draws)
+K_NIGHT = KEYS["night"]
+K_NIGHT_HOUR = KEYS["night hour"]
 K_CELL = KEYS["cell"]
 K_PLACE = KEYS["place"]
 K_PREPARE = KEYS["prepare"]
