@@ -57,8 +57,11 @@ class MilitantCell(FixedAgent):
         key: tuple,
         draws: Draws,
         beliefs: dict | None = None,
+        actor=None,
     ):
         super().__init__(model)
+        #: the actor it belongs to (:class:`scenarios.attacks.Actor`)
+        self.actor = model.threat.actors[0] if actor is None else actor
         self.key, self.draws = key, draws
         self.node = node
         self.region = model.net.region[node]
@@ -96,7 +99,7 @@ class MilitantCell(FixedAgent):
         """
         if not self.ready or self.committed is not None or self.target != kind:
             return 0.0
-        return self.model.cfg.threat.ambush_rate * self.knowledge
+        return self.model.cfg.threat.ambush_rate * self.actor.china_weight * self.knowledge
 
     def learn(self, kind: str, observation: float) -> None:
         """Move the belief about ``kind`` toward an observation: ``pi += alpha (o - pi)``."""
@@ -203,5 +206,5 @@ class MilitantCell(FixedAgent):
             half = self.strength // 2
             self.strength -= half
             self.model.threat.spawn_cell(
-                self.region, half, key=(2, day, *self.key), beliefs=self.beliefs
+                self.region, half, key=(2, day, *self.key), beliefs=self.beliefs, actor=self.actor
             )

@@ -112,6 +112,13 @@ class Demand(Section):
     speed_factor: float = P(
         0.8, "float", lo=0.0, lo_open=True, hi=1.0, doc="convoy speed as a share of road speed"
     )
+    night_share: float = prob(
+        0.1,
+        doc="share of movements planned to leave at night, outside move_start_h-move_end_h "
+        "(with attacks.night; arrivals from night flights)",
+        source="assumption: the 2024 Karachi airport convoy left arrivals at about 23:00; "
+        "explored 0-0.3",
+    )
 
     def check(self) -> None:
         """Validate the fields, then the cross-field rules of this section."""

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from scenarios.attacks import Attacks
 from scenarios.fields import (
     MAX_SEED,
     RENAMED,
@@ -200,6 +201,15 @@ class Policy(Section):
         source="assumption",
     )
 
+    daylight_only: bool = P(
+        False,
+        "bool",
+        doc="movements only in daylight (demand.move_start_h-move_end_h): a night departure "
+        "waits for the next daylight hour (with attacks.night; without it every movement is "
+        "in daylight anyway)",
+        source="assumption: a host movement rule",
+    )
+
     def check(self) -> None:
         """Validate the fields, then the cross-field rules of this section."""
         super().check()
@@ -296,6 +306,7 @@ class Scenario(Section):
     demand: Demand = field(default_factory=Demand)
     population: Population = field(default_factory=Population)
     costs: Costs = field(default_factory=Costs)
+    attacks: Attacks = field(default_factory=Attacks)
 
     SECTIONS: ClassVar[dict] = {
         "network": NetworkSpec,
@@ -304,6 +315,7 @@ class Scenario(Section):
         "demand": Demand,
         "population": Population,
         "costs": Costs,
+        "attacks": Attacks,
     }
 
     @classmethod

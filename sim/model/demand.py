@@ -40,6 +40,8 @@ from sim.model.keys import (
     K_INSIDER,
     K_LEAK,
     K_LONG,
+    K_NIGHT,
+    K_NIGHT_HOUR,
     K_OD,
     K_PASSENGERS,
     K_ROUTE,
@@ -278,9 +280,13 @@ class Demand(Submodel):
             self._poisson(dem.local_passengers_mean - 1.0, u_pass, h, K_PASSENGERS),
         )
         armored = escorted & (uniforms(h, K_ARMORED) < pol.armored_share)
-        window = pol.departure_window_h
-        hour = dem.departure_hour + (uniforms(h, K_DEPART) - 0.5) * window
+        nominal = self._nominal_hours(h)
+        hour = nominal + (uniforms(h, K_DEPART) - 0.5) * pol.departure_window_h
         hour = np.minimum(np.maximum(hour, 0.0), 24.0 - model.dt)
+        if cfg.attacks.night and pol.daylight_only:  # a night departure waits for daylight
+            early, late = hour < dem.move_start_h, hour >= dem.move_end_h
+            hour = np.where(early, dem.move_start_h, np.where(late, dem.move_start_h + 24.0, hour))
+        planned = np.minimum(np.maximum(nominal, 0.0), 24.0 - model.dt)
         columns = (
             index,
             long,
@@ -290,6 +296,7 @@ class Demand(Submodel):
             armored,
             uniforms(h, K_LEAK),
             hour,
+            planned,
             uniforms(h, K_ROUTE),
             uniforms(h, K_THRESHOLD, 0),
             uniforms(h, K_INSIDER),
@@ -301,6 +308,22 @@ class Demand(Submodel):
         for day, n in zip(days.tolist(), counts.tolist(), strict=True):
             self._block[day] = rows[at : at + n]
             at += n
+
+    def _nominal_hours(self, h: np.ndarray) -> np.ndarray:
+        """Each trip's planned departure hour: ``departure_hour``, or at night.
+
+        With ``attacks.night`` a share ``night_share`` of the trips (the trip's own draw) is
+        planned at an hour drawn uniformly outside the daylight window (arrivals from night
+        flights); the others, and every trip without it, at ``departure_hour``.
+        """
+        dem = self.cfg.demand
+        nominal = np.full(len(h), float(dem.departure_hour))
+        if not self.cfg.attacks.night:
+            return nominal
+        night = uniforms(h, K_NIGHT) < dem.night_share
+        span = 24.0 - (dem.move_end_h - dem.move_start_h)
+        at = (dem.move_end_h + uniforms(h, K_NIGHT_HOUR) * span) % 24.0
+        return np.where(night, at, nominal)
 
     def start_day(self, day: int) -> None:
         """Take the day's trips, decide their leaks, and put their departures in the calendar.
@@ -318,7 +341,6 @@ class Demand(Submodel):
             self._draw_block(day)
         trips = self._block.pop(day)
         spread = 1.0 + pol.departure_window_h / th.schedule_scale_h
-        planned = min(max(dem.departure_hour, 0.0), 24.0 - model.dt)  # the leaked, nominal hour
         per_vehicle = dem.passengers_per_vehicle
         if self._chances_at != model.population.version:  # grievance moved: chances change
             self._chances, self._chances_at = {}, model.population.version
@@ -329,7 +351,20 @@ class Demand(Submodel):
         departures: dict = {}
         dt = model.dt
         unescorted = 0
-        for j, long, escorted, pair, passengers, armored, u_leak, hour, *uniform, h in trips:
+        # planned: the trip's nominal hour, the one a leaked itinerary names
+        for (
+            j,
+            long,
+            escorted,
+            pair,
+            passengers,
+            armored,
+            u_leak,
+            hour,
+            planned,
+            *uniform,
+            h,
+        ) in trips:
             drivers = math.ceil(passengers / per_vehicle)
             o, d, region, routes, predictability = self._facts(long, pair, spread)
             leaked = escorted and u_leak < self._leak_chance(region, drivers)

@@ -23,8 +23,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.model.keys import K_COMBAT, K_INSIDER_HARM
-from sim.model.outcomes import ATTACKS_ON, CASUALTY_GROUPS, KILLED_ON
+from sim.model.keys import K_COMBAT, K_INSIDER_HARM, K_MODE
+from sim.model.modes import (
+    SUICIDE,
+    blast_casualties,
+    ied_defeat_probability,
+    interception_probability,
+    pick_mode,
+)
+from sim.model.outcomes import ATTACKS_BY_MODE, ATTACKS_ON, CASUALTY_GROUPS, KILLED_ON
 from sim.model.submodel import Submodel
 
 __all__ = [
@@ -128,6 +135,7 @@ class Exposure:
     cut: float
     checkpoints: int
     reach_h: float
+    predictability: float = 1.0
 
 
 class Engagement(Submodel):
@@ -156,6 +164,7 @@ class Engagement(Submodel):
             shield=th.armor if convoy.armored else 0.0,
             cut=th.armor_protection if convoy.armored else 0.0,
             checkpoints=security.checkpoint_count[u] + security.checkpoint_count[v],
+            predictability=convoy.predictability,
             reach_h=min(
                 security.qrf_time.get(u, math.inf) + x / length * net.edge_time[e],
                 security.qrf_time.get(v, math.inf) + (1 - x / length) * net.edge_time[e],
@@ -177,7 +186,8 @@ class Engagement(Submodel):
             escorted=esc is not None,
             leaked=convoy.leaked,
         )
-        if self.strike(exposure, cell, rng, targeted, where):
+        u_mode = convoy.draws.random(K_MODE, convoy.attacks) if self.cfg.attacks.modes else 0.0
+        if self.strike(exposure, cell, rng, targeted, where, u_mode):
             convoy.finish(completed=False)
 
     def resolve_site(self, site, cell) -> None:
@@ -205,7 +215,8 @@ class Engagement(Submodel):
             lat=y,
             force=force if exposure.host + exposure.foreign else "none",
         )
-        self.strike(exposure, cell, rng, False, where)
+        u_mode = site.draws.random(K_MODE, site.attacks) if self.cfg.attacks.modes else 0.0
+        self.strike(exposure, cell, rng, False, where, u_mode)
 
     def insider(self, kind: str, people: int, node, draws, key: tuple) -> None:
         """An assigned guard turns on the ``people`` he guards: no detection, no contest.
@@ -235,16 +246,77 @@ class Engagement(Submodel):
             foreign_injured=injured,
         )
 
-    def strike(self, target: Exposure, cell, rng, targeted: bool, where: dict) -> bool:
-        """Detection may foil the attack; otherwise a contest decides the breakthrough.
+    def strike(
+        self, target: Exposure, cell, rng, targeted: bool, where: dict, u_mode: float = 0.0
+    ) -> bool:
+        """The attack's mode, its resolution, its counts and its row of the event log.
 
-        Counts and logs the attack (``where``: its place and the fields of the log that only
-        an attack on a movement has) and returns whether it broke through.
+        With ``attacks.modes`` off every attack is the headcount contest (:meth:`_contest`);
+        with it on, ``u_mode`` (the target's keyed draw) picks the mode from the cell's actor
+        (:func:`sim.model.modes.pick_mode`). ``where``: the attack's place and the fields of the
+        log that only an attack on a movement has. Returns whether it broke through.
         """
-        model = self.model
+        model, att = self.model, self.cfg.attacks
+        mode = pick_mode(cell.actor.modes, target.kind, u_mode) if att.modes else "small_arms"
+        night = model.movement.is_night(model.hours)
+        if mode in SUICIDE:
+            res = self._suicide(target, rng, mode, where["node"], night)
+        elif mode == "ied":
+            res = self._ied(target, cell, rng, where["node"], night)
+        else:
+            res = self._contest(target, cell, rng, targeted, where["node"], night)
+        foreign_guards = _foreign_share(rng, res.cas.guards_killed, target.host, target.foreign)
+        self._count(target.kind, res, targeted, bool(where.get("escorted")), mode, night)
+        model.counters["foreign_guards_killed"] += foreign_guards
+        model.counters["host_guards_killed"] += res.cas.guards_killed - foreign_guards
+        if foreign_guards and att.foreign_targets:
+            region = model.net.region[where["node"]]
+            model.population.harm_today[region] += att.foreign_guard_backlash * foreign_guards
+        cas = res.cas
+        model.log(
+            event="attack" if res.struck else "foiled",
+            target=target.kind,
+            region=model.net.region[where["node"]],
+            mode=mode,
+            actor=cell.actor.name,
+            family=cell.actor.family,
+            night=night,
+            targeted=targeted,
+            detected=res.detected,
+            breakthrough=res.breakthrough,
+            qrf=res.qrf,
+            p_foil=res.p_foil,
+            p_break=res.p_break,
+            cell=cell.unique_id,
+            attackers=res.attackers,
+            passengers=target.people,
+            foreign_killed=cas.foreign_killed,
+            foreign_injured=cas.foreign_injured,
+            guards_killed=cas.guards_killed,
+            foreign_guards_killed=foreign_guards,
+            civilians_killed=cas.civilians_killed,
+            militants_killed=cas.militants_killed,
+            **where,
+        )
+        cell.after_attack(cas.militants_killed, target.kind, res.breakthrough)
+        return res.breakthrough
+
+    def _lethality(self, target: Exposure, qrf: bool, armor: bool = True) -> float:
+        """A breakthrough's lethality, less a quick reaction force's cut and the armor's.
+
+        With ``armor`` false the armor's cut is left to the resolution (a blast applies it).
+        """
+        th, pol = self.cfg.threat, self.cfg.policy
+        lethality = th.lethality * (1.0 - target.cut) if armor else th.lethality
+        if qrf:
+            lethality *= (1.0 - th.qrf_mitigation_per_guard) ** pol.qrf_size
+        return lethality
+
+    def _contest(self, target: Exposure, cell, rng, targeted: bool, node, night: bool):
+        """Small arms: detection may foil the attack; otherwise a contest decides it."""
         th, pol = self.cfg.threat, self.cfg.policy
         host, foreign = target.host, target.foreign
-        p_foil = self.foil_chance(target, where["node"])
+        p_foil = self.foil_chance(target, node, night)
         attackers = cell.attackers
         attack = attackers * th.capability * ((1.0 + th.leak_surprise) if targeted else 1.0)
         defence = host * th.effect_domestic + foreign * th.effect_foreign + target.shield
@@ -252,9 +324,6 @@ class Engagement(Submodel):
         detected = bool(rng.random() < p_foil)
         breakthrough = (not detected) and bool(rng.random() < p_break)
         qrf = (not detected) and pol.qrf_size > 0 and target.reach_h <= th.qrf_reach_h
-        lethality = th.lethality * (1.0 - target.cut)
-        if qrf:
-            lethality *= (1.0 - th.qrf_mitigation_per_guard) ** pol.qrf_size
         cas = draw_casualties(
             rng,
             breakthrough=breakthrough,
@@ -263,7 +332,7 @@ class Engagement(Submodel):
             guards=0 if detected else host + foreign,
             bystanders=0 if detected else th.bystanders,
             attackers=attackers,
-            lethality=lethality,
+            lethality=self._lethality(target, qrf),
             injury=th.injury,
             guard_lethality=th.guard_lethality,
             bystander_lethality=th.bystander_lethality,
@@ -271,56 +340,121 @@ class Engagement(Submodel):
             attack=attack,
             defence=defence,
         )
-        self._count(target.kind, cas, detected, targeted, bool(where.get("escorted")))
-        model.log(
-            event="foiled" if detected else "attack",
-            target=target.kind,
-            region=model.net.region[where["node"]],
-            targeted=targeted,
-            detected=detected,
-            breakthrough=breakthrough,
-            qrf=qrf,
-            p_foil=p_foil,
-            p_break=p_break,
-            cell=cell.unique_id,
-            attackers=attackers,
-            passengers=target.people,
-            foreign_killed=cas.foreign_killed,
-            foreign_injured=cas.foreign_injured,
-            guards_killed=cas.guards_killed,
-            civilians_killed=cas.civilians_killed,
-            militants_killed=cas.militants_killed,
-            **where,
+        return Resolution(
+            detected, breakthrough, qrf, p_foil, p_break, cas, attackers, not detected
         )
-        cell.after_attack(cas.militants_killed, target.kind, breakthrough)
-        return breakthrough
 
-    def foil_chance(self, target: Exposure, node) -> float:
-        """The chance the attack is detected and foiled: escort, checkpoints, intelligence, tips."""
-        model = self.model
-        th, pol = self.cfg.threat, self.cfg.policy
-        p_esc = detection_probability(
-            target.host, target.foreign, th.detect_domestic, th.detect_foreign
+    def _suicide(self, target: Exposure, rng, mode: str, node, night: bool):
+        """A suicide bomber, intercepted at standoff or not (:mod:`sim.model.modes`).
+
+        ``p_foil`` is the chance of interception and ``p_break`` its complement; the bomb goes
+        off either way and the bomber dies.
+        """
+        th, pol, att = self.cfg.threat, self.cfg.policy, self.cfg.attacks
+        ratio = att.vbied_intercept_ratio if mode == "vbied" else 1.0
+        dark = att.night_detection if night else 1.0
+        p_cp, p_intel, tips = self._layers(target, node, dark)
+        p_stop = interception_probability(
+            target.host, target.foreign, th.detect_domestic * ratio * dark,
+            th.detect_foreign * ratio * dark, p_cp, p_intel, th.tip_detection, tips,
+        )  # fmt: skip
+        intercepted = bool(rng.random() < p_stop)
+        qrf = pol.qrf_size > 0 and target.reach_h <= th.qrf_reach_h
+        radius = att.vbied_radius_m if mode == "vbied" else att.foot_radius_m
+        fk, fi, gk, ck = blast_casualties(
+            rng,
+            passengers=target.people,
+            drivers=target.drivers,
+            guards=target.host + target.foreign,
+            bystanders=th.bystanders,
+            lethality=self._lethality(target, qrf, armor=False),
+            injury=th.injury,
+            distance=att.standoff_m if intercepted else 0.0,
+            radius=radius,
+            cut=target.cut,
+            guard_distance=att.guard_offset_m,
+            bystander_lethality=th.bystander_lethality,
         )
+        cas = Casualties(fk, fi, gk, ck, 1)
+        return Resolution(intercepted, not intercepted, qrf, p_stop, 1.0 - p_stop, cas, 1, True)
+
+    def _ied(self, target: Exposure, cell, rng, node, night: bool):
+        """A planted bomb: found by clearance, escort, intelligence or tips, or passed by."""
+        th, pol, att = self.cfg.threat, self.cfg.policy, self.cfg.attacks
+        dark = att.night_detection if night else 1.0
+        p_esc = detection_probability(
+            target.host, target.foreign, th.detect_domestic * dark, th.detect_foreign * dark
+        )
+        _, p_intel, tips = self._layers(target, node, dark)
+        patrol = self.model.security.patrol_personnel[self.model.net.region[node]]
+        p_defeat = ied_defeat_probability(
+            patrol, att.clearance_per_guard * dark, p_esc, p_intel, th.tip_detection, tips
+        )
+        found = bool(rng.random() < p_defeat)
+        passed = bool(rng.random() < target.predictability)
+        struck = (not found) and passed
+        qrf = struck and pol.qrf_size > 0 and target.reach_h <= th.qrf_reach_h
+        fk, fi, gk, ck = blast_casualties(
+            rng,
+            passengers=target.people if struck else 0,
+            drivers=target.drivers if struck else 0,
+            guards=target.host + target.foreign if struck else 0,
+            bystanders=th.bystanders if struck else 0,
+            lethality=self._lethality(target, qrf, armor=False),
+            injury=th.injury,
+            distance=att.ied_offset_m,
+            radius=att.ied_radius_m,
+            cut=target.cut,
+            guard_distance=att.guard_offset_m,
+            bystander_lethality=th.bystander_lethality,
+        )
+        cas = Casualties(fk, fi, gk, ck, 0)
+        p_strike = (1.0 - p_defeat) * target.predictability
+        return Resolution(found, struck, qrf, p_defeat, p_strike, cas, cell.attackers, struck)
+
+    def _layers(self, target: Exposure, node, dark: float = 1.0) -> tuple[float, float, int]:
+        """The checkpoints' screening chance, intelligence's, and the region's recent tips."""
+        th, pol = self.cfg.threat, self.cfg.policy
         p_one = detection_probability(
-            pol.checkpoint_size, pol.foreign_at_checkpoints, th.screen_per_guard, th.screen_foreign
+            pol.checkpoint_size,
+            pol.foreign_at_checkpoints,
+            th.screen_per_guard * dark,
+            th.screen_foreign * dark,
         )
         n_cp = target.checkpoints
         p_cp = 1.0 - (1.0 - p_one) ** n_cp if n_cp else 0.0
-        p_foil = foil_probability(p_esc, p_cp, pol.intel_sharing * th.intel_detection)
-        tips = model.population.recent_tips(model.net.region[node])
+        tips = self.model.population.recent_tips(self.model.net.region[node])
+        return p_cp, pol.intel_sharing * th.intel_detection, tips
+
+    def foil_chance(self, target: Exposure, node, night: bool = False) -> float:
+        """The chance the attack is detected and foiled: escort, checkpoints, intelligence, tips.
+
+        At night (with ``attacks.night``) every detection chance is x ``night_detection``.
+        """
+        th = self.cfg.threat
+        dark = self.cfg.attacks.night_detection if night else 1.0
+        p_esc = detection_probability(
+            target.host, target.foreign, th.detect_domestic * dark, th.detect_foreign * dark
+        )
+        p_cp, p_intel, tips = self._layers(target, node, dark)
+        p_foil = foil_probability(p_esc, p_cp, p_intel)
         return 1.0 - (1.0 - p_foil) * (1.0 - th.tip_detection) ** tips
 
-    def _count(self, kind: str, cas, detected: bool, targeted: bool, escorted: bool) -> None:
-        """The attack's counts: attempted, foiled or executed, by kind, and its casualties."""
+    def _count(
+        self, kind: str, res: Resolution, targeted: bool, escorted: bool, mode: str, night: bool
+    ) -> None:
+        """The attack's counts: attempted, foiled or executed, by kind and mode, casualties."""
         c = self.model.counters
+        cas = res.cas
         c["attacks_attempted"] += 1
         c[ATTACKS_ON[kind]] += 1
-        if detected:
+        if not res.struck:
             c["attacks_foiled"] += 1
         else:
             c["attacks_executed"] += 1
             c["attacks_on_escorted"] += escorted
+            c[ATTACKS_BY_MODE[mode]] += 1
+            c["attacks_at_night"] += night
         c["attacks_successful"] += (cas.foreign_killed + cas.foreign_injured) > 0
         c["attacks_lethal"] += cas.foreign_killed > 0
         c["attacks_with_leak"] += targeted
@@ -329,3 +463,32 @@ class Engagement(Submodel):
         c[KILLED_ON[kind]] += cas.foreign_killed
         if kind == "convoy":
             c["attacks_lethal_on_convoys"] += cas.foreign_killed > 0
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """How one attack ended: detected (or intercepted, or found), broke through, and its toll.
+
+    ``struck``: the attack went off at its target or at standoff (what the record counts).
+    """
+
+    detected: bool
+    breakthrough: bool
+    qrf: bool
+    p_foil: float
+    p_break: float
+    cas: Casualties
+    attackers: int
+    struck: bool
+
+
+def _foreign_share(rng, killed: int, host: int, foreign: int) -> int:
+    """How many of ``killed`` guards were foreign: hypergeometric over who was there.
+
+    Drawn last from the attack's generator, so no other draw of the attack moves.
+    """
+    if killed <= 0 or foreign <= 0:
+        return 0
+    if host <= 0:
+        return killed
+    return int(rng.hypergeometric(foreign, host, killed))

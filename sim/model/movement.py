@@ -159,9 +159,16 @@ class Movement(Submodel):
     name = "movement"
 
     def setup(self) -> None:
-        """An empty calendar; the daylight window and speed of the demand section."""
-        dem = self.cfg.demand
+        """An empty calendar; the movement window and speed of the demand section.
+
+        Movements drive in the daylight window ``demand.move_start_h``-``move_end_h``, or at any
+        hour with ``attacks.night`` unless the policy keeps them to daylight.
+        """
+        dem, cfg = self.cfg.demand, self.cfg
+        self.day_start, self.day_end = dem.move_start_h, dem.move_end_h
         self.move_start, self.move_end = dem.move_start_h, dem.move_end_h
+        if cfg.attacks.night and not cfg.policy.daylight_only:
+            self.move_start, self.move_end = 0.0, 24.0
         self.factor = dem.speed_factor
         self.dt = self.cfg.step_hours
         self.now = 0.0
@@ -293,6 +300,11 @@ class Movement(Submodel):
             info.cells = threat.cells_covering(info.edges)
             info.version = threat.cover_version
         return info.cells
+
+    def is_night(self, t: float) -> bool:
+        """Whether the time ``t`` falls outside the daylight window (whatever the policy)."""
+        hour = t - 24.0 * math.floor(t / 24.0)
+        return not self.day_start <= hour < self.day_end
 
     # ---- escorts ------------------------------------------------------------------------------
     def in_daylight(self, t: float) -> bool:

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 __all__ = [
+    "ATTACKS_BY_MODE",
     "ATTACKS_ON",
     "KILLED_ON",
     "CASUALTY_GROUPS",
@@ -41,6 +42,13 @@ OUTCOMES: dict[str, Outcome] = {
         Outcome("foreign_killed", "persons", "foreign passengers killed in attacks"),
         Outcome("foreign_injured", "persons", "foreign passengers injured (not killed) in attacks"),
         Outcome("guards_killed", "persons", "security personnel killed in attacks"),
+        Outcome("host_guards_killed", "persons", "host security personnel killed in attacks"),
+        Outcome(
+            "foreign_guards_killed",
+            "persons",
+            "foreign security personnel killed in attacks (each costs legitimacy with "
+            "attacks.foreign_targets)",
+        ),
         Outcome(
             "civilians_killed",
             "persons",
@@ -58,7 +66,11 @@ OUTCOMES: dict[str, Outcome] = {
         ),
         Outcome("attacks_lethal", "attacks", "attacks with at least one foreign death"),
         Outcome(
-            "attacks_foiled", "attacks", "attacks detected and stopped before they struck", "higher"
+            "attacks_foiled",
+            "attacks",
+            "attacks stopped before they struck: detected, or (a planted bomb) found or passed "
+            "by; an intercepted suicide bomber strikes at standoff",
+            "higher",
         ),
         Outcome("attacks_on_escorted", "attacks", "executed attacks on escorted convoys"),
         Outcome(
@@ -72,6 +84,23 @@ OUTCOMES: dict[str, Outcome] = {
             "attacks_on_unescorted",
             "attacks",
             "attempted attacks on low-profile, unescorted movements",
+            None,
+        ),
+        Outcome("attacks_vbied", "attacks", "executed attacks by suicide vehicle bomb", None),
+        Outcome(
+            "attacks_suicide_foot", "attacks", "executed attacks by suicide bomber on foot", None
+        ),
+        Outcome("attacks_ied", "attacks", "executed attacks by planted bomb", None),
+        Outcome(
+            "attacks_small_arms",
+            "attacks",
+            "executed attacks with small arms (every attack when attacks.modes is off)",
+            None,
+        ),
+        Outcome(
+            "attacks_at_night",
+            "attacks",
+            "executed attacks outside the daylight window (demand.move_start_h-move_end_h)",
             None,
         ),
         Outcome("attacks_lethal_on_convoys", "attacks", "attacks on convoys with a foreign death"),
@@ -185,6 +214,11 @@ EVENT_COLUMNS = {
     "guards_killed": "int64",
     "civilians_killed": "int64",
     "militants_killed": "int64",
+    "mode": "string",
+    "actor": "string",
+    "family": "string",
+    "night": "boolean",
+    "foreign_guards_killed": "Int64",
 }
 
 #: The counter of attempted attacks, and of foreign deaths, on each target kind.
@@ -197,6 +231,14 @@ KILLED_ON = {
     "convoy": "foreign_killed_on_convoys",
     "site": "foreign_killed_at_sites",
     "unescorted": "foreign_killed_unescorted",
+}
+
+#: The counter of executed attacks of each mode.
+ATTACKS_BY_MODE = {
+    "vbied": "attacks_vbied",
+    "suicide_foot": "attacks_suicide_foot",
+    "ied": "attacks_ied",
+    "small_arms": "attacks_small_arms",
 }
 
 #: Casualty outcomes, by group of people.

@@ -101,7 +101,7 @@ class Population(Submodel):
                 self.version += 1
             self.harm_today[r] = 0.0
         for index, r in enumerate(model.net.regions):
-            mean = th.recruitment_rate * self.grievance(r)
+            mean = th.recruitment_rate * self.grievance(r) * model.threat.recruit_share(r)
             draws = None
             if mean > 30.0:
                 draws = model.draws.child(K_RECRUIT, day, index)

@@ -207,7 +207,7 @@ class Targets(Submodel):
 
         ``(targets, [(w N lethality, belief key), ...], whether a site is among them)``.
         """
-        plan = self._plans.get(cell.node)
+        plan = self._plans.get((cell.node, cell.actor.name))
         if plan is None:
             th, dem = self.cfg.threat, self.cfg.demand
             targets = self.within_reach(cell)
@@ -216,13 +216,39 @@ class Targets(Submodel):
                 UNESCORTED: th.symbolic_unescorted * dem.local_passengers_mean,
             }
             consts = [
-                (per[t] if t in per else th.symbolic_site * self.sites[t].staff) * th.lethality
+                (per[t] if t in per else th.symbolic_site * self.sites[t].staff)
+                * th.lethality
+                * self.foreign_uplift(t, cell.actor)
                 for t in targets
             ]
             keys = [t if t in per else SITE for t in targets]
             near = SITE in keys
-            plan = self._plans[cell.node] = (targets, list(zip(consts, keys, strict=True)), near)
+            plan = (targets, list(zip(consts, keys, strict=True)), near)
+            self._plans[(cell.node, cell.actor.name)] = plan
         return plan
+
+    def visible_foreign(self, target) -> int:
+        """Foreign guards a militant sees at a target: an escort's, a site's, none on others."""
+        pol = self.cfg.policy
+        if target == CONVOY:
+            joint = pol.force == "joint" and self.model.security.escorting
+            return pol.foreign_per_escort if joint else 0
+        if target == UNESCORTED:
+            return 0
+        return self.site_foreign
+
+    def foreign_uplift(self, target, actor) -> float:
+        """``1 + s w F``: the payoff a target gains from the ``F`` foreign guards seen at it.
+
+        ``s`` is ``attacks.foreign_symbolic`` and ``w`` the actor's ``foreign_forces_weight``;
+        1 with ``attacks.foreign_targets`` off.
+        """
+        att = self.cfg.attacks
+        if not att.foreign_targets:
+            return 1.0
+        return 1.0 + att.foreign_symbolic * actor.foreign_forces_weight * self.visible_foreign(
+            target
+        )
 
     def payoffs(self, cell) -> tuple[list, list[float]]:
         """The targets within reach and the cell's expected payoff ``w N lethality pi`` of each."""
@@ -319,9 +345,12 @@ class Targets(Submodel):
         now = model.hours
         ends = (math.floor(now / 24.0 + 1e-9) + 1) * 24.0
         r = cell.strike_u(day) if daily else cell.draws.random(K_STRIKE, 0, preparation)
-        wait = -24.0 / self.cfg.threat.site_attack_rate * math.log1p(-r)  # exponential
+        rate = self.cfg.threat.site_attack_rate * cell.actor.china_weight
+        if rate <= 0.0:
+            return
+        wait = -24.0 / rate * math.log1p(-r)  # exponential
         # the site under the strike rate until the strike or the end of the choice
-        self.site_hazard[target] += self.cfg.threat.site_attack_rate * min(wait, ends - now) / 24.0
+        self.site_hazard[target] += rate * min(wait, ends - now) / 24.0
         if now + wait < ends:
             cell.strike_token = cell.choices
             model.schedule_event(cell.strike_site, at=max((now + wait) / model.dt, model.time))

@@ -30,7 +30,9 @@ from collections import Counter
 import numpy as np
 
 from agents.militant_cell import MilitantCell
+from scenarios.fields import ScenarioError
 from sim.model.keys import (
+    K_ACTOR,
     K_CELL,
     K_JOINT_RAID,
     K_LEAK_ACT,
@@ -78,9 +80,17 @@ class Threat(Submodel):
         self.cover_version = 0  # counts changes of edge_cover (routes cache the cells on them)
         self._cells_version = -1
         self._bounds: dict = {}
+        self.actors = model.cfg.attacks.actor_table()
+        self._check_regions()
         nodes = model.net.nodes
         grievance = model.population.grievance
-        w = np.array([grievance(model.net.region[n]) for n in nodes], dtype=float)
+        w = np.array(
+            [
+                grievance(model.net.region[n]) * self.recruit_share(model.net.region[n])
+                for n in nodes
+            ],
+            dtype=float,
+        )
         w = w / w.sum() if w.sum() > 0 else np.full(len(nodes), 1.0 / len(nodes))
         cdf = np.cumsum(w)
         cdf[-1] = 1.0
@@ -88,6 +98,38 @@ class Threat(Submodel):
             key = (INITIAL, i)
             draws = model.draws.child(K_CELL, *key)
             self._found(nodes[draws.pick(cdf, K_PLACE)], th.cell_strength, key, draws, day=0)
+
+    # ---- actors -------------------------------------------------------------------------------
+    def _check_regions(self) -> None:
+        """Every region an actor recruits in is a region of the network."""
+        regions = self.model.net.regions
+        for actor in self.actors:
+            for r in actor.regions:
+                if r != "*" and r not in regions:
+                    raise ScenarioError(
+                        f"attacks.actors ({self.cfg.attacks.actors}).{actor.name}.regions.{r}",
+                        "is not a region of the network; its regions: " + ", ".join(regions),
+                    )
+
+    @staticmethod
+    def _presence(actor, region) -> float:
+        return actor.regions.get(region, actor.regions.get("*", 0.0))
+
+    def recruit_share(self, region) -> float:
+        """The share of a region's recruits who join an actor (1 for the generic threat)."""
+        return sum(self._presence(a, region) for a in self.actors)
+
+    def actor_for(self, region, draws):
+        """The actor of a new cell of ``region``: drawn in proportion to the actors' shares."""
+        if len(self.actors) == 1:
+            return self.actors[0]
+        shares = [self._presence(a, region) for a in self.actors]
+        u = draws.random(K_ACTOR) * sum(shares)
+        for actor, share in zip(self.actors, shares, strict=True):
+            u -= share
+            if u < 0.0 and share > 0.0:
+                return actor
+        return next(a for a, s in zip(self.actors, shares, strict=True) if s > 0.0)
 
     @property
     def cells(self) -> list[MilitantCell]:
@@ -183,9 +225,11 @@ class Threat(Submodel):
         self.cover_version += 1
 
     def _found(
-        self, node, strength: int, key: tuple, draws, day: int, beliefs=None
+        self, node, strength: int, key: tuple, draws, day: int, beliefs=None, actor=None
     ) -> MilitantCell:
         self.founded.append((day, key, node, strength))
+        if actor is None:
+            actor = self.actor_for(self.model.net.region[node], draws)
         return MilitantCell(
             self.model,
             node=node,
@@ -194,15 +238,21 @@ class Threat(Submodel):
             key=key,
             draws=draws,
             beliefs=beliefs,
+            actor=actor,
         )
 
-    def spawn_cell(self, region, strength: int, key: tuple, beliefs=None) -> MilitantCell:
-        """A new cell founded by the event ``key``, at a node of ``region`` drawn uniformly."""
+    def spawn_cell(
+        self, region, strength: int, key: tuple, beliefs=None, actor=None
+    ) -> MilitantCell:
+        """A new cell founded by the event ``key``, at a node of ``region`` drawn uniformly.
+
+        A cell split from another keeps its ``actor``; a new one draws its own.
+        """
         model = self.model
         nodes = [n for n in model.net.nodes if model.net.region[n] == region]
         draws = model.draws.child(K_CELL, *key)
         node = nodes[draws.integers(len(nodes), K_PLACE)]
-        return self._found(node, strength, key, draws, day=key[1], beliefs=beliefs)
+        return self._found(node, strength, key, draws, day=key[1], beliefs=beliefs, actor=actor)
 
     def recruit(self, region, n: int, draws, day: int) -> None:
         """``n`` recruits of ``region`` join one of its cells, or its pool until a cell forms.
@@ -325,7 +375,7 @@ class Threat(Submodel):
         """When ``convoy`` would pass point ``x`` of the ``leg``-th edge of ``route`` (hours).
 
         The convoy leaves at the planned departure hour of its day (the leaked plan), drives
-        at the network's speed and halts outside the daylight window.
+        at the network's speed and halts outside the movement window.
         """
         dem, net = self.cfg.demand, self.model.net
         edges = net.route_edges(route)
@@ -334,9 +384,8 @@ class Threat(Submodel):
         travel = (
             sum(net.edge_time[f] for f in edges[:leg]) + into / net.edge_len[e] * (net.edge_time[e])
         )
-        return clock_after(
-            convoy.planned_h, travel / dem.speed_factor, dem.move_start_h, dem.move_end_h
-        )
+        mv = self.model.movement
+        return clock_after(convoy.planned_h, travel / dem.speed_factor, mv.move_start, mv.move_end)
 
     def record(self, row: dict) -> None:
         """Active cells and their members."""
