@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from scenarios.schema import ScenarioError
+from scenarios.fields import ScenarioError
 
 __all__ = [
     "MAX_BYTES",

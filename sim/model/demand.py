@@ -295,8 +295,7 @@ class Demand(Submodel):
             passengers,
             armored,
             uniforms(h, K_LEAK),
-            hour,
-            planned,
+            np.stack([hour, planned], axis=1),  # departure and nominal hours
             uniforms(h, K_ROUTE),
             uniforms(h, K_THRESHOLD, 0),
             uniforms(h, K_INSIDER),
@@ -333,6 +332,7 @@ class Demand(Submodel):
 
         Every draw of a trip is keyed by its day and its index within the day, so the same
         trips (ends, passengers, vehicles, departure time, leak) are drawn under every policy.
+        ``planned`` is a trip's nominal hour, the one a leaked itinerary names.
         """
         model = self.model
         cfg = self.cfg
@@ -351,20 +351,8 @@ class Demand(Submodel):
         departures: dict = {}
         dt = model.dt
         unescorted = 0
-        # planned: the trip's nominal hour, the one a leaked itinerary names
-        for (
-            j,
-            long,
-            escorted,
-            pair,
-            passengers,
-            armored,
-            u_leak,
-            hour,
-            planned,
-            *uniform,
-            h,
-        ) in trips:
+        for j, long, escorted, pair, passengers, armored, u_leak, when, *uniform, h in trips:
+            hour, planned = when
             drivers = math.ceil(passengers / per_vehicle)
             o, d, region, routes, predictability = self._facts(long, pair, spread)
             leaked = escorted and u_leak < self._leak_chance(region, drivers)
