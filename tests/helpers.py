@@ -66,6 +66,7 @@ def limiting_scenario(
     policy=None,
     demand=None,
     network=None,
+    attacks=None,
 ) -> Scenario:
     """A line-network scenario with the quiet threat and no security, plus changes."""
     return Scenario.from_dict(
@@ -79,6 +80,7 @@ def limiting_scenario(
             threat=dict(name="limit", **{**QUIET_THREAT, **(threat or {})}),
             # every movement long-distance (the line's one length scale) unless a test says
             demand=dict(trips_per_day=trips_per_day, **{"long_trip_share": 1.0, **(demand or {})}),
+            attacks=attacks or {},
         )
     )
 
