@@ -174,7 +174,8 @@ class MilitantCell(FixedAgent):
             totals: dict = {}
             attackers = self.attackers
             for (kind, host, foreign, armored), n in seen.items():
-                p = targets.believed(attackers, host, foreign, threat.armor if armored else 0.0)
+                shield = threat.armor if armored else 0.0
+                p = targets.believed(attackers, host, foreign, shield, kind, self.actor)
                 total, count = totals.get(kind, (0.0, 0))
                 totals[kind] = (total + n * p, count + n)
             if near:

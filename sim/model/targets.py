@@ -43,6 +43,7 @@ import numpy as np
 
 from sim.model.engagement import contest, detection_probability
 from sim.model.keys import K_CHOOSE, K_INSIDER, K_STRIKE
+from sim.model.modes import mode_shares
 from sim.model.randomness import BLOCK_DAYS, uniforms
 from sim.model.submodel import Submodel
 
@@ -175,28 +176,55 @@ class Targets(Submodel):
     def prior(self, cell) -> dict:
         """The status quo beliefs of a new cell: success chance by target."""
         th = self.cfg.threat
-        a = cell.attackers
+        a, actor = cell.attackers, cell.actor
+        shield = th.prior_site_hardening * th.hardening
         return {
-            CONVOY: believed_success(th, a, th.prior_escort_guards, 0, 0.0),
-            UNESCORTED: believed_success(th, a, 0, 0, 0.0),
-            SITE: believed_success(
-                th, a, th.prior_site_guards, 0, th.prior_site_hardening * th.hardening
-            ),
+            CONVOY: self.believed(a, th.prior_escort_guards, 0, 0.0, CONVOY, actor),
+            UNESCORTED: self.believed(a, 0, 0, 0.0, UNESCORTED, actor),
+            SITE: self.believed(a, th.prior_site_guards, 0, shield, SITE, actor),
         }
 
-    def believed(self, attackers: int, host: int, foreign: int, shield: float) -> float:
-        """:func:`believed_success` under this run's threat parameters (remembered)."""
-        key = (attackers, host, foreign, shield)
+    def believed(
+        self, attackers: int, host: int, foreign: int, shield: float, kind=None, actor=None
+    ) -> float:
+        """The chance an attack on a target of ``kind`` breaks through, as a cell sees it.
+
+        :func:`believed_success` (detection, then the contest); with ``attacks.modes`` on,
+        the mean over the actor's modes against that kind (:func:`sim.model.modes.
+        mode_shares`) of each mode's chance: a suicide attack breaks through when the guards
+        it meets do not intercept it, a planted bomb when they do not find it. Remembered.
+        """
+        modes = self.cfg.attacks.modes and actor is not None and kind is not None
+        key = (attackers, host, foreign, shield, kind, actor.name) if modes else (
+            attackers, host, foreign, shield)  # fmt: skip
         got = self._believed.get(key)
         if got is None:
-            got = self._believed[key] = believed_success(
-                self.cfg.threat, attackers, host, foreign, shield
-            )
+            th = self.cfg.threat
+            contest_ = believed_success(th, attackers, host, foreign, shield)
+            if modes:
+                contest_ = sum(
+                    p * self._mode_success(m, host, foreign, contest_)
+                    for m, p in mode_shares(actor.modes, kind).items()
+                )
+            got = self._believed[key] = contest_
         return got
+
+    def _mode_success(self, mode: str, host: int, foreign: int, contest_: float) -> float:
+        """One mode's chance to break through the ``host`` and ``foreign`` guards seen."""
+        th, att = self.cfg.threat, self.cfg.attacks
+        if mode == "small_arms":
+            return contest_
+        ratio = att.vbied_intercept_ratio if mode == "vbied" else 1.0
+        if mode == "ied":
+            ratio = 1.0
+        d_h, d_f = th.detect_domestic * ratio, th.detect_foreign * ratio
+        return 1.0 - detection_probability(host, foreign, min(d_h, 1.0), min(d_f, 1.0))
 
     def seen_on_site(self, cell) -> float:
         """The success chance implied by the protection the cell sees at a site."""
-        return self.believed(cell.attackers, self.site_host, self.site_foreign, self.site_shield)
+        return self.believed(
+            cell.attackers, self.site_host, self.site_foreign, self.site_shield, SITE, cell.actor
+        )
 
     def sites_within_reach(self, cell) -> bool:
         """Whether any site is within the cell's reach."""
