@@ -32,6 +32,14 @@ __all__ = [
     "map_data",
 ]
 
+#: How the map names each attack mode.
+MODE_WORDS = {
+    "vbied": "suicide vehicle-bomb",
+    "suicide_foot": "suicide-bomber",
+    "ied": "planted-bomb",
+    "small_arms": "small-arms",
+}
+
 #: The counts each side shows, as ``sim.model.outcomes`` names them.
 SHOWN = (
     "trips_started",
@@ -74,6 +82,9 @@ class Side:
 #: of foreign nationals (so the first view flatters neither); under the baseline threat with
 #: seed 0 nothing happened by day 180.
 DEFAULT_THREAT, DEFAULT_SEED = "high", 4
+#: The page's "the record's attacks" switch: attack modes, the record's actors, foreign forces as
+#: targets and night movement (scenarios/attacks.py).
+RECORD_ATTACKS = dict(modes=True, actors="cpec", foreign_targets=True, night=True)
 
 
 class Pair:
@@ -86,8 +97,11 @@ class Pair:
         threat: str = DEFAULT_THREAT,
         seed: int = DEFAULT_SEED,
         days: int = 365,
+        record: bool = False,
     ):
         self.threat, self.seed, self.days = threat, seed, days
+        #: whether the record's attacks are on (:data:`RECORD_ATTACKS`)
+        self.record = record
         self.sides = [left, right]
         self.day = 0
         self.models = [self._build(left), self._build(right)]
@@ -101,6 +115,7 @@ class Pair:
             seed=self.seed,
             days=self.days,
             levers=dict(side.levers),
+            attacks=RECORD_ATTACKS if self.record else None,
         )
 
     def step(self, days: int = 1) -> None:
@@ -169,6 +184,10 @@ def map_data(model) -> dict:
             outcome = "foiled" if r.event == "foiled" else ("lethal" if killed else "attack")
             target = str(r.target) if isinstance(r.target, str) else "convoy"
             what = {"lethal": "attack", "attack": "attack", "foiled": "foiled attack"}[outcome]
+            mode = getattr(r, "mode", None)
+            mode = mode if isinstance(mode, str) else "small_arms"
+            actor = getattr(r, "actor", None)
+            by = f" by {actor}" if isinstance(actor, str) and actor != "generic" else ""
             attacks.append(
                 {
                     "x": float(r.lon),
@@ -176,8 +195,10 @@ def map_data(model) -> dict:
                     "target": target,
                     "outcome": outcome,
                     "hurt": hurt,
-                    "label": f"day {int(r.day)}: {what} on a {target} near {r.node}, "
-                    f"{killed} foreign killed, {int(r.foreign_injured)} injured",
+                    "mode": mode,
+                    "actor": actor if isinstance(actor, str) else "generic",
+                    "label": f"day {int(r.day)}: {MODE_WORDS[mode]} {what}{by} on a {target} "
+                    f"near {r.node}, {killed} foreign killed, {int(r.foreign_injured)} injured",
                 }
             )
     convoys = []
@@ -190,6 +211,7 @@ def map_data(model) -> dict:
             "y": pos[c.node][1],
             "ready": bool(c.ready),
             "strength": int(c.strength),
+            "actor": c.actor.name,
         }
         for c in sim.agents_by_type.get(MilitantCell, [])
     ]
@@ -364,10 +386,13 @@ def ComparePage():
         pair.change(index, side)
         redraw()
 
-    def shared(threat=None, seed=None, reset=False):
+    def shared(threat=None, seed=None, reset=False, record=None):
         day = 0 if reset else pair.day
         seed = pair.seed if seed is None else max(0, int(seed))
-        new = Pair(*pair.sides, threat=threat or pair.threat, seed=seed, days=pair.days)
+        record = pair.record if record is None else bool(record)
+        new = Pair(
+            *pair.sides, threat=threat or pair.threat, seed=seed, days=pair.days, record=record
+        )
         new.step(day)
         holder["pair"] = new
         redraw()
@@ -387,6 +412,11 @@ def ComparePage():
                 on_value=lambda v: shared(threat=v),
             )  # fmt: skip
             solara.InputInt("seed", value=pair.seed, on_value=lambda v: shared(seed=v))
+            solara.Checkbox(
+                label="the record's attacks (modes, actors, night)",
+                value=pair.record,
+                on_value=lambda v: shared(record=v),
+            )
             solara.Button("Step 1 day", on_click=lambda: advance(1), color="primary")
             solara.Button("+10 days", on_click=lambda: advance(10))
             solara.Button("+30 days", on_click=lambda: advance(30))

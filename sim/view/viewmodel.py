@@ -62,6 +62,7 @@ class AppModel(mesa.Model):
         seed: int | None = None,
         days: int | None = None,
         levers: dict | None = None,
+        attacks: dict | None = None,
     ):
         s = settings.value
         self.policy = policy or s.policy
@@ -81,6 +82,8 @@ class AppModel(mesa.Model):
         if base.policy.force == "domestic":
             levers["foreign_per_escort"] = 0  # only joint forces carry foreign personnel
         scenario = base.replace(**{f"policy__{k}": v for k, v in levers.items()})
+        if attacks:  # the attack mechanisms' switches (scenarios/attacks.py)
+            scenario = scenario.replace(attacks=dict(attacks))
         self.sim = CorridorModel(scenario)
         self.datacollector = mesa.DataCollector(
             model_reporters={

@@ -197,6 +197,22 @@ def test_map_data_names_every_node_and_marks_attacks_by_kind_and_outcome():
     assert sum(a["outcome"] == "lethal" for a in data["attacks"]) == lethal
     assert {a["target"] for a in data["attacks"]} <= {"convoy", "site", "unescorted"}
     assert all(a["label"].startswith("day ") for a in data["attacks"])
+    assert {a["mode"] for a in data["attacks"]} == {"small_arms"}  # the modes off
+
+
+def test_the_map_names_each_attacks_mode_and_actor_with_the_records_attacks_on():
+    from sim.view.side_by_side import Pair, Side, map_data
+
+    pair = Pair(Side.of("domestic_baseline"), Side.of("joint_escort"), record=True)
+    pair.step(120)
+    data = map_data(pair.models[0])
+    struck = pair.models[0].sim.events
+    struck = struck[struck.event.isin(["attack", "foiled"])]
+    assert len(data["attacks"]) == len(struck) > 0
+    assert [a["mode"] for a in data["attacks"]] == list(struck["mode"])
+    assert [a["actor"] for a in data["attacks"]] == list(struck["actor"])
+    assert all(f"by {a['actor']}" in a["label"] for a in data["attacks"])
+    assert {c["actor"] for c in data["cells"]} <= {"baloch", "sindhi", "ttp"}
 
 
 def test_compare_page_steps_both_sides_and_a_control_rebuilds_only_its_side():
