@@ -17,7 +17,7 @@ from typing import ClassVar
 
 from scenarios.fields import P, ScenarioError, Section, nonneg, positive, prob, unknown_value
 
-__all__ = ["ACTOR_DIR", "MODES", "TARGET_MODES", "Actor", "Attacks", "load_actors"]
+__all__ = ["ACTOR_DIR", "MODES", "RECORD", "TARGET_MODES", "Actor", "Attacks", "load_actors"]
 
 ACTOR_DIR = Path(__file__).resolve().parent.parent / "conf" / "actors"
 #: The attack modes a cell can choose (an insider attack is the assigned guard's, not a cell's).
@@ -29,6 +29,9 @@ TARGET_MODES = {
     "unescorted": ("suicide_foot", "ied", "small_arms"),
     "site": ("vbied", "suicide_foot", "small_arms"),
 }
+#: The record's attack mechanisms, all on: modes, the record's actors, foreign forces as
+#: targets, night movement.
+RECORD = dict(modes=True, actors="cpec", foreign_targets=True, night=True)
 ACTOR_FIELDS = ("family", "label", "regions", "modes", "china_weight", "foreign_forces_weight")
 
 

@@ -48,6 +48,11 @@ PATTERNS = {
     **{f"mode_{m}": f"share of attacks by {m.replace('_', ' ')}" for m in MODES},
     "suicide_share_lethal_convoy": "share of lethal attacks on escorted movements that were "
     "suicide attacks (vehicle or on foot)",
+    **{
+        f"lethal_convoy_{m}": f"share of lethal attacks on escorted movements by "
+        f"{m.replace('_', ' ')}"
+        for m in MODES[:4]
+    },
     **{f"family_{f}": f"share of attacks by {f} groups" for f in FAMILIES},
     **{f"region_{short}": f"share of attacks in {r}" for r, short in REGIONS.items()},
     "night_share": "share of attacks at night",
@@ -105,6 +110,10 @@ def pattern_statistics(kind, region, mode, family, night, killed) -> dict[str, f
     return {
         **{f"mode_{m}": share(mode == m) for m in MODES},
         "suicide_share_lethal_convoy": share(suicide & lethal_convoy, lethal_convoy),
+        **{
+            f"lethal_convoy_{m}": share((mode == m) & lethal_convoy, lethal_convoy)
+            for m in MODES[:4]
+        },
         **{f"family_{f}": share(family == f) for f in FAMILIES},
         **{f"region_{short}": share(region == r) for r, short in REGIONS.items()},
         "night_share": share(night),
@@ -113,7 +122,7 @@ def pattern_statistics(kind, region, mode, family, night, killed) -> dict[str, f
 
 def _counts(name: str, stats: dict, df: pd.DataFrame) -> tuple[int, int]:
     """The count and base of one share of the record (for its interval)."""
-    if name == "suicide_share_lethal_convoy":
+    if name == "suicide_share_lethal_convoy" or name.startswith("lethal_convoy_"):
         base = int(((df.foreign_killed > 0) & (df.kind == "convoy")).sum())
     else:
         base = len(df)

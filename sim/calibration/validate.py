@@ -1,9 +1,10 @@
 """Validate the calibrated model against the record, on what the fit did not see.
 
     python -m sim.validate [draws=200] [variant_draws=50] [replications=100] [workers=2]
-                          [out=docs/validation.md] [posterior=FILE] [seed=N]
+                          [out=docs/validation.md] [posterior=FILE] [seed=N] [mechanisms=true]
 
-Three checks, each written to ``out`` (``docs/validation.md``) with the command that made it:
+Three checks, and a fourth on the attack mechanisms (:mod:`sim.calibration.mechanisms`), each
+written to ``out`` (``docs/validation.md``) with the command that made it:
 
 1. **The targets** (calibration, not validation): the baseline threat, which holds the
    posterior medians, over ``replications`` simulated years; every statistic of the record,
@@ -38,6 +39,14 @@ import pandas as pd
 
 from scenarios.schema import ScenarioError
 from sim.analysis.formatting import format_p
+from sim.calibration.predictive import (
+    POLICY,
+    WINDOW_DAYS,
+    _run,
+    _windows,
+    check,
+    predictive_p,
+)
 from sim.cli.commands import entry_point
 from sim.cli.settings import Setting, help_text, parse
 
@@ -51,8 +60,6 @@ __all__ = [
     "validate",
 ]
 
-WINDOW_DAYS = 7 * 365
-POLICY = "domestic_baseline"
 
 #: The variants of the discriminating check: name -> (overrides, what it leaves out).
 VARIANTS = {
@@ -89,64 +96,6 @@ EXPLAINED = (
 )
 
 
-def predictive_p(simulated, observed: float) -> float:
-    """Two-sided posterior predictive mid-p-value of ``observed`` among ``simulated`` values.
-
-    ``min(1, 2 min(P(T > t) + P(T = t) / 2, P(T < t) + P(T = t) / 2))``: ties count half in
-    each tail (Lancaster 1961), so a discrete statistic is not made conservative.
-    """
-    x = np.asarray(simulated, dtype=float)
-    if len(x) == 0:
-        return float("nan")
-    tie = float(np.mean(np.abs(x - observed) <= 1e-12))
-    upper = float(np.mean(x > observed + 1e-12)) + tie / 2
-    lower = float(np.mean(x < observed - 1e-12)) + tie / 2
-    return min(1.0, 2 * min(upper, lower))
-
-
-def inside(observed: float, lo: float, hi: float) -> bool:
-    """The verdict of a check: whether ``observed`` lies in ``[lo, hi]`` (ends included).
-
-    ``[lo, hi]`` is the predictive interval printed beside the verdict.
-    """
-    return bool(lo - 1e-12 <= observed <= hi + 1e-12)
-
-
-def _windows(events: pd.DataFrame, run_ids, days: int) -> pd.DataFrame:
-    from sim.calibration.record import window_statistics
-
-    rows = []
-    grouped = dict(tuple(events.groupby("run_id"))) if len(events) else {}
-    empty = events.iloc[:0]
-    for rid in run_ids:
-        rows.append({"run_id": rid, **window_statistics(grouped.get(rid, empty), days)})
-    return pd.DataFrame(rows).set_index("run_id")
-
-
-def _run(policy, overrides, replications, days, workers, posterior, posterior_file, seed):
-    """Runs with their event logs: (results, events)."""
-    from sim.sweeps.designs import Experiment
-    from sim.sweeps.execution import run_sweep
-
-    exp = Experiment(
-        name="validation",
-        policies=(policy,),
-        replications=replications,
-        seed=seed,
-        overrides=(f"days={days}", *overrides),
-        posterior=posterior,
-        posterior_file=str(posterior_file) if posterior and posterior_file else None,
-    )
-    with tempfile.TemporaryDirectory(prefix="validate-") as tmp:
-        store = run_sweep(exp, tmp, workers=workers, events=True, progress=False)
-        results = store.read()
-        folder = Path(tmp) / "_events"
-        events = pd.read_parquet(folder) if folder.exists() else pd.DataFrame()
-    if (results.status != "ok").any():
-        raise RuntimeError(f"{(results.status != 'ok').sum()} validation runs failed")
-    return results, events
-
-
 def predictive_checks(
     draws: int = 200,
     workers: int = 1,
@@ -180,20 +129,6 @@ def predictive_checks(
     for name in STATISTICS:
         rows.append({"statistic": name, **check(sims[name].to_numpy(float), obs[name])})
     return pd.DataFrame(rows).set_index("statistic")
-
-
-def check(simulated, observed: float) -> dict:
-    """One predictive check: the interval, the mid-p, and the verdict the interval gives."""
-    x = np.asarray(simulated, dtype=float)
-    lo, med, hi = np.quantile(x, [0.025, 0.5, 0.975])
-    return {
-        "observed": observed,
-        "predictive_median": med,
-        "predictive_lo": lo,
-        "predictive_hi": hi,
-        "p_value": predictive_p(x, observed),
-        "passes": inside(observed, lo, hi),
-    }
 
 
 def target_checks(
@@ -445,6 +380,8 @@ SETTINGS = (
     Setting("posterior", "path", None, "the posterior file read (default "
             "conf/calibration/posterior.csv)"),
     Setting("seed", "int", 1, "the seed of the draws", low=0, high=2**63 - 1),
+    Setting("mechanisms", "bool", True, "add check 4: the record's patterns with the attack "
+            "mechanisms on"),
 )  # fmt: skip
 #: The first line of the document this command writes.
 HEADING = "# Validation"
@@ -486,6 +423,11 @@ def main(argv: list[str] | None = None) -> int:
     text = markdown(
         result, command.strip(), opts["draws"], opts["replications"], opts["variant_draws"]
     )
+    if opts["mechanisms"]:
+        from sim.calibration import mechanisms
+
+        extra = mechanisms.run(opts["draws"], opts["workers"], opts["posterior"], opts["seed"])
+        text += "\n".join(extra) + "\n"
     try:
         write_text_file(opts["out"], signed(text, "python -m sim.validate"))
     except ScenarioError as exc:

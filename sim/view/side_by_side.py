@@ -22,6 +22,7 @@ import solara
 from matplotlib.figure import Figure
 
 from agents import MilitantCell
+from scenarios.attacks import RECORD
 
 __all__ = [
     "SHOWN",
@@ -84,7 +85,7 @@ class Side:
 DEFAULT_THREAT, DEFAULT_SEED = "high", 4
 #: The page's "the record's attacks" switch: attack modes, the record's actors, foreign forces as
 #: targets and night movement (scenarios/attacks.py).
-RECORD_ATTACKS = dict(modes=True, actors="cpec", foreign_targets=True, night=True)
+RECORD_ATTACKS = RECORD
 
 
 class Pair:
