@@ -17,11 +17,28 @@ from typing import ClassVar
 
 from scenarios.fields import P, ScenarioError, Section, nonneg, positive, prob, unknown_value
 
-__all__ = ["ACTOR_DIR", "MODES", "RECORD", "TARGET_MODES", "Actor", "Attacks", "load_actors"]
+__all__ = [
+    "ACTOR_DIR",
+    "MODES",
+    "MODE_NAMES",
+    "RECORD",
+    "TARGET_MODES",
+    "Actor",
+    "Attacks",
+    "load_actors",
+]
 
 ACTOR_DIR = Path(__file__).resolve().parent.parent / "conf" / "actors"
 #: The attack modes a cell can choose (an insider attack is the assigned guard's, not a cell's).
 MODES = ("vbied", "suicide_foot", "ied", "small_arms")
+#: How tables, documents and the map name each mode.
+MODE_NAMES = {
+    "vbied": "suicide vehicle bomb",
+    "suicide_foot": "suicide bomber on foot",
+    "ied": "planted bomb",
+    "small_arms": "small arms",
+    "insider": "an assigned guard (insider)",
+}
 #: The modes open against each kind of target: a vehicle bomb needs a road or a gate, a planted
 #: bomb a road.
 TARGET_MODES = {

@@ -26,6 +26,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from scenarios.attacks import MODE_NAMES
+
 __all__ = [
     "FAMILIES",
     "MODES",
@@ -40,20 +42,25 @@ __all__ = [
 MODES = ("vbied", "suicide_foot", "ied", "small_arms", "insider")
 #: The actor families the record shows, as the actor files name them.
 FAMILIES = ("baloch", "sindhi", "ttp")
+#: How tables name the families.
+FAMILY_NAMES = {
+    "baloch": "Baloch separatists (BLA, BLF)",
+    "sindhi": "Sindhi separatists (SRA, SPA)",
+    "ttp": "TTP-linked groups",
+}
 #: Regions whose share is reported, with the short name of their statistic.
 REGIONS = {"Sindh": "sindh", "Balochistan": "balochistan", "Khyber Pakhtunkhwa": "kp"}
 
 #: Every pattern statistic: name -> what it is.
 PATTERNS = {
-    **{f"mode_{m}": f"share of attacks by {m.replace('_', ' ')}" for m in MODES},
+    **{f"mode_{m}": f"share of attacks by {MODE_NAMES[m]}" for m in MODES},
     "suicide_share_lethal_convoy": "share of lethal attacks on escorted movements that were "
     "suicide attacks (vehicle or on foot)",
     **{
-        f"lethal_convoy_{m}": f"share of lethal attacks on escorted movements by "
-        f"{m.replace('_', ' ')}"
+        f"lethal_convoy_{m}": f"share of lethal attacks on escorted movements by {MODE_NAMES[m]}"
         for m in MODES[:4]
     },
-    **{f"family_{f}": f"share of attacks by {f} groups" for f in FAMILIES},
+    **{f"family_{f}": f"share of attacks by {FAMILY_NAMES[f]}" for f in FAMILIES},
     **{f"region_{short}": f"share of attacks in {r}" for r, short in REGIONS.items()},
     "night_share": "share of attacks at night",
 }

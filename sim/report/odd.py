@@ -21,6 +21,7 @@ from scenarios.schema import Scenario, parameter_table
 ODD = Path(__file__).resolve().parents[2] / "docs" / "ODD.md"
 START, END = "<!-- parameters:start -->", "<!-- parameters:end -->"
 P_START, P_END = "<!-- patterns:start -->", "<!-- patterns:end -->"
+M_START, M_END = "<!-- modes:start -->", "<!-- modes:end -->"
 
 
 def _fmt(v) -> str:
@@ -165,9 +166,24 @@ def pattern_table() -> str:
     return "\n".join(lines)
 
 
+def mode_table() -> str:
+    """The record's patterns by mode, actor, region and time (``sim.calibration.patterns``)."""
+    from sim.calibration.patterns import observed_patterns
+
+    lines = [
+        "| pattern of the record (`sim/calibration/patterns.py`) | observed (2018-2024) "
+        "| 95% interval |",
+        "|---|---|---|",
+    ]
+    for r in observed_patterns().itertuples(index=False):
+        lines.append(f"| {r.description} ({r.count}) | {r.observed:.3g} | {r.lo:.3g}-{r.hi:.3g} |")
+    return "\n".join(lines)
+
+
 def render(text: str) -> str:
     """``text`` with its generated blocks (patterns, parameters) replaced by current tables."""
-    for start, end, make in ((START, END, tables), (P_START, P_END, pattern_table)):
+    blocks = ((START, END, tables), (P_START, P_END, pattern_table), (M_START, M_END, mode_table))
+    for start, end, make in blocks:
         block = f"{start}\n{make()}\n{end}"
         text = re.sub(
             re.escape(start) + r".*?" + re.escape(end), lambda _, b=block: b, text, flags=re.S

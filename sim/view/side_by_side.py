@@ -22,7 +22,7 @@ import solara
 from matplotlib.figure import Figure
 
 from agents import MilitantCell
-from scenarios.attacks import RECORD
+from scenarios.attacks import MODE_NAMES, RECORD
 
 __all__ = [
     "SHOWN",
@@ -33,13 +33,6 @@ __all__ = [
     "map_data",
 ]
 
-#: How the map names each attack mode.
-MODE_WORDS = {
-    "vbied": "suicide vehicle-bomb",
-    "suicide_foot": "suicide-bomber",
-    "ied": "planted-bomb",
-    "small_arms": "small-arms",
-}
 
 #: The counts each side shows, as ``sim.model.outcomes`` names them.
 SHOWN = (
@@ -198,8 +191,9 @@ def map_data(model) -> dict:
                     "hurt": hurt,
                     "mode": mode,
                     "actor": actor if isinstance(actor, str) else "generic",
-                    "label": f"day {int(r.day)}: {MODE_WORDS[mode]} {what}{by} on a {target} "
-                    f"near {r.node}, {killed} foreign killed, {int(r.foreign_injured)} injured",
+                    "label": f"day {int(r.day)}: {what}{by} on a {target} near {r.node} "
+                    f"({MODE_NAMES[mode]}), {killed} foreign killed, "
+                    f"{int(r.foreign_injured)} injured",
                 }
             )
     convoys = []
