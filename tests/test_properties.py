@@ -269,6 +269,10 @@ def _field_strategy(path: str, meta: dict):
     hi = CAPS.get(path, hi)
     if meta["choices"] is not None:
         return st.sampled_from(meta["choices"])
+    if kind == "bool":
+        return st.booleans()
+    if path == "attacks.actors":
+        return st.just("generic")  # the record's actors: on the CPEC network (any_scenario)
     if kind in ("count", "int"):
         return st.integers(int(lo or 0), int(hi))
     low = float(lo or 0.0)
@@ -306,14 +310,20 @@ def any_scenario(draw):
     policy = draw(_section_strategy("policy"))
     threat = draw(_section_strategy("threat"))
     demand = draw(_section_strategy("demand"))
+    attacks = draw(_section_strategy("attacks"))
     _fix(policy, threat, demand)
+    kind = draw(st.sampled_from(["line", "grid", "random_geometric", "cpec"]))
+    if kind == "cpec":
+        attacks["actors"] = draw(st.sampled_from(["generic", "cpec"]))
+    if sum(attacks[f"generic_{m}"] for m in ("vbied", "suicide_foot", "ied", "small_arms")) <= 0:
+        attacks["generic_small_arms"] = 1.0
     return Scenario.from_dict(
         dict(
             seed=draw(st.integers(0, 2**40)),
             days=3,
             step_hours=draw(st.sampled_from([0.5, 1.0, 2.0])),
             network=dict(
-                kind=draw(st.sampled_from(["line", "grid", "random_geometric", "cpec"])),
+                kind=kind,
                 length_km=draw(st.floats(20.0, 600.0)),
                 rows=3,
                 cols=4,
@@ -325,6 +335,7 @@ def any_scenario(draw):
             threat=threat,
             demand=demand,
             population=draw(_section_strategy("population")),
+            attacks=attacks,
         )
     )
 

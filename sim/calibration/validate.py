@@ -45,6 +45,7 @@ from sim.calibration.predictive import (
     _run,
     _windows,
     check,
+    inside,
     predictive_p,
 )
 from sim.cli.commands import entry_point
@@ -54,6 +55,7 @@ __all__ = [
     "VARIANTS",
     "Validation",
     "check",
+    "inside",
     "predictive_checks",
     "predictive_p",
     "target_checks",

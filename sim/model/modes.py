@@ -50,8 +50,12 @@ SUICIDE = ("vbied", "suicide_foot")
 
 
 def carleton(r: float, radius: float) -> float:
-    """The Carleton damage function ``exp(-(r / R)^2)`` at distance ``r`` from a charge."""
-    return math.exp(-((r / radius) ** 2))
+    """The Carleton damage function ``exp(-(r / R)^2)`` at distance ``r`` from a charge.
+
+    0 beyond 40 radii, where it underflows (and ``(r / R)^2`` could overflow).
+    """
+    x = r / radius
+    return 0.0 if x > 40.0 else math.exp(-x * x)
 
 
 def interception_probability(

@@ -50,7 +50,36 @@ SEED = 20261129
 #: The equivalence margin, in reference standard deviations of the outcome.
 MARGIN_SD = 0.1
 #: Outcomes added after the reference was recorded (not compared).
-NEWER = ("road_exposure", "site_exposure", "exposure_per_person_year")
+NEWER = (
+    "road_exposure",
+    "site_exposure",
+    "exposure_per_person_year",
+    # the attack modes and foreign forces as casualties (issue 26)
+    "host_guards_killed",
+    "foreign_guards_killed",
+    "attacks_vbied",
+    "attacks_suicide_foot",
+    "attacks_ied",
+    "attacks_small_arms",
+    "attacks_at_night",
+)
+#: Outcomes whose reference values carry a fixed defect, with the defect: compared and printed,
+#: but a difference there is the fix's, not the engine's (a re-pin).
+REPINNED = {
+    o: "until issue 26 an insider attack's casualties drew from a generator keyed like the "
+    "uniform that had decided the attack (K_INSIDER), which biased them toward fewer killed "
+    "and more injured; they now draw from K_INSIDER_HARM"
+    for o in (
+        "foreign_killed",
+        "foreign_injured",
+        "foreign_killed_on_convoys",
+        "foreign_killed_at_sites",
+        "foreign_killed_unescorted",
+        "attacks_successful",
+        "attacks_lethal",
+        "attacks_lethal_on_convoys",
+    )
+}
 #: Since the fair-question issue a foreign guard's protection is a ratio to a host guard's, and
 #: demand is the seed's under every policy; these settings give the reference's model back: a
 #: foreign guard of 0.4 (v0.1.0's absolute value) and, for domestic_surge, as many long
@@ -118,6 +147,7 @@ def equivalence(
             b = runs[f"{outcome}_ref"].to_numpy(float)
             sd = float(ref_all[outcome].std(ddof=1))
             row = {"policy": policy, "outcome": outcome, "n": len(a), "sd_ref": sd}
+            row["repinned"] = outcome in REPINNED
             row["mean_ref"], row["mean_new"] = float(b.mean()), float(a.mean())
             if sd == 0.0:
                 same = bool(np.array_equal(a, b))
@@ -139,10 +169,12 @@ def _num(x: float) -> str:
 
 def equivalence_markdown(table: pd.DataFrame, command: str, provenance: str = "") -> str:
     """The study's document: the verdict, then every policy's table."""
-    n_tests = len(table)
-    passed = int(table.equivalent.sum())
-    same = int(table.identical.sum())
-    worst = table.assign(ratio=(table[["low", "high"]].abs().max(axis=1) / table.margin)).dropna(
+    kept = table[~table.repinned]
+    n_tests = len(kept)
+    passed = int(kept.equivalent.sum())
+    same = int(kept.identical.sum())
+    repinned = table[table.repinned]
+    worst = kept.assign(ratio=(table[["low", "high"]].abs().max(axis=1) / table.margin)).dropna(
         subset=["ratio"]
     )
     worst = worst.sort_values("ratio", ascending=False).head(5)
@@ -152,7 +184,13 @@ def equivalence_markdown(table: pd.DataFrame, command: str, provenance: str = ""
         f"Command: `{command}`" + (f" ({provenance})" if provenance else ""),
         "",
         f"**{passed} of {n_tests}** policy-outcome pairs equivalent (paired TOST, level 0.05, "
-        f"margin {MARGIN_SD} reference SD); {same} of them identical in every run.",
+        f"margin {MARGIN_SD} reference SD); {same} of them identical in every run. "
+        f"{len(repinned)} more are re-pinned, not compared ({int(repinned.equivalent.sum())} "
+        "of them equivalent all the same): "
+        + ", ".join(sorted(set(repinned.outcome)))
+        + " ("
+        + next(iter(REPINNED.values()), "")
+        + ").",
         "",
         "Method: the runs of `tests/data/reference_v0.1.0.csv` (v0.1.0, hourly steps) rerun with "
         "the same seeds by the current code; for each policy and outcome the 90% interval of "
@@ -180,6 +218,7 @@ def equivalence_markdown(table: pd.DataFrame, command: str, provenance: str = ""
         ]
         for r in rows.itertuples():
             verdict = "identical" if r.identical else ("equivalent" if r.equivalent else "NOT")
+            verdict += " (re-pinned)" if r.repinned else ""
             interval = "" if not np.isfinite(r.low) else f"[{_num(r.low)}, {_num(r.high)}]"
             lines.append(
                 f"| {r.outcome} | {_num(r.mean_ref)} | {_num(r.mean_new)} | {_num(r.mean)} "

@@ -138,6 +138,37 @@ class Pair:
 
 
 # ---- the map's data ------------------------------------------------------------------------------
+def _attack_marks(ev: pd.DataFrame) -> list[dict]:
+    """The map's mark of each attack and foiled attack: place, kind, outcome, mode, actor."""
+    attacks: list[dict] = []
+    if len(ev):
+        ev = ev[ev.event.isin(["attack", "foiled"])]
+        for r in ev.itertuples(index=False):
+            killed, hurt = int(r.foreign_killed), int(r.foreign_killed + r.foreign_injured)
+            outcome = "foiled" if r.event == "foiled" else ("lethal" if killed else "attack")
+            target = str(r.target) if isinstance(r.target, str) else "convoy"
+            what = {"lethal": "attack", "attack": "attack", "foiled": "foiled attack"}[outcome]
+            mode = getattr(r, "mode", None)
+            mode = mode if isinstance(mode, str) else "small_arms"
+            actor = getattr(r, "actor", None)
+            by = f" by {actor}" if isinstance(actor, str) and actor != "generic" else ""
+            attacks.append(
+                {
+                    "x": float(r.lon),
+                    "y": float(r.lat),
+                    "target": target,
+                    "outcome": outcome,
+                    "hurt": hurt,
+                    "mode": mode,
+                    "actor": actor if isinstance(actor, str) else "generic",
+                    "label": f"day {int(r.day)}: {what}{by} on a {target} near {r.node} "
+                    f"({MODE_NAMES[mode]}), {killed} foreign killed, "
+                    f"{int(r.foreign_injured)} injured",
+                }
+            )
+    return attacks
+
+
 def map_data(model) -> dict:
     """What :file:`map.vue` draws: roads, named nodes, sites, attacks, convoys and cells."""
     from sim.view.viewmodel import convoy_xy
@@ -169,33 +200,7 @@ def map_data(model) -> dict:
         }
         for s in getattr(sim.targets, "sites", [])
     ]
-    attacks = []
-    ev = sim.events
-    if len(ev):
-        ev = ev[ev.event.isin(["attack", "foiled"])]
-        for r in ev.itertuples(index=False):
-            killed, hurt = int(r.foreign_killed), int(r.foreign_killed + r.foreign_injured)
-            outcome = "foiled" if r.event == "foiled" else ("lethal" if killed else "attack")
-            target = str(r.target) if isinstance(r.target, str) else "convoy"
-            what = {"lethal": "attack", "attack": "attack", "foiled": "foiled attack"}[outcome]
-            mode = getattr(r, "mode", None)
-            mode = mode if isinstance(mode, str) else "small_arms"
-            actor = getattr(r, "actor", None)
-            by = f" by {actor}" if isinstance(actor, str) and actor != "generic" else ""
-            attacks.append(
-                {
-                    "x": float(r.lon),
-                    "y": float(r.lat),
-                    "target": target,
-                    "outcome": outcome,
-                    "hurt": hurt,
-                    "mode": mode,
-                    "actor": actor if isinstance(actor, str) else "generic",
-                    "label": f"day {int(r.day)}: {what}{by} on a {target} near {r.node} "
-                    f"({MODE_NAMES[mode]}), {killed} foreign killed, "
-                    f"{int(r.foreign_injured)} injured",
-                }
-            )
+    attacks = _attack_marks(sim.events)
     convoys = []
     for c in sim.movement.travelling():
         x, y = convoy_xy(sim, c)

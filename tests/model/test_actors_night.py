@@ -141,3 +141,29 @@ def test_an_insider_attacks_casualties_draw_from_their_own_key():
         assert int(rng.binomial(site.staff, 0.5)) == row.foreign_killed
     # the two keys differ, so the draw that decided the attack does not also kill
     assert K_INSIDER != K_INSIDER_HARM
+
+
+def test_a_foreign_guard_killed_costs_the_regions_legitimacy_with_foreign_targets_on():
+    from sim.model.engagement import Exposure
+
+    for on, backlash in ((True, 5.0), (True, 0.0), (False, 5.0)):
+        sc = limiting_scenario(
+            days=1,
+            threat=dict(detect_domestic=0.0, guard_lethality=1.0, tip_rate=0.0),
+            policy=dict(force="joint", foreign_per_escort=3, checkpoints=0),
+            attacks=dict(foreign_targets=on, foreign_guard_backlash=backlash),
+        )
+        model = CorridorModel(sc)
+        node = model.net.nodes[0]
+        region = model.net.region[node]
+        target = Exposure(
+            kind="site", people=2, drivers=0, host=0, foreign=3, shield=0.0, cut=0.0,
+            checkpoints=0, reach_h=float("inf"),
+        )  # fmt: skip
+        before = model.population.harm_today[region]
+        cell = model.threat.cells[0]
+        model.engagement.strike(target, cell, np.random.default_rng(1), False, dict(node=node))
+        assert model.counters["foreign_guards_killed"] == 3  # every guard there was foreign
+        assert model.counters["host_guards_killed"] == 0
+        pulse = model.population.harm_today[region] - before
+        assert pulse == (3 * backlash if on else 0.0)

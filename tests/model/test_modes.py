@@ -100,6 +100,7 @@ def test_an_intercepted_bomb_kills_by_the_carleton_function_of_the_standoff():
     assert all(r.detected and not r.breakthrough and r.cas.militants_killed == 1 for r in got)
     want = 8 * 0.6 * carleton(20.0, 15.0) * 0.5
     assert carleton(20.0, 15.0) == pytest.approx(math.exp(-((20 / 15) ** 2)))
+    assert carleton(1000.0, 1e-300) == 0.0 and carleton(0.0, 1e-300) == 1.0  # no overflow
     mean = np.mean([r.cas.foreign_killed for r in got])
     assert abs(mean - want) <= 4 * math.sqrt(want / N * (1 - want / 8)) * math.sqrt(8)
 
