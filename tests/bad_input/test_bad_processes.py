@@ -126,6 +126,15 @@ LONG = ["-m", "sim.sweep", "experiment=joint_vs_domestic", "replications=20", "d
 LONG += ["workers=2", "progress=false"]
 
 
+def _default_ctrl_c() -> None:
+    """In the child: Ctrl-C as at a terminal, even when the tests run in the background.
+
+    A process started in the background by a non-interactive shell inherits SIGINT ignored,
+    and Python then never raises KeyboardInterrupt: the sweep's handling would go untested.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(box):
     proc = subprocess.Popen(
         [sys.executable, *LONG, f"out={box / 'out'}"],
@@ -133,6 +142,7 @@ def _start(box):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_default_ctrl_c,
     )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -173,7 +183,12 @@ def test_workers_are_gone_within_2_s_of_their_parents_end(sig, box):
 def test_ctrl_c_saves_the_finished_rows_and_says_so_in_one_line(box):
     proc, kids = _start(box)
     proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
+    try:
+        _, err = proc.communicate(timeout=60)
+    finally:  # a sweep left running would slow every test after this one
+        if proc.poll() is None:
+            for p in [*kids, proc]:
+                p.kill()
     assert proc.returncode == 130
     lines = [ln for ln in err.strip().splitlines() if ln.strip()]
     assert lines[-1] == "interrupted; rerun the same command to resume", err
