@@ -12,7 +12,6 @@ refits with them.
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -107,10 +106,3 @@ def section(patterns: pd.DataFrame, statistics: pd.DataFrame, draws: int) -> lis
             f"{'yes' if r.passes else 'no'} |"
         )
     return lines
-
-
-def run(draws: int, workers: int, posterior_file, seed: int) -> list[str]:
-    """The section, computed (a temporary folder holds the runs)."""
-    with tempfile.TemporaryDirectory(prefix="mechanisms-"):
-        patterns, statistics = mechanism_checks(draws, workers, posterior_file, seed)
-    return section(patterns, statistics, draws)

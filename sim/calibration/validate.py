@@ -186,6 +186,8 @@ class Validation:
     targets: pd.DataFrame
     predictive: pd.DataFrame
     variants: dict[str, tuple[pd.DataFrame, pd.DataFrame]]
+    #: check 4, ``(patterns, statistics)`` with the attack mechanisms on, when it was run
+    mechanisms: tuple[pd.DataFrame, pd.DataFrame] | None = None
 
     @property
     def held_out_pass(self) -> bool:
@@ -218,8 +220,9 @@ def validate(
     posterior_file: str | Path | None = None,
     seed: int = 1,
     variant_draws: int | None = None,
+    mechanisms: bool = False,
 ) -> Validation:
-    """Run the three checks (see the module docstring)."""
+    """Run the three checks, and with ``mechanisms`` the fourth (see the module docstring)."""
     variant_draws = draws if variant_draws is None else variant_draws
     targets = target_checks(replications, workers, (), seed + 1)
     predictive = predictive_checks(draws, workers, (), posterior_file, seed)
@@ -230,7 +233,12 @@ def validate(
         )
         for name, (overrides, _) in VARIANTS.items()
     }
-    return Validation(targets, predictive, variants)
+    fourth = None
+    if mechanisms:
+        from sim.calibration.mechanisms import mechanism_checks
+
+        fourth = mechanism_checks(draws, workers, posterior_file, seed)
+    return Validation(targets, predictive, variants, fourth)
 
 
 def _g(x: float) -> str:
@@ -265,6 +273,10 @@ def markdown(
         lines += [f"- *{name}*: {EXPLANATIONS[name]}" for name in weak]
         lines += ["", EXPLAINED]
     lines += _variants_section(v, variant_draws or draws, failed)
+    if v.mechanisms is not None:
+        from sim.calibration.mechanisms import section
+
+        lines += section(*v.mechanisms, draws)
     return "\n".join(lines) + "\n"
 
 
@@ -420,16 +432,12 @@ def main(argv: list[str] | None = None) -> int:
         opts["posterior"],
         opts["seed"],
         opts["variant_draws"],
+        opts["mechanisms"],
     )
     command = "python -m sim.validate " + " ".join(argv)
     text = markdown(
         result, command.strip(), opts["draws"], opts["replications"], opts["variant_draws"]
     )
-    if opts["mechanisms"]:
-        from sim.calibration import mechanisms
-
-        extra = mechanisms.run(opts["draws"], opts["workers"], opts["posterior"], opts["seed"])
-        text += "\n".join(extra) + "\n"
     try:
         write_text_file(opts["out"], signed(text, "python -m sim.validate"))
     except ScenarioError as exc:

@@ -89,3 +89,32 @@ def test_record_and_simulated_logs_go_through_one_definition():
     assert simulated_patterns(old)["mode_small_arms"] == pytest.approx(2 / 3)
     assert simulated_patterns(old)["night_share"] == 0.0
     assert np.isclose(sum(got[f"mode_{m}"] for m in ("vbied", "small_arms", "insider")), 1.0)
+
+
+def test_check_four_prints_each_pattern_beside_the_record():
+    from sim.calibration.mechanisms import RECORD_OVERRIDES, section
+    from sim.calibration.patterns import PATTERNS
+    from sim.calibration.predictive import check
+    from sim.calibration.record import STATISTICS
+
+    record = observed_patterns().set_index("statistic")
+    rng = np.random.default_rng(0)
+    rows = []
+    for name in PATTERNS:
+        got = check(rng.uniform(0.0, 0.2, 50), float(record.loc[name, "observed"]))
+        rows.append({"statistic": name, "record_lo": record.loc[name, "lo"],
+                     "record_hi": record.loc[name, "hi"], "count": record.loc[name, "count"],
+                     **got})  # fmt: skip
+    patterns = pd.DataFrame(rows).set_index("statistic")
+    stats = pd.DataFrame(
+        [{"statistic": s, **check(rng.uniform(0, 1, 50), 0.5)} for s in STATISTICS]
+    ).set_index("statistic")
+    text = "\n".join(section(patterns, stats, 50))
+    assert "attacks.modes=true" in RECORD_OVERRIDES and "attacks.actors=cpec" in RECORD_OVERRIDES
+    assert text.count("| share of") >= len(PATTERNS)
+    night = next(
+        line for line in text.splitlines() if line.startswith("| share of attacks at night")
+    )
+    assert "(1 of 12)" in night and night.endswith("| yes |")  # 0.083 inside 0-0.2
+    suicide = next(line for line in text.splitlines() if "were suicide attacks" in line)
+    assert suicide.endswith("| no |")  # 1 is outside 0-0.2
