@@ -150,10 +150,13 @@ def load_actors(name: str) -> tuple[Actor, ...]:
     ``modes`` (mode: weight, modes of :data:`MODES`), ``china_weight`` and
     ``foreign_forces_weight`` (both 1 when left out).
     """
-    if name not in actor_files():
-        raise unknown_value("attacks.actors", "actor file", name, actor_files())
     path = ACTOR_DIR / f"{name}.yaml"
-    st = path.stat()
+    try:
+        if "/" in name or "\\" in name or name.startswith("."):
+            raise FileNotFoundError(name)
+        st = path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        raise unknown_value("attacks.actors", "actor file", name, actor_files()) from None
     return _read(name, (st.st_size, st.st_mtime_ns))
 
 

@@ -26,8 +26,10 @@ import numpy as np
 from sim.model.keys import K_COMBAT, K_INSIDER_HARM, K_MODE
 from sim.model.modes import (
     SUICIDE,
+    _foreign_share,
     blast_casualties,
     ied_defeat_probability,
+    intercept_ratio,
     interception_probability,
     pick_mode,
 )
@@ -351,8 +353,7 @@ class Engagement(Submodel):
         off either way and the bomber dies.
         """
         th, pol, att = self.cfg.threat, self.cfg.policy, self.cfg.attacks
-        ratio = att.vbied_intercept_ratio if mode == "vbied" else 1.0
-        dark = att.night_detection if night else 1.0
+        ratio, dark = intercept_ratio(mode, att), self._dark(night)
         p_cp, p_intel, tips = self._layers(target, node, dark)
         p_stop = interception_probability(
             target.host, target.foreign, th.detect_domestic * ratio * dark,
@@ -361,30 +362,15 @@ class Engagement(Submodel):
         intercepted = bool(rng.random() < p_stop)
         qrf = pol.qrf_size > 0 and target.reach_h <= th.qrf_reach_h
         radius = att.vbied_radius_m if mode == "vbied" else att.foot_radius_m
-        fk, fi, gk, ck = blast_casualties(
-            rng,
-            passengers=target.people,
-            drivers=target.drivers,
-            guards=target.host + target.foreign,
-            bystanders=th.bystanders,
-            lethality=self._lethality(target, qrf, armor=False),
-            injury=th.injury,
-            distance=att.standoff_m if intercepted else 0.0,
-            radius=radius,
-            cut=target.cut,
-            guard_distance=att.guard_offset_m,
-            bystander_lethality=th.bystander_lethality,
-        )
-        cas = Casualties(fk, fi, gk, ck, 1)
+        distance = att.standoff_m if intercepted else 0.0
+        cas = self._blast(target, rng, qrf, distance, radius, militants=1)
         return Resolution(intercepted, not intercepted, qrf, p_stop, 1.0 - p_stop, cas, 1, True)
 
     def _ied(self, target: Exposure, cell, rng, node, night: bool):
         """A planted bomb: found by clearance, escort, intelligence or tips, or passed by."""
         th, pol, att = self.cfg.threat, self.cfg.policy, self.cfg.attacks
-        dark = att.night_detection if night else 1.0
-        p_esc = detection_probability(
-            target.host, target.foreign, th.detect_domestic * dark, th.detect_foreign * dark
-        )
+        dark = self._dark(night)
+        p_esc = self._escort_detection(target, dark)
         _, p_intel, tips = self._layers(target, node, dark)
         patrol = self.model.security.patrol_personnel[self.model.net.region[node]]
         p_defeat = ied_defeat_probability(
@@ -394,23 +380,48 @@ class Engagement(Submodel):
         passed = bool(rng.random() < target.predictability)
         struck = (not found) and passed
         qrf = struck and pol.qrf_size > 0 and target.reach_h <= th.qrf_reach_h
+        cas = self._blast(
+            target, rng, qrf, att.ied_offset_m, att.ied_radius_m, militants=0, present=struck
+        )
+        p_strike = (1.0 - p_defeat) * target.predictability
+        return Resolution(found, struck, qrf, p_defeat, p_strike, cas, cell.attackers, struck)
+
+    def _blast(
+        self, target: Exposure, rng, qrf: bool, distance: float, radius: float, *,
+        militants: int, present: bool = True,
+    ) -> Casualties:  # fmt: skip
+        """A bomb's casualties at ``distance`` from the target (:func:`blast_casualties`).
+
+        Nobody is hurt when the bomb goes off where nobody is (``present`` false); the draws
+        are made all the same (common random numbers).
+        """
+        th, att = self.cfg.threat, self.cfg.attacks
         fk, fi, gk, ck = blast_casualties(
             rng,
-            passengers=target.people if struck else 0,
-            drivers=target.drivers if struck else 0,
-            guards=target.host + target.foreign if struck else 0,
-            bystanders=th.bystanders if struck else 0,
+            passengers=target.people if present else 0,
+            drivers=target.drivers if present else 0,
+            guards=target.host + target.foreign if present else 0,
+            bystanders=th.bystanders if present else 0,
             lethality=self._lethality(target, qrf, armor=False),
             injury=th.injury,
-            distance=att.ied_offset_m,
-            radius=att.ied_radius_m,
+            distance=distance,
+            radius=radius,
             cut=target.cut,
             guard_distance=att.guard_offset_m,
             bystander_lethality=th.bystander_lethality,
         )
-        cas = Casualties(fk, fi, gk, ck, 0)
-        p_strike = (1.0 - p_defeat) * target.predictability
-        return Resolution(found, struck, qrf, p_defeat, p_strike, cas, cell.attackers, struck)
+        return Casualties(fk, fi, gk, ck, militants)
+
+    def _dark(self, night: bool) -> float:
+        """The factor on every detection chance: ``night_detection`` at night, else 1."""
+        return self.cfg.attacks.night_detection if night else 1.0
+
+    def _escort_detection(self, target: Exposure, dark: float) -> float:
+        """The chance one of the target's guards detects the attack (x ``dark`` each)."""
+        th = self.cfg.threat
+        return detection_probability(
+            target.host, target.foreign, th.detect_domestic * dark, th.detect_foreign * dark
+        )
 
     def _layers(self, target: Exposure, node, dark: float = 1.0) -> tuple[float, float, int]:
         """The checkpoints' screening chance, intelligence's, and the region's recent tips."""
@@ -432,10 +443,8 @@ class Engagement(Submodel):
         At night (with ``attacks.night``) every detection chance is x ``night_detection``.
         """
         th = self.cfg.threat
-        dark = self.cfg.attacks.night_detection if night else 1.0
-        p_esc = detection_probability(
-            target.host, target.foreign, th.detect_domestic * dark, th.detect_foreign * dark
-        )
+        dark = self._dark(night)
+        p_esc = self._escort_detection(target, dark)
         p_cp, p_intel, tips = self._layers(target, node, dark)
         p_foil = foil_probability(p_esc, p_cp, p_intel)
         return 1.0 - (1.0 - p_foil) * (1.0 - th.tip_detection) ** tips
@@ -480,15 +489,3 @@ class Resolution:
     cas: Casualties
     attackers: int
     struck: bool
-
-
-def _foreign_share(rng, killed: int, host: int, foreign: int) -> int:
-    """How many of ``killed`` guards were foreign: hypergeometric over who was there.
-
-    Drawn last from the attack's generator, so no other draw of the attack moves.
-    """
-    if killed <= 0 or foreign <= 0:
-        return 0
-    if host <= 0:
-        return killed
-    return int(rng.hypergeometric(foreign, host, killed))

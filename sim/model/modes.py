@@ -40,6 +40,7 @@ __all__ = [
     "blast_casualties",
     "carleton",
     "ied_defeat_probability",
+    "intercept_ratio",
     "interception_probability",
     "mode_shares",
     "pick_mode",
@@ -56,6 +57,14 @@ def carleton(r: float, radius: float) -> float:
     """
     x = r / radius
     return 0.0 if x > 40.0 else math.exp(-x * x)
+
+
+def intercept_ratio(mode: str, attacks) -> float:
+    """A guard's chance to stop an attack of ``mode``, x his chance to detect an attack.
+
+    ``attacks.vbied_intercept_ratio`` for a vehicle bomb, 1 for the other modes.
+    """
+    return attacks.vbied_intercept_ratio if mode == "vbied" else 1.0
 
 
 def interception_probability(
@@ -122,3 +131,15 @@ def blast_casualties(
     gk = int(rng.binomial(guards, lethality * carleton(guard_distance, radius)))
     bk = int(rng.binomial(bystanders, bystander_lethality))
     return fk, fi, gk, dk + bk
+
+
+def _foreign_share(rng, killed: int, host: int, foreign: int) -> int:
+    """How many of ``killed`` guards were foreign: hypergeometric over who was there.
+
+    Drawn last from the attack's generator, so no other draw of the attack moves.
+    """
+    if killed <= 0 or foreign <= 0:
+        return 0
+    if host <= 0:
+        return killed
+    return int(rng.hypergeometric(foreign, host, killed))

@@ -43,7 +43,7 @@ import numpy as np
 
 from sim.model.engagement import contest, detection_probability
 from sim.model.keys import K_CHOOSE, K_INSIDER, K_STRIKE
-from sim.model.modes import mode_shares
+from sim.model.modes import intercept_ratio, mode_shares
 from sim.model.randomness import BLOCK_DAYS, uniforms
 from sim.model.submodel import Submodel
 
@@ -211,14 +211,13 @@ class Targets(Submodel):
 
     def _mode_success(self, mode: str, host: int, foreign: int, contest_: float) -> float:
         """One mode's chance to break through the ``host`` and ``foreign`` guards seen."""
-        th, att = self.cfg.threat, self.cfg.attacks
+        th = self.cfg.threat
         if mode == "small_arms":
             return contest_
-        ratio = att.vbied_intercept_ratio if mode == "vbied" else 1.0
-        if mode == "ied":
-            ratio = 1.0
-        d_h, d_f = th.detect_domestic * ratio, th.detect_foreign * ratio
-        return 1.0 - detection_probability(host, foreign, min(d_h, 1.0), min(d_f, 1.0))
+        ratio = intercept_ratio(mode, self.cfg.attacks)
+        return 1.0 - detection_probability(
+            host, foreign, th.detect_domestic * ratio, th.detect_foreign * ratio
+        )
 
     def seen_on_site(self, cell) -> float:
         """The success chance implied by the protection the cell sees at a site."""

@@ -76,9 +76,6 @@ class Side:
 #: of foreign nationals (so the first view flatters neither); under the baseline threat with
 #: seed 0 nothing happened by day 180.
 DEFAULT_THREAT, DEFAULT_SEED = "high", 4
-#: The page's "the record's attacks" switch: attack modes, the record's actors, foreign forces as
-#: targets and night movement (scenarios/attacks.py).
-RECORD_ATTACKS = RECORD
 
 
 class Pair:
@@ -94,7 +91,7 @@ class Pair:
         record: bool = False,
     ):
         self.threat, self.seed, self.days = threat, seed, days
-        #: whether the record's attacks are on (:data:`RECORD_ATTACKS`)
+        #: whether the record's attacks are on (:data:`scenarios.attacks.RECORD`)
         self.record = record
         self.sides = [left, right]
         self.day = 0
@@ -109,7 +106,7 @@ class Pair:
             seed=self.seed,
             days=self.days,
             levers=dict(side.levers),
-            attacks=RECORD_ATTACKS if self.record else None,
+            attacks=RECORD if self.record else None,  # scenarios/attacks.py
         )
 
     def step(self, days: int = 1) -> None:
