@@ -91,7 +91,6 @@ class Convoy:
     def __init__(
         self,
         model,
-        *,
         trip_id: int,
         key: tuple[int, int],
         draws: Draws,
@@ -102,11 +101,13 @@ class Convoy:
         drivers: int,
         armored: bool,
         leaked: bool,
-        escorted: bool = True,
+        escorted: bool,
         depart_h: float,
         planned_h: float,
         predictability: float,
         uniforms: tuple | None = None,
+        region=None,
+        infos: list | None = None,
     ):
         self.model = model
         self.trip_id, self.key, self.draws = trip_id, key, draws
@@ -121,6 +122,9 @@ class Convoy:
         # the trip's route, first-threshold and insider uniforms, when drawn in bulk
         self.uniforms = uniforms
         self.wait_from = self.start_hour = self.clock = depart_h
+        # the origin's region and the routes' facts, when the demand knows them already
+        self.region = model.net.region[origin] if region is None else region
+        self.infos = infos
 
     # ---- departure -------------------------------------------------------------------------
     def depart(self) -> None:
@@ -130,7 +134,7 @@ class Convoy:
         """
         model = self.model
         if self.escorted and model.security.escorting:
-            self.escort = model.security.acquire_escort(model.net.region[self.origin])
+            self.escort = model.security.acquire_escort(self.region)
             if self.escort is None:
                 self.delayed = True
                 self.state = WAITING
@@ -146,13 +150,16 @@ class Convoy:
         routes = self.routes
         k = len(routes)
         u = self.uniforms
+        infos = self.infos
+        if infos is None:
+            infos = self.infos = [mv.route_info(r) for r in routes]
         if k > 1:
             r = u[0] if u is not None else self.draws.random(K_ROUTE)
-            self.route = routes[min(int(r * k), k - 1)]
+            pick = min(int(r * k), k - 1)
         else:
-            self.route = routes[0]
-        info = mv.route_info(self.route)
-        self.info = info
+            pick = 0
+        self.route = routes[pick]
+        info = self.info = infos[pick]
         if u is not None:
             self.budget = -math.log1p(-u[1])
             self.thresholds = 1
@@ -160,7 +167,7 @@ class Convoy:
             self._new_threshold()
         self.state = MOVING
         self.start_hour = self.clock = at
-        detour = (info.road_h - mv.route_info(routes[0]).road_h) / mv.factor if k > 1 else 0.0
+        detour = (info.road_h - infos[0].road_h) / mv.factor if k > 1 else 0.0
         shift = abs(self.depart_h - self.planned_h)  # staff held ready for a moved departure
         if detour > 0.0 or shift > 0.0:
             mv.tally["staff_hours_lost"] += self.passengers * (max(detour, 0.0) + shift)
@@ -178,7 +185,7 @@ class Convoy:
         sightings = mv.sightings
         sightings[seen] = sightings.get(seen, 0) + 1
         if esc is not None and esc.host:
-            region = model.net.region[self.origin]
+            region = self.region
             r = u[2] if u is not None else self.draws.random(K_INSIDER)
             threat, host = model.threat, esc.host
             if r < threat.insider_bound(region, host) and r < threat.insider_chance(region, host):
