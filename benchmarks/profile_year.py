@@ -71,7 +71,7 @@ def part_of(filename: str) -> str:
 def shares(stats: pstats.Stats) -> Counter:
     """Own time by part; a built-in's own time goes to its callers, in proportion to calls."""
     out: Counter = Counter()
-    for (filename, _, _), (_, calls, own, _, callers) in stats.stats.items():
+    for (filename, _, _), (_, _, own, _, callers) in stats.stats.items():
         if filename != "~":
             out[part_of(filename)] += own
             continue

@@ -59,7 +59,11 @@ class ScriptedDraws(ScriptedRng):
 def make_convoy(model, **kw):
     """A convoy of trip (0, 0) leaving at hour 8 of day 0, with keyed draws of its own."""
     base = dict(
-        trip_id=1, key=(0, 0), draws=model.draws.child(0, 0), escorted=True, depart_h=8.0,
+        trip_id=1,
+        key=(0, 0),
+        draws=model.draws.child(0, 0),
+        escorted=True,
+        depart_h=8.0,
         planned_h=8.0,
     )
     return Convoy(model, **{**base, "predictability": 1.0, **kw})
