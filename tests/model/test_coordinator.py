@@ -23,6 +23,21 @@ def test_timeseries_and_events_are_tidy():
     assert set(out) == set(OUTCOMES)
 
 
+def test_the_event_log_built_by_columns_equals_the_frame_of_rows_cast():
+    """Column by column in final types gives the frame of rows, casualties filled, cast."""
+    from sim.model.outcomes import CASUALTY_GROUPS
+
+    sc = load_scenario(policy="joint_escort", threat="high", days=365, seed=5)
+    model = run_model(sc.replace(attacks__modes=True, attacks__night=True))
+    rows = pd.DataFrame(model._events, columns=list(EVENT_COLUMNS))
+    for col in CASUALTY_GROUPS:
+        rows[col] = rows[col].fillna(0)
+    expected = rows.astype(EVENT_COLUMNS)
+    kinds = set(expected.event)
+    assert len(expected) >= 10 and {"attack", "interdiction"} <= kinds, kinds
+    pd.testing.assert_frame_equal(model.events, expected)
+
+
 def test_empty_event_log_keeps_its_columns():
     ev = run_model(limiting_scenario(days=2)).events
     assert ev.empty and list(ev.columns) == list(EVENT_COLUMNS)
