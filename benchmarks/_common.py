@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import re
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def machine() -> str:
@@ -34,3 +38,29 @@ def record(section: str, text: str) -> None:
     else:
         body = body.rstrip() + "\n\n" + block + "\n"
     RESULTS.write_text(body)
+
+
+def json_of(args: list[str]) -> object:
+    """The last line a Python script prints, as JSON (the script run in a fresh process)."""
+    proc = subprocess.run([sys.executable, *args], capture_output=True, text=True, check=True)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def worktree(commit: str, where: Path) -> Path:
+    """A detached git worktree of ``commit`` under ``where`` (remove it with :func:`unwork`)."""
+    path = where / f"corridor-sim-{commit}"
+    subprocess.run(
+        ["git", "-C", str(ROOT), "worktree", "add", "--detach", "--force", str(path), commit],
+        check=True,
+        capture_output=True,
+    )
+    return path
+
+
+def unwork(path: Path) -> None:
+    """Remove a git worktree made by :func:`worktree`."""
+    subprocess.run(
+        ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(path)],
+        check=False,
+        capture_output=True,
+    )

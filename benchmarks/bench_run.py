@@ -18,9 +18,7 @@ Records benchmarks/RESULTS.md.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,32 +28,16 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from _common import machine, record  # noqa: E402
+from _common import json_of, machine, record, unwork, worktree  # noqa: E402
 
 from scenarios.compose import POLICIES  # noqa: E402
 
 
 def time_runs(root: Path, policy: str, seeds: list[int], days: int = 365) -> list[float]:
     """Seconds of each run of ``policy`` with the code at ``root`` (a fresh process)."""
-    proc = subprocess.run(
-        [sys.executable, str(HERE / "_time_runs.py"), str(root), str(days), policy]
-        + [str(s) for s in seeds],
-        capture_output=True,
-        text=True,
-        check=True,
+    return json_of(
+        [str(HERE / "_time_runs.py"), str(root), str(days), policy] + [str(s) for s in seeds]
     )
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
-def worktree(tag: str, where: Path) -> Path:
-    """A detached git worktree of ``tag`` under ``where``."""
-    path = where / f"corridor-sim-{tag}"
-    subprocess.run(
-        ["git", "-C", str(ROOT), "worktree", "add", "--detach", "--force", str(path), tag],
-        check=True,
-        capture_output=True,
-    )
-    return path
 
 
 def padded_graph(factor: int = 10):
@@ -150,11 +132,7 @@ def main() -> None:
             filed = time_runs(filed_root, "domestic_baseline", seeds[: args.base_seeds])
         finally:
             for root in Path(tmp).iterdir():
-                subprocess.run(
-                    ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(root)],
-                    check=False,
-                    capture_output=True,
-                )
+                unwork(root)
     scale = scaling()
     elapsed = time.perf_counter() - t_start
     meds = [statistics.median(new) for _, new, _ in rows]

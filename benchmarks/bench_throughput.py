@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,7 +30,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from _common import machine, record  # noqa: E402
+from _common import json_of, machine, record, unwork, worktree  # noqa: E402
 
 #: The commit before the throughput issue (issue 30): the baseline of its targets.
 BEFORE = "427880c"
@@ -73,24 +72,7 @@ def child(root: str, workers: int, replications: int) -> dict:
 
 def sweep(root: Path, workers: int, replications: int) -> dict:
     """:func:`child` in a fresh process."""
-    proc = subprocess.run(
-        [sys.executable, __file__, "--child", str(root), str(workers), str(replications)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
-def worktree(commit: str, where: Path) -> Path:
-    """A detached git worktree of ``commit`` under ``where``."""
-    path = where / f"corridor-sim-{commit}"
-    subprocess.run(
-        ["git", "-C", str(ROOT), "worktree", "add", "--detach", "--force", str(path), commit],
-        check=True,
-        capture_output=True,
-    )
-    return path
+    return json_of([__file__, "--child", str(root), str(workers), str(replications)])
 
 
 def per_core_second(r: dict, workers: int) -> float:
@@ -168,11 +150,7 @@ def main() -> None:
                     flush=True,
                 )
         finally:
-            subprocess.run(
-                ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base)],
-                check=False,
-                capture_output=True,
-            )
+            unwork(base)
     text = report(new, old, two, args, time.perf_counter() - t0)
     print(text)
     if not args.no_record:
