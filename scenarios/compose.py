@@ -12,6 +12,7 @@ import copy
 import re
 from pathlib import Path
 
+from scenarios.layers import compose_layers, first_missing
 from scenarios.schema import Scenario, ScenarioError, unknown_field, unknown_value
 from scenarios.twins import BASES, split_twin, twin_name, twin_policy
 
@@ -19,6 +20,7 @@ __all__ = [
     "CONF_DIR",
     "GROUPS",
     "compose_config",
+    "compose_hydra",
     "check_override",
     "compose_scenario",
     "group_options",
@@ -148,9 +150,7 @@ def compose_config(
 
     With ``missing_ok`` a mandatory value left open stays as ``"???"`` (:data:`MISSING`).
     """
-    from hydra import compose, initialize_config_dir
     from hydra.errors import HydraException
-    from omegaconf import OmegaConf
     from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
 
     from scenarios.safe_yaml import check_yaml_file, check_yaml_tree
@@ -171,9 +171,12 @@ def compose_config(
     key = (str(CONF_DIR), tuple(stamps), tuple(overrides), basis, missing_ok)
     if key not in _COMPOSED:
         try:
-            with initialize_config_dir(config_dir=str(CONF_DIR), version_base=None):
-                cfg = compose(config_name="config", overrides=overrides)
-            value = OmegaConf.to_container(cfg, resolve=True, throw_on_missing=not missing_ok)
+            # the simple shape of conf/ merged without Hydra (scenarios.layers), else Hydra
+            value = compose_layers(CONF_DIR, GROUPS, overrides)
+            if value is None:
+                value = compose_hydra(CONF_DIR, overrides, missing_ok)
+            elif not missing_ok and (missing := first_missing(value)) is not None:
+                raise ScenarioError(missing, f"is required; give it as an override ({missing}=...)")
         except MissingMandatoryValue as exc:
             raise ScenarioError(
                 str(exc.full_key), f"is required; give it as an override ({exc.full_key}=...)"
@@ -187,6 +190,16 @@ def compose_config(
             _COMPOSED.pop(next(iter(_COMPOSED)))
         _COMPOSED[key] = value
     return copy.deepcopy(_COMPOSED[key])
+
+
+def compose_hydra(conf: Path, overrides: list[str], missing_ok: bool = False) -> dict:
+    """Hydra's composition of ``conf/config.yaml`` and ``overrides``, as plain data."""
+    from hydra import compose, initialize_config_dir
+    from omegaconf import OmegaConf
+
+    with initialize_config_dir(config_dir=str(conf), version_base=None):
+        cfg = compose(config_name="config", overrides=list(overrides))
+    return OmegaConf.to_container(cfg, resolve=True, throw_on_missing=not missing_ok)
 
 
 def _untwin(overrides: list[str]) -> tuple[list[str], str | None]:
