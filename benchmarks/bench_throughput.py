@@ -42,6 +42,7 @@ def child(root: str, workers: int, replications: int) -> dict:
 
     sys.path.insert(0, root)
     os.chdir(root)
+    import sim.model.coordinator  # noqa: F401 - the model imported, as a pool's workers preload it
     from sim.studies.demo import POLICIES
     from sim.sweeps.designs import Experiment
     from sim.sweeps.execution import run_sweep
