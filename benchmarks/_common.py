@@ -40,6 +40,11 @@ def record(section: str, text: str) -> None:
     RESULTS.write_text(body)
 
 
+def met(ok: bool) -> str:
+    """A target's verdict as the results print it."""
+    return "met" if ok else "NOT met"
+
+
 def json_of(args: list[str]) -> object:
     """The last line a Python script prints, as JSON (the script run in a fresh process)."""
     proc = subprocess.run([sys.executable, *args], capture_output=True, text=True, check=True)

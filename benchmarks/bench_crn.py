@@ -22,7 +22,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import machine, record  # noqa: E402
+from _common import machine, met, record  # noqa: E402
 
 from sim import sweep  # noqa: E402
 
@@ -73,7 +73,7 @@ def main() -> None:
     for k in OUTCOMES:
         r = ratios[PAIRS[0]][k]
         target = TARGETS.get(k)
-        verdict = "" if target is None else f"<= {target} ({'met' if r <= target else 'NOT met'})"
+        verdict = "" if target is None else f"<= {target} ({met(r <= target)})"
         cells = " | ".join(f"{ratios[p][k]:.3f}" for p in PAIRS)
         lines.append(f"| {k} | {cells} | {verdict} |")
     text = "\n".join(lines)

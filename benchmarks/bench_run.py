@@ -28,7 +28,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from _common import json_of, machine, record, unwork, worktree  # noqa: E402
+from _common import json_of, machine, met, record, unwork, worktree  # noqa: E402
 
 from scenarios.compose import POLICIES  # noqa: E402
 
@@ -140,7 +140,6 @@ def main() -> None:
     ratios = [
         statistics.median(old) / statistics.median(new[: args.base_seeds]) for _, new, old in rows
     ]
-    met = lambda ok: "met" if ok else "NOT met"  # noqa: E731
     lines = [
         "Command: `python benchmarks/bench_run.py`",
         "",

@@ -112,7 +112,7 @@ def main() -> None:
     parser.add_argument("--many", type=int, default=10_000)
     parser.add_argument("--no-record", action="store_true")
     args = parser.parse_args()
-    from _common import machine, record
+    from _common import machine, met, record
 
     rows = [
         measure("loop", args.runs, args.days, 1),
@@ -147,7 +147,7 @@ def main() -> None:
         f"- Engine overhead per run, measured directly: the engine's wall time outside the "
         f"runs themselves (composing the plan and the scenarios, collecting rows, writing "
         f"Parquet) is **{eng1['outside_ms']:.2f} ms per run** (target <= 1 ms: "
-        f"{'met' if eng1['outside_ms'] <= 1 else 'NOT met'}). Against a plain loop over the "
+        f"{met(eng1['outside_ms'] <= 1)}). Against a plain loop over the "
         f"same runs with the same cached road graph (which also leaves out validating each "
         f"run's scenario and assembling its row), the engine with 1 worker costs "
         f"{overhead_ms:.2f} ms more a run.",
@@ -158,12 +158,12 @@ def main() -> None:
         f"- A sweep of {args.many:,} runs ({args.days} days each), 2 workers: "
         f"{many['seconds']:.0f} s, {many['runs_per_s']:.0f} runs/s, peak "
         f"**{many['peak_mb']:.0f} MB** (target < 300 MB: "
-        f"{'met' if many['peak_mb'] < 300 else 'NOT met'}).",
+        f"{met(many['peak_mb'] < 300)}).",
         f"- Throughput against mesa.batch_run on the same runs: 1 worker "
         f"{eng1['runs_per_s']:.1f} vs {rows[2]['runs_per_s']:.1f} runs/s; 2 workers "
         f"{rows[3]['runs_per_s']:.1f} vs {rows[4]['runs_per_s']:.1f} runs/s, "
         f"**{rows[3]['runs_per_s'] / rows[4]['runs_per_s']:.2f}x** (target >= 1.2x: "
-        f"{'met' if rows[3]['runs_per_s'] >= 1.2 * rows[4]['runs_per_s'] else 'NOT met'}).",
+        f"{met(rows[3]['runs_per_s'] >= 1.2 * rows[4]['runs_per_s'])}).",
     ]
     text = "\n".join(lines)
     print(text)

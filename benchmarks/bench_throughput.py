@@ -30,7 +30,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from _common import json_of, machine, record, unwork, worktree  # noqa: E402
+from _common import json_of, machine, met, record, unwork, worktree  # noqa: E402
 
 #: The commit before the throughput issue (issue 30): the baseline of its targets.
 BEFORE = "427880c"
@@ -91,7 +91,6 @@ def report(new: list, old: list, two: list, args, elapsed: float) -> str:
     runs = new[0]["runs"]
     overhead = [(r["wall"] - r["inside"]) / r["inside"] for r in new]
     overhead_old = [(r["wall"] - r["inside"]) / r["inside"] for r in old]
-    met = lambda ok: "met" if ok else "NOT met"  # noqa: E731
     ratio = statistics.median(ratios)
     lines = [
         "Command: `python benchmarks/bench_throughput.py`",

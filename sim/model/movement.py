@@ -361,10 +361,10 @@ class Movement(Submodel):
             if at > now and math.isfinite(at):
                 self._retry_at(at)
             return
-        security, region = self.model.security, self.model.net.region
+        security = self.model.security
         still = []
         for convoy in self.waiting:
-            unit = security.acquire_escort(region[convoy.origin])
+            unit = security.acquire_escort(convoy.region)
             if unit is None:
                 still.append(convoy)
             else:
