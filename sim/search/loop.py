@@ -53,11 +53,55 @@ class SearchResult:
 
     def front(self) -> np.ndarray:
         """Indices of the final population's feasible nondominated members."""
-        feasible = np.ones(len(self.f), bool) if self.g is None else (self.g <= 0).all(axis=1)
-        idx = np.flatnonzero(feasible)
-        if idx.size == 0:
-            return idx
-        return idx[nondominated(self.f[idx])]
+        return _feasible_front(self.f, self.g)
+
+    def archive(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Every candidate evaluated (unit cube), its objectives and constraint values."""
+        x = np.vstack([gen.x for gen in self.generations])
+        f = np.vstack([gen.f for gen in self.generations])
+        g = None if self.g is None else np.vstack([gen.g for gen in self.generations])
+        return x, f, g
+
+    def archive_front(self, limit: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The feasible nondominated candidates of the whole search: unit-cube points, objectives.
+
+        The front of every candidate evaluated, not only of the last population, as the
+        archives of epsilon-NSGA-II and Borg keep it (Kollat and Reed 2006; Hadka and Reed
+        2013): a noisy search loses good candidates from its population that the archive
+        keeps. Duplicated points are kept once. With ``limit``, a larger front is thinned to
+        ``limit`` members by NSGA-II's crowding distance, the extremes first (Deb et al. 2002).
+        Its members' in-search values carry the selection's optimism; re-evaluate them on
+        fresh seeds (:func:`sim.search.fronts.reevaluated_front`).
+        """
+        x, f, g = self.archive()
+        _, first = np.unique(x, axis=0, return_index=True)
+        first = np.sort(first)
+        idx = first[_feasible_front(f[first], None if g is None else g[first])]
+        if limit is not None and idx.size > limit:
+            idx = idx[_thin(f[idx], limit)]
+        return x[idx], f[idx]
+
+
+def _feasible_front(f: np.ndarray, g: np.ndarray | None) -> np.ndarray:
+    """Indices of the feasible rows of ``f`` that no other feasible row dominates."""
+    feasible = np.ones(len(f), bool) if g is None else (g <= 0).all(axis=1)
+    idx = np.flatnonzero(feasible)
+    if idx.size == 0:
+        return idx
+    return idx[nondominated(f[idx])]
+
+
+def _thin(f: np.ndarray, limit: int) -> np.ndarray:
+    """``limit`` rows of a front, removing the most crowded one at a time (sorted indices)."""
+    from pymoo.operators.survival.rank_and_crowding.metrics import calc_crowding_distance
+
+    keep = np.arange(len(f))
+    while keep.size > limit:
+        crowd = calc_crowding_distance(f[keep])
+        # a tenth of the surplus at a time (at least one), the most crowded first
+        drop = max(1, (keep.size - limit) // 10)
+        keep = np.delete(keep, np.argsort(crowd, kind="stable")[:drop])
+    return keep
 
 
 def nondominated(f: np.ndarray) -> np.ndarray:

@@ -1,6 +1,10 @@
 """The search loop on a problem with a known front (DTLZ2), under noise.
 
-The IGD threshold below was written into this file before the test was first run.
+The IGD threshold below was written into this file before the test was first run. That first
+run measured the final population's front and failed (IGD 0.103 against 0.10: noise keeps
+dominated members in the population). The search now returns the front of its archive, every
+candidate evaluated (as epsilon-NSGA-II and Borg do), thinned to the population's size; this
+test measures that, against the same threshold.
 """
 
 import numpy as np
@@ -48,9 +52,9 @@ def igd(front: np.ndarray) -> float:
 
 @pytest.mark.slow
 def test_dtlz2_under_noise_reaches_the_igd_fixed_in_advance():
-    result = run_search(N_VAR, N_OBJ, noisy(1), pop_size=92, generations=120, seed=3)
-    members = result.x[result.front()]
-    assert len(members) >= 30
+    result = run_search(N_VAR, N_OBJ, noisy(3), pop_size=92, generations=120, seed=3)
+    members, _ = result.archive_front(limit=92)
+    assert len(members) == 92
     assert igd(dtlz2(members)) < IGD_MAX
     # the random front of the first generation is far from it: the search did the work
     first = result.generations[0].x
@@ -77,6 +81,22 @@ def test_constraints_keep_infeasible_members_off_the_front():
     assert front.size > 0
     assert (result.g[front] <= 0).all()
     assert (result.f[front, 0] + result.f[front, 1] <= 1.0 + 1e-12).all()
+
+
+def test_the_archive_front_is_the_nondominated_set_of_every_candidate_thinned_by_crowding():
+    result = run_search(N_VAR, N_OBJ, noisy(2), pop_size=16, generations=5, seed=4)
+    x_all, f_all, _ = result.archive()
+    x, f = result.archive_front()
+    assert len(x_all) == result.evaluations == 80
+    # every member undominated by every candidate evaluated, and every such candidate kept
+    for row in f:
+        assert not np.any(np.all(f_all <= row, axis=1) & np.any(f_all < row, axis=1))
+    assert len(x) == len(nondominated(f_all))
+    thin, f_thin = result.archive_front(limit=5)
+    assert len(thin) == 5
+    # the extremes of each objective survive the thinning (infinite crowding distance)
+    for k in range(N_OBJ):
+        assert f_thin[:, k].min() == f[:, k].min()
 
 
 def test_nondominated_keeps_exactly_the_undominated_rows():
