@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 from scenarios.layers import compose_layers, first_missing
+from scenarios.policy_files import expand_policy_files, is_policy_file, policy_file_overrides
 from scenarios.schema import Scenario, ScenarioError, unknown_field, unknown_value
 from scenarios.twins import BASES, split_twin, twin_name, twin_policy
 
@@ -108,6 +109,9 @@ def check_override(text: str) -> None:
         )
     key, value = text.split("=", 1)
     key = key.lstrip("+~")
+    if key == "policy" and is_policy_file(value):
+        policy_file_overrides(value)  # the file, and every field in it, checked
+        return
     if key in GROUPS:
         options = group_options(key)
         if value not in options:
@@ -155,7 +159,7 @@ def compose_config(
 
     from scenarios.safe_yaml import check_yaml_file, check_yaml_tree
 
-    overrides = [str(o) for o in overrides]
+    overrides = expand_policy_files([str(o) for o in overrides])
     overrides, basis = _untwin(overrides)
     # Hydra's loader never sees an alias bomb or a tag: the groups every scenario may load,
     # and the one experiment file asked for

@@ -50,6 +50,7 @@ _LAZY = {
     "foreign_increment": "sim.analysis.increments",
     "summarize": "sim.analysis.statistics",
     "open_sweep": "sim.sweeps.reader",
+    "optimize": "sim.search.api",
 }
 #: Modules reached as attributes (``from sim import plots``).
 _MODULES = {"plots": "sim.analysis.plots"}
@@ -91,10 +92,15 @@ MOVED = {
     "sim.side_by_side": "sim.view.side_by_side",
     "sim.viewmodel": "sim.view.viewmodel",
 }
-#: ``python -m sim.run`` and ``python -m sim.sweep``: commands named after the public functions
-#: :func:`sim.run` and :func:`sim.sweep`. No module takes those names (importing it would
-#: rebind the function), so these two are found here, for ``python -m`` only.
-LAUNCHERS = {"sim.run": "sim.model.runner", "sim.sweep": "sim.sweeps.command"}
+#: ``python -m sim.run``, ``python -m sim.sweep`` and ``python -m sim.optimize``: commands
+#: named after the public functions :func:`sim.run`, :func:`sim.sweep` and :func:`sim.optimize`.
+#: No module takes those names (importing it would rebind the function), so these are found
+#: here, for ``python -m`` only.
+LAUNCHERS = {
+    "sim.run": "sim.model.runner",
+    "sim.sweep": "sim.sweeps.command",
+    "sim.optimize": "sim.search.command",
+}
 
 
 def _file_of(name: str) -> str:

@@ -61,11 +61,20 @@ class FolderKind:
     name: str
     command: str
     files: tuple[str, ...]
-    folders: dict[str, str] = field(default_factory=dict)  # sub-folder name -> its kind
+    folders: dict[str, str] = field(default_factory=dict)  # sub-folder name (or pattern) -> kind
 
     def owns_file(self, name: str) -> bool:
         """Whether a file of this name is one the kind writes."""
         return name == MARKER or any(fnmatch.fnmatchcase(name, pat) for pat in self.files)
+
+    def folder_kind(self, name: str) -> str | None:
+        """The kind of a sub-folder of this name (by name, else by pattern), or None."""
+        if name in self.folders:
+            return self.folders[name]
+        for pattern, kind in self.folders.items():
+            if fnmatch.fnmatchcase(name, pattern):
+                return kind
+        return None
 
 
 KINDS: dict[str, FolderKind] = {}
@@ -124,6 +133,29 @@ _kind(
         "*_[0-9]*.svg",
     ),
 )
+_kind(
+    "search",
+    "search folder",
+    "sim.optimize",
+    (
+        "search.json",
+        "evaluations.csv",
+        "front.csv",
+        "named.csv",
+        "gaps.csv",
+        "search.md",
+        "front_*.png",
+        "front_*.pdf",
+        ".search.json.*.tmp",
+        ".*.csv.*.tmp",
+        ".search.md.*.tmp",
+        ".front_*.png",
+        ".front_*.pdf",
+    ),
+    {"runs": "search_runs"},
+)
+# a search's sweeps: one sweep folder per generation and per re-evaluation
+_kind("search_runs", "search runs", "sim.optimize", (), {"*": "sweep"})
 _kind("calibration", "calibration folder", "sim.calibrate", ("abc.db", "abc.db-*", "settings.yaml"))
 
 
@@ -142,7 +174,7 @@ def foreign_entries(folder: Path, kind: FolderKind | str) -> list[Path]:
         if entry.is_symlink():
             out.append(entry)
         elif entry.is_dir():
-            sub = kind.folders.get(entry.name)
+            sub = kind.folder_kind(entry.name)
             if sub is None:
                 out.append(entry)
             else:

@@ -1,0 +1,212 @@
+"""A finished search on disk: its record, tables, section of text and figures.
+
+Numbers are formatted by :mod:`sim.analysis.formatting` rules here, once, for the Markdown
+section, the notebook and the report alike (:func:`section`).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.search.evaluate import OBJECTIVES, ROBUST_Q
+from sim.search.fronts import winners_curse
+from sim.search.levers import SEARCHED
+
+__all__ = ["HEADING", "front_figure", "load_search", "record_of", "section", "write_outputs"]
+
+HEADING = "## The lever search: robust fronts, host-only and joint"
+
+
+def record_of(s, searches: dict, outcome, seconds: float, workers: int, command: str) -> dict:
+    """The search's record: algorithm, seeds, settings, evaluations, times and versions."""
+    import pymoo
+
+    from sim.files.provenance import __version__
+    from sim.search.api import fresh_seed
+
+    curse = {
+        f"{space}_{threat}": winners_curse(front)
+        for (space, threat), front in outcome.front.groupby(["space", "threat"])
+    }
+    return {
+        "settings": s.identity(),
+        "finished": True,
+        "algorithm": f"NSGA-II (pymoo {pymoo.__version__}), ask and tell; front = archive's "
+        "nondominated candidates, thinned by crowding distance",
+        "search_seed": s.seed,
+        "fresh_seed": fresh_seed(s.seed),
+        "objectives": {k: v[0] for k, v in OBJECTIVES.items()},
+        "robust_statistic": f"{ROBUST_Q:.0%} quantile across scenarios of the replication mean",
+        "searches": searches,
+        "evaluations": int(sum(v["evaluations"] for v in searches.values())),
+        "runs": int(sum(v["runs"] for v in searches.values())),
+        "winners_curse": curse,
+        "seconds": round(seconds, 1),
+        "workers": workers,
+        "version": __version__,
+        "command": command,
+    }
+
+
+def write_outputs(outcome) -> None:
+    """Write the record, the tables, the section and one figure per threat into the folder."""
+    from sim.analysis.plots import save
+    from sim.files.ownership import write_text_file
+
+    out = outcome.folder
+    write_text_file(out / "evaluations.csv", outcome.evaluations.to_csv(index=False))
+    write_text_file(out / "front.csv", outcome.front.to_csv())
+    write_text_file(out / "named.csv", outcome.named.to_csv())
+    write_text_file(out / "gaps.csv", outcome.gaps.to_csv(index=False))
+    write_text_file(out / "search.md", section(outcome) + "\n")
+    for threat in outcome.record["settings"]["threats"]:
+        fig = front_figure(outcome, threat)
+        save(fig, out / f"front_{threat}.png")
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+    # the record last: a folder whose record says finished has every file
+    write_text_file(out / "search.json", json.dumps(outcome.record, indent=2) + "\n")
+
+
+def load_search(folder) -> object:
+    """A finished search folder read back (the tables and the record)."""
+    from sim.search.api import SearchOutcome
+    from sim.sweeps.points import SweepError
+
+    folder = Path(folder)
+    try:
+        record = json.loads((folder / "search.json").read_text())
+    except (OSError, ValueError):
+        raise SweepError("out", f"{str(folder)!r} holds no search record (search.json)") from None
+    if not record.get("finished"):
+        raise SweepError("out", f"the search in {str(folder)!r} has not finished; rerun it")
+    read = lambda name, **kw: pd.read_csv(folder / name, **kw)  # noqa: E731
+    gaps = read("gaps.csv") if (folder / "gaps.csv").stat().st_size > 1 else pd.DataFrame()
+    return SearchOutcome(
+        folder, record, read("evaluations.csv"), read("front.csv", index_col="member"),
+        read("named.csv", index_col="policy"), gaps,
+    )  # fmt: skip
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
+
+
+def _deaths(x: float) -> str:
+    return f"{x:.2f}"
+
+
+def _usd(x: float) -> str:
+    return f"{x / 1e6:.1f}M"
+
+
+def _interval(row, key: str) -> str:
+    return f"{row[key]:+.2f} [{row[key + '_lo']:+.2f}, {row[key + '_hi']:+.2f}]"
+
+
+def section(outcome) -> str:
+    """The search as a Markdown section: settings, fronts, named policies, gaps."""
+    rec, s = outcome.record, outcome.record["settings"]
+    lines = [
+        HEADING,
+        "",
+        f"{rec['algorithm']}; {s['pop_size']} candidates a generation, {s['generations']} "
+        f"generations, seed {s['seed']}. "
+        f"Each candidate: {s['scenarios']} scenarios of the deciding assumptions x "
+        f"{s['replications']} paired replications of {s['days']} days"
+        + (f", {s['posterior']} posterior parameter sets" if s["posterior"] else "")
+        + f". Objectives: the {rec['robust_statistic']}. Fronts re-evaluated on "
+        f"{s['fresh_replications']} fresh replications (seed {rec['fresh_seed']}). "
+        f"{rec['evaluations']:,} candidates, {rec['runs']:,} runs, {_duration(rec['seconds'])} "
+        f"on {rec['workers']} workers.",
+        "",
+    ]
+    for threat in s["threats"]:
+        lines += _threat_section(outcome, threat)
+    return "\n".join(lines)
+
+
+def _threat_section(outcome, threat: str) -> list[str]:
+    front = outcome.front[outcome.front.threat == threat]
+    named = outcome.named[outcome.named.threat == threat]
+    lines = [f"### Threat: {threat}", "", "| member | " + " | ".join(
+        ["deaths/yr (search)", "deaths/yr (fresh)", "cost/yr", "foreign person-days",
+         "legitimacy shortfall"] + list(SEARCHED)) + " |"]  # fmt: skip
+    lines.append("|" + "---|" * (6 + len(SEARCHED)))
+    for member, r in front.sort_values("fresh_cost_usd_p90").iterrows():
+        lev = [f"{r[k]:g}" if not isinstance(r[k], (bool, np.bool_)) else str(bool(r[k]))
+               for k in SEARCHED]  # fmt: skip
+        lines.append(
+            f"| {member} | {_deaths(r['foreign_killed_p90'])} | "
+            f"{_deaths(r['fresh_foreign_killed_p90'])} | {_usd(r['fresh_cost_usd_p90'])} | "
+            f"{r['fresh_foreign_security_person_days_p90']:,.0f} | "
+            f"{r['fresh_legitimacy_shortfall_p90']:.3f} | " + " | ".join(lev) + " |"
+        )
+    lines += [
+        "",
+        "| named policy | deaths/yr (fresh) | cost/yr | dominated by |",
+        "|---|---|---|---|",
+    ]
+    for policy, r in named.iterrows():
+        by = r["dominated_by"] if isinstance(r["dominated_by"], str) and r["dominated_by"] else (
+            "none: on the combined front")  # fmt: skip
+        lines.append(
+            f"| {policy} | {_deaths(r['fresh_foreign_killed_p90'])} | "
+            f"{_usd(r['fresh_cost_usd_p90'])} | {by} |"
+        )
+    gaps = outcome.gaps[outcome.gaps.threat == threat] if len(outcome.gaps) else outcome.gaps
+    if len(gaps):
+        lines += ["", "What allowing foreign forces adds: the joint front's best member minus the "
+                  "host-only front's at each budget, on fresh paired runs (deaths a year; 95% "
+                  "bootstrap intervals; negative: the joint front protects better).", "",
+                  "| budget/yr | host member | joint member | gap, 90th pct | gap, mean |",
+                  "|---|---|---|---|---|"]  # fmt: skip
+        for _, r in gaps.iterrows():
+            if pd.isna(r.get("gap_p90", np.nan)):
+                lines.append(f"| {_usd(r['budget_usd'])} | {r['host_member']} | "
+                             f"{r['joint_member']} | no member at this budget | |")  # fmt: skip
+                continue
+            lines.append(
+                f"| {_usd(r['budget_usd'])} | {r['host_member']} | {r['joint_member']} | "
+                f"{_interval(r, 'gap_p90')} | {_interval(r, 'gap_mean')} |"
+            )
+    lines.append("")
+    return lines
+
+
+def front_figure(outcome, threat: str):
+    """Deaths against cost (colour: foreign person-days), and deaths against legitimacy."""
+    import matplotlib.pyplot as plt
+
+    front = outcome.front[outcome.front.threat == threat]
+    named = outcome.named[outcome.named.threat == threat]
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.2), constrained_layout=True)
+    deaths = "fresh_foreign_killed_p90"
+    fpd = front["fresh_foreign_security_person_days_p90"]
+    vmax = max(float(fpd.max()), float(named["fresh_foreign_security_person_days_p90"].max()), 1)
+    for ax, x, xlabel, scale in (
+        (axes[0], "fresh_cost_usd_p90", "cost a year (million USD, 90th pct)", 1e6),
+        (axes[1], "fresh_legitimacy_shortfall_p90", "legitimacy shortfall (90th pct)", 1.0),
+    ):
+        for space, marker in (("host", "o"), ("joint", "^")):
+            part = front[front.space == space]
+            sc = ax.scatter(part[x] / scale, part[deaths], c=part[
+                "fresh_foreign_security_person_days_p90"], cmap="viridis", vmin=0, vmax=vmax,
+                marker=marker, s=40, edgecolor="k", linewidth=0.4,
+                label=f"{space}-only front" if space == "host" else "joint front")  # fmt: skip
+        ax.scatter(named[x] / scale, named[deaths], marker="x", c="crimson", s=50,
+                   label="named policies")  # fmt: skip
+        for policy, r in named.iterrows():
+            ax.annotate(str(policy).replace("_", " "), (r[x] / scale, r[deaths]), fontsize=7,
+                        xytext=(3, 3), textcoords="offset points")  # fmt: skip
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel("foreign deaths a year (90th pct, fresh seeds)")
+    axes[0].legend(fontsize=8, loc="upper right")
+    fig.colorbar(sc, ax=axes, label="foreign security person-days a year")
+    fig.suptitle(f"Lever search, {threat} threat: re-evaluated fronts and the named policies")
+    return fig
