@@ -25,12 +25,17 @@ __all__ = ["SETTINGS", "build", "main"]
 
 
 def build(
-    folder: str | Path, dest: str | Path | None = None, units: str = "year", margin: float = MARGIN
+    folder: str | Path,
+    dest: str | Path | None = None,
+    units: str = "year",
+    margin: float = MARGIN,
+    search: str | Path | None = None,
 ) -> Path:
     """Write the report of the sweep in ``folder``; returns the HTML file's path.
 
     ``units``: totals per "year" (the default) or per "run" (:mod:`sim.analysis.units`);
-    ``margin``: the practical margin of the Pareto set and regret (2% of the baseline's mean).
+    ``margin``: the practical margin of the Pareto set and regret (2% of the baseline's mean);
+    ``search``: a lever search's folder to report beside the sweep (:mod:`sim.report.search`).
 
     Everything is written into a temporary folder first and moved into place at the end, so a
     failure leaves no partial report.
@@ -40,6 +45,10 @@ def build(
     from sim.report.writer import Writer
 
     sweep = load(folder, units, margin)
+    if search is not None:
+        from sim.search.outputs import load_search
+
+        load_search(search)  # refused now, before anything is written, when it is not one
     dest = _destination(sweep.folder, dest)
     try:
         created = make_folder(dest.parent)
@@ -57,7 +66,7 @@ def build(
     try:
         (work / "tables").mkdir()
         w = Writer(work / "tables", work / "figures")
-        write_sections(w, sweep)
+        write_sections(w, sweep, search)
         (work / "report.html").write_text(w.page())
         replace_folder(work, dest, "report", "report")
     except OSError as exc:
@@ -116,6 +125,10 @@ SETTINGS = (
         "practical margin of the Pareto set and regret, a share of the baseline's mean",
         low=0.0, high=0.99,
     ),
+    Setting(
+        "search", "path", None,
+        "a finished lever search's folder (python -m sim.optimize) to report beside the sweep",
+    ),
 )  # fmt: skip
 
 
@@ -125,14 +138,14 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if any(a in ("-h", "--help") for a in argv):
         summary = __doc__.split("\n\n")[0]
-        usage = "python -m sim.report out=DIR [report=DIR] [units=U] [margin=M]"
+        usage = "python -m sim.report out=DIR [report=DIR] [units=U] [margin=M] [search=DIR]"
         print(help_text(summary, SETTINGS, usage))
         return 0
     try:
         opts, _, _ = parse(argv, SETTINGS)
         if opts["out"] is None:
             raise ReportError("out", "is required: out=DIR, a sweep folder")
-        path = build(opts["out"], opts["report"], opts["units"], opts["margin"])
+        path = build(opts["out"], opts["report"], opts["units"], opts["margin"], opts["search"])
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -34,8 +34,12 @@ from sim.report.writer import Writer
 __all__ = ["Frame", "write_sections"]
 
 
-def write_sections(w: Writer, sweep: Sweep) -> None:
-    """Every section of the report, in order (see the module's docstring)."""
+def write_sections(w: Writer, sweep: Sweep, search=None) -> None:
+    """Every section of the report, in order (see the module's docstring).
+
+    ``search``: a lever search's folder (``python -m sim.optimize``), reported after the
+    trade-offs.
+    """
     f = Frame.of(sweep)
     w.h(1, "Protecting foreign nationals on the corridor: joint or domestic security?")
     _question(w)
@@ -46,6 +50,10 @@ def write_sections(w: Writer, sweep: Sweep) -> None:
     _year_by_year(w, sweep, f.ok)
     write_tradeoffs(w, f)
     write_regret(w, f)
+    if search is not None:
+        from sim.report.search import write_search
+
+        write_search(w, search)
     _validation(w)
     w.h(2, "The assumptions that decide the answer")
     _assumptions(w, sweep, f.ok, f.per, comparisons)

@@ -110,15 +110,20 @@ def fresh_seed(seed: int) -> int:
     return replication_seed(seed, 1_000_003) % 2**31
 
 
-def _check_out(out: Path, settings: SearchSettings) -> None:
-    """Refuse a folder that is not a search folder, or that holds a search with other settings."""
-    from sim.files.ownership import check_folder
+def _check_out(out: Path, settings: SearchSettings) -> bool:
+    """Refuse a folder that is not a search folder, or that holds a search with other settings.
+
+    Returns whether it holds this search finished.
+    """
+    from sim.files.ownership import check_folder, check_writable
 
     check_folder(out, "search", "out")
+    check_writable(out, "out")
     record = out / "search.json"
     if record.exists():
         try:
-            held = json.loads(record.read_text()).get("settings")
+            data = json.loads(record.read_text())
+            held = data.get("settings")
         except (OSError, ValueError, AttributeError):
             raise SweepError(
                 "out", f"{str(record)!r} cannot be read as a search's record"
@@ -133,6 +138,8 @@ def _check_out(out: Path, settings: SearchSettings) -> None:
                 f"{(held or {}).get(diff)!r}); give the same settings to resume it, or choose "
                 "another folder",
             )
+        return bool(data.get("finished"))
+    return False
 
 
 def optimize(
@@ -159,15 +166,22 @@ def optimize(
     s = SearchSettings(**settings)
     s.check()
     out = Path(out)
-    _check_out(out, s)
+    if _check_out(out, s):
+        # finished with these settings: read back (the code may have changed since), rewritten
+        from sim.search.outputs import load_search
+
+        outcome = load_search(out)
+        write_outputs(outcome)
+        return outcome
     workers = default_workers() if workers is None else workers
-    make_folder(out)
-    mark(out, "search")
-    (out / "runs").mkdir(exist_ok=True)
-    mark(out / "runs", "search_runs")
     started = time.perf_counter()
-    write_text_file(out / "search.json", json.dumps(
-        {"settings": s.identity(), "finished": False}, indent=2) + "\n")  # fmt: skip
+    # the record first: a write that fails leaves nothing behind (the folder is removed)
+    if not (out / "search.json").exists():
+        write_text_file(out / "search.json", json.dumps(
+            {"settings": s.identity(), "finished": False}, indent=2) + "\n")  # fmt: skip
+    mark(out, "search")
+    make_folder(out / "runs")
+    mark(out / "runs", "search_runs")
     searches, evaluations, fronts, named, gaps = {}, [], [], [], []
     for threat in s.threats:
         scen = tuple(scenario_points(threat, s.scenarios, s.seed))

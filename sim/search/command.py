@@ -22,6 +22,7 @@ from scenarios.schema import ScenarioError
 from sim.cli.commands import entry_point
 from sim.cli.settings import Setting, help_text, parse
 from sim.search.api import SearchSettings, optimize
+from sim.search.evaluate import RunsFailed
 from sim.sweeps.backends import BACKENDS
 
 __all__ = ["EXPORT_SIGNATURE", "export_member", "main", "optimize"]
@@ -148,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except RuntimeError as exc:
+    except RunsFailed as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     from sim.search.outputs import section

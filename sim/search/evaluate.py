@@ -33,6 +33,7 @@ from sim.search.levers import LeverSpace
 
 __all__ = [
     "OBJECTIVES",
+    "RunsFailed",
     "EvalSettings",
     "SweepEvaluator",
     "objective_table",
@@ -51,6 +52,10 @@ OBJECTIVES = {
 ROBUST_Q = 0.9
 #: The conditions study whose ranges are the scenarios' assumptions.
 CONDITIONS = "foreign_increment_conditions"
+
+
+class RunsFailed(RuntimeError):
+    """Some runs of a search's sweep failed (they are kept as failed; a rerun retries them)."""
 
 
 @dataclass(frozen=True)
@@ -196,7 +201,7 @@ def run_points(
     )
     failed = frame[frame["status"] != "ok"] if "status" in frame else frame.iloc[:0]
     if len(failed):
-        raise RuntimeError(
+        raise RunsFailed(
             f"{len(failed)} runs of {folder} failed ({failed['error'].iloc[0]}); run the same "
             "command again to retry them"
         )

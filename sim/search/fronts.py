@@ -83,7 +83,7 @@ def best_at(front: pd.DataFrame, budget: float):
     inside = front[front["fresh_cost_usd_p90"] <= budget]
     if inside.empty:
         return None
-    return inside.sort_values(["foreign_killed_p90", "cost_usd_p90"], kind="stable").index[0]
+    return inside.sort_values(["foreign_killed_p90", "fresh_cost_usd_p90"], kind="stable").index[0]
 
 
 def dominated_by(named: pd.DataFrame, front: pd.DataFrame) -> pd.Series:

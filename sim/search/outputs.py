@@ -16,7 +16,19 @@ from sim.search.evaluate import OBJECTIVES, ROBUST_Q
 from sim.search.fronts import winners_curse
 from sim.search.levers import SEARCHED
 
-__all__ = ["HEADING", "front_figure", "load_search", "record_of", "section", "write_outputs"]
+__all__ = [
+    "GAP_CAPTION",
+    "HEADING",
+    "front_figure",
+    "front_table",
+    "gap_table",
+    "load_search",
+    "markdown_table",
+    "named_table",
+    "record_of",
+    "section",
+    "write_outputs",
+]
 
 HEADING = "## The lever search: robust fronts, host-only and joint"
 
@@ -131,52 +143,93 @@ def section(outcome) -> str:
     return "\n".join(lines)
 
 
-def _threat_section(outcome, threat: str) -> list[str]:
-    front = outcome.front[outcome.front.threat == threat]
+def front_table(outcome, threat: str) -> pd.DataFrame:
+    """The fronts' members under ``threat``, by cost: search and fresh values, their levers."""
+    front = outcome.front[outcome.front.threat == threat].sort_values("fresh_cost_usd_p90")
+    rows = []
+    for member, r in front.iterrows():
+        row = {
+            "member": member,
+            "deaths/yr, search": _deaths(r["foreign_killed_p90"]),
+            "deaths/yr, fresh": _deaths(r["fresh_foreign_killed_p90"]),
+            "cost/yr": _usd(r["fresh_cost_usd_p90"]),
+            "foreign person-days/yr": f"{r['fresh_foreign_security_person_days_p90']:,.0f}",
+            "legitimacy shortfall": f"{r['fresh_legitimacy_shortfall_p90']:.3f}",
+        }
+        for k in SEARCHED:
+            v = r[k]
+            row[k] = str(bool(v)) if isinstance(v, (bool, np.bool_)) or k == "daylight_only" else (
+                f"{float(v):g}")  # fmt: skip
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def named_table(outcome, threat: str) -> pd.DataFrame:
+    """The named policies on the fresh seeds, and the front members that dominate each."""
     named = outcome.named[outcome.named.threat == threat]
-    lines = [f"### Threat: {threat}", "", "| member | " + " | ".join(
-        ["deaths/yr (search)", "deaths/yr (fresh)", "cost/yr", "foreign person-days",
-         "legitimacy shortfall"] + list(SEARCHED)) + " |"]  # fmt: skip
-    lines.append("|" + "---|" * (6 + len(SEARCHED)))
-    for member, r in front.sort_values("fresh_cost_usd_p90").iterrows():
-        lev = [f"{r[k]:g}" if not isinstance(r[k], (bool, np.bool_)) else str(bool(r[k]))
-               for k in SEARCHED]  # fmt: skip
-        lines.append(
-            f"| {member} | {_deaths(r['foreign_killed_p90'])} | "
-            f"{_deaths(r['fresh_foreign_killed_p90'])} | {_usd(r['fresh_cost_usd_p90'])} | "
-            f"{r['fresh_foreign_security_person_days_p90']:,.0f} | "
-            f"{r['fresh_legitimacy_shortfall_p90']:.3f} | " + " | ".join(lev) + " |"
-        )
-    lines += [
-        "",
-        "| named policy | deaths/yr (fresh) | cost/yr | dominated by |",
-        "|---|---|---|---|",
-    ]
+    rows = []
     for policy, r in named.iterrows():
-        by = r["dominated_by"] if isinstance(r["dominated_by"], str) and r["dominated_by"] else (
-            "none: on the combined front")  # fmt: skip
-        lines.append(
-            f"| {policy} | {_deaths(r['fresh_foreign_killed_p90'])} | "
-            f"{_usd(r['fresh_cost_usd_p90'])} | {by} |"
-        )
-    gaps = outcome.gaps[outcome.gaps.threat == threat] if len(outcome.gaps) else outcome.gaps
-    if len(gaps):
-        lines += ["", "What allowing foreign forces adds: the joint front's best member minus the "
-                  "host-only front's at each budget, on fresh paired runs (deaths a year; 95% "
-                  "bootstrap intervals; negative: the joint front protects better).", "",
-                  "| budget/yr | host member | joint member | gap, 90th pct | gap, mean |",
-                  "|---|---|---|---|---|"]  # fmt: skip
-        for _, r in gaps.iterrows():
-            if pd.isna(r.get("gap_p90", np.nan)):
-                lines.append(f"| {_usd(r['budget_usd'])} | {r['host_member']} | "
-                             f"{r['joint_member']} | no member at this budget | |")  # fmt: skip
-                continue
-            lines.append(
-                f"| {_usd(r['budget_usd'])} | {r['host_member']} | {r['joint_member']} | "
-                f"{_interval(r, 'gap_p90')} | {_interval(r, 'gap_mean')} |"
-            )
-    lines.append("")
+        by = r["dominated_by"]
+        rows.append({
+            "named policy": policy,
+            "deaths/yr, fresh": _deaths(r["fresh_foreign_killed_p90"]),
+            "cost/yr": _usd(r["fresh_cost_usd_p90"]),
+            "foreign person-days/yr": f"{r['fresh_foreign_security_person_days_p90']:,.0f}",
+            "dominated by": by if isinstance(by, str) and by else "none: on the combined front",
+        })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def gap_table(outcome, threat: str) -> pd.DataFrame:
+    """At each budget: the members chosen and the gap between the fronts, with intervals."""
+    gaps = outcome.gaps
+    if not len(gaps):
+        return pd.DataFrame()
+    front = outcome.front
+    rows = []
+    for _, r in gaps[gaps.threat == threat].iterrows():
+        row = {"budget/yr": _usd(r["budget_usd"])}
+        for space in ("host", "joint"):
+            m = r[f"{space}_member"]
+            row[f"{space} member"] = m if isinstance(m, str) else "none this cheap"
+        if pd.isna(r.get("gap_p90", np.nan)):
+            row.update({"foreign in joint member": "", "gap, 90th pct": "no member at this "
+                        "budget", "gap, mean": ""})  # fmt: skip
+        else:
+            days = front.loc[r["joint_member"], "fresh_foreign_security_person_days_p90"]
+            row["foreign in joint member"] = f"{days:,.0f} person-days" if days else "none"
+            row["gap, 90th pct"] = _interval(r, "gap_p90")
+            row["gap, mean"] = _interval(r, "gap_mean")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+#: What the gap table says, once (the Markdown section, the report and the notebook).
+GAP_CAPTION = (
+    "What allowing foreign forces adds: the joint front's best member minus the host-only "
+    "front's at each budget, on fresh paired runs (foreign deaths a year; 95% bootstrap "
+    "intervals; negative: the joint front protects better). A joint member with no foreign "
+    "personnel is a host policy the host-only search missed: its gap is the search's, not the "
+    "foreign forces'."
+)
+
+
+def markdown_table(frame: pd.DataFrame) -> list[str]:
+    """A table as Markdown lines."""
+    if frame.empty:
+        return []
+    lines = ["| " + " | ".join(frame.columns) + " |", "|" + "---|" * len(frame.columns)]
+    lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in frame.to_numpy()]
     return lines
+
+
+def _threat_section(outcome, threat: str) -> list[str]:
+    lines = [f"### Threat: {threat}", ""] + markdown_table(front_table(outcome, threat))
+    lines += [""] + markdown_table(named_table(outcome, threat))
+    gaps = gap_table(outcome, threat)
+    if len(gaps):
+        lines += ["", GAP_CAPTION, ""] + markdown_table(gaps)
+    return lines + [""]
 
 
 def front_figure(outcome, threat: str):
@@ -201,12 +254,15 @@ def front_figure(outcome, threat: str):
                 label=f"{space}-only front" if space == "host" else "joint front")  # fmt: skip
         ax.scatter(named[x] / scale, named[deaths], marker="x", c="crimson", s=50,
                    label="named policies")  # fmt: skip
-        for policy, r in named.iterrows():
-            ax.annotate(str(policy).replace("_", " "), (r[x] / scale, r[deaths]), fontsize=7,
-                        xytext=(3, 3), textcoords="offset points")  # fmt: skip
+        if ax is axes[0]:
+            for k, (_, r) in enumerate(named.iterrows()):
+                ax.annotate(str(k + 1), (r[x] / scale, r[deaths]), fontsize=7, color="crimson",
+                            xytext=(3, 3), textcoords="offset points")  # fmt: skip
         ax.set_xlabel(xlabel)
         ax.set_ylabel("foreign deaths a year (90th pct, fresh seeds)")
     axes[0].legend(fontsize=8, loc="upper right")
+    key = ", ".join(f"{k + 1} {p}" for k, p in enumerate(named.index))
+    axes[1].set_title("named: " + key, fontsize=7, loc="left", wrap=True)
     fig.colorbar(sc, ax=axes, label="foreign security person-days a year")
     fig.suptitle(f"Lever search, {threat} threat: re-evaluated fronts and the named policies")
     return fig

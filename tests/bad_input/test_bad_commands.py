@@ -207,6 +207,7 @@ WORK = {
     "sim.insider": ("sim.sweeps.execution", "sweep"),
     "sim.conditions": ("sim.sweeps.execution", "sweep"),
     "sim.equivalence": ("sim.studies.equivalence", "run_new"),
+    "sim.optimize": ("sim.sweeps.execution", "sweep"),
 }
 
 WRITE_FAULTS = {}
