@@ -21,8 +21,10 @@ from pathlib import Path
 from scenarios.schema import ScenarioError
 from sim.cli.commands import entry_point
 from sim.cli.settings import Setting, help_text, parse
+from sim.files.documents import check_document, signed, write_document
 from sim.search.api import SearchSettings, optimize
 from sim.search.evaluate import RunsFailed
+from sim.search.outputs import HEADING, section
 from sim.sweeps.backends import BACKENDS
 
 __all__ = ["EXPORT_SIGNATURE", "export_member", "main", "optimize"]
@@ -64,6 +66,9 @@ def _settings() -> tuple[Setting, ...]:
         Setting("scheduler", "str", None, "address of a running Dask scheduler (backend=dask)"),
         Setting("out", "path", "results/optimize", "the search folder (resumable)"),
         Setting("progress", "bool", True, "show progress bars"),
+        Setting("doc", "path", None,
+                "also write the search's section as a document (Markdown; its front as CSV "
+                "beside it)"),
         Setting("export", "str", None, "a front member to write as a policy file (with to=)"),
         Setting("to", "path", None, "with export: the policy file to write (.yaml)"),
     )  # fmt: skip
@@ -139,6 +144,8 @@ def main(argv: list[str] | None = None) -> int:
             path = export_member(opts["out"], opts["export"], opts["to"])
             print(f"wrote {path}; run it with python -m sim.run policy={path}")
             return 0
+        if opts["doc"] is not None:
+            check_document(opts["doc"], HEADING, "sim.optimize", "doc")
         search = {k: opts[k] for k in SearchSettings.__dataclass_fields__ if k in opts}
         search["budgets"] = _budgets(opts["budgets"])
         outcome = optimize(
@@ -152,9 +159,20 @@ def main(argv: list[str] | None = None) -> int:
     except RunsFailed as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    from sim.search.outputs import section
+    text = section(outcome)
+    if opts["doc"] is not None:
+        import pandas as pd
 
-    print(section(outcome))
+        from sim.search.outputs import front_table
+
+        table = pd.concat(
+            [
+                front_table(outcome, t).assign(threat=t)
+                for t in outcome.record["settings"]["threats"]
+            ]
+        )
+        write_document(opts["doc"], signed(text, "python -m sim.optimize"), table, "doc")
+    print(text)
     print(f"\nwritten to {outcome.folder}")
     return 0
 
