@@ -29,6 +29,7 @@ LAYERS = {
     "sim.analysis": 3,
     "sim.sweeps": 4,
     "sim.calibration": 5,
+    "sim.search": 5,
     "sim.report": 6,
     "sim.studies": 7,
     "sim.view": 7,

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +29,7 @@ from sim.search.evaluate import (
     OBJECTIVES,
     EvalSettings,
     SweepEvaluator,
+    fresh_seed,
     objective_table,
     per_year,
     run_points,
@@ -36,9 +37,10 @@ from sim.search.evaluate import (
 )
 from sim.search.fronts import best_at, dominated_by, gap_at
 from sim.search.levers import SEARCHED, lever_space
+from sim.search.outputs import SearchOutcome
 from sim.sweeps.points import SweepError
 
-__all__ = ["SearchOutcome", "SearchSettings", "fresh_seed", "optimize"]
+__all__ = ["SearchSettings", "optimize"]
 
 
 @dataclass(frozen=True)
@@ -89,25 +91,6 @@ class SearchSettings:
         """The settings as plain data (what a rerun must match to resume)."""
         d = asdict(self)
         return {k: list(v) if isinstance(v, tuple) else v for k, v in d.items()}
-
-
-@dataclass
-class SearchOutcome:
-    """A finished search: its folder, record and tables."""
-
-    folder: Path
-    record: dict
-    evaluations: pd.DataFrame
-    front: pd.DataFrame
-    named: pd.DataFrame
-    gaps: pd.DataFrame = field(default_factory=pd.DataFrame)
-
-
-def fresh_seed(seed: int) -> int:
-    """The seed of the re-evaluation: one the search's runs never used."""
-    from sim.sweeps.plan import replication_seed
-
-    return replication_seed(seed, 1_000_003) % 2**31
 
 
 def _check_out(out: Path, settings: SearchSettings) -> bool:

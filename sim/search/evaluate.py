@@ -36,6 +36,7 @@ __all__ = [
     "RunsFailed",
     "EvalSettings",
     "SweepEvaluator",
+    "fresh_seed",
     "objective_table",
     "per_year",
     "scenario_points",
@@ -71,6 +72,13 @@ class EvalSettings:
     workers: int
     backend: str = "processes"
     scheduler: str | None = None
+
+
+def fresh_seed(seed: int) -> int:
+    """The seed of the re-evaluation: one the search's runs never used."""
+    from sim.sweeps.plan import replication_seed
+
+    return replication_seed(seed, 1_000_003) % 2**31
 
 
 def scenario_points(threat: str, n: int, seed: int) -> list[dict]:

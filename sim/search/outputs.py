@@ -7,6 +7,7 @@ section, the notebook and the report alike (:func:`section`).
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,7 @@ from sim.search.levers import SEARCHED
 
 __all__ = [
     "GAP_CAPTION",
+    "SearchOutcome",
     "HEADING",
     "front_figure",
     "front_table",
@@ -30,6 +32,19 @@ __all__ = [
     "write_outputs",
 ]
 
+
+@dataclass
+class SearchOutcome:
+    """A finished search: its folder, record and tables."""
+
+    folder: Path
+    record: dict
+    evaluations: pd.DataFrame
+    front: pd.DataFrame
+    named: pd.DataFrame
+    gaps: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
 HEADING = "## The lever search: robust fronts, host-only and joint"
 
 
@@ -38,7 +53,7 @@ def record_of(s, searches: dict, outcome, seconds: float, workers: int, command:
     import pymoo
 
     from sim.files.provenance import __version__
-    from sim.search.api import fresh_seed
+    from sim.search.evaluate import fresh_seed
 
     curse = {
         f"{space}_{threat}": winners_curse(front)
@@ -87,7 +102,6 @@ def write_outputs(outcome) -> None:
 
 def load_search(folder) -> object:
     """A finished search folder read back (the tables and the record)."""
-    from sim.search.api import SearchOutcome
     from sim.sweeps.points import SweepError
 
     folder = Path(folder)
