@@ -29,6 +29,9 @@ def test_decode_rounds_counts_switches_at_one_half_and_encode_inverts_it():
     u = np.linspace(0.0, 1.0, space.size)
     lev = space.decode(u)
     assert lev["escort_size"] == 2  # u=0: the range's low end
+    u2 = np.zeros(space.size)
+    u2[0] = 0.6 / 12  # escort_size 2.6 on [2, 14]: the nearest whole number
+    assert space.decode(u2)["escort_size"] == 3
     assert lev["daylight_only"] is True  # u=1
     assert isinstance(lev["site_guards"], int) and isinstance(lev["vetting"], float)
     assert space.decode(space.encode(lev)) == lev

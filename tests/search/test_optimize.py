@@ -105,6 +105,21 @@ def test_a_member_exports_as_a_policy_file_that_runs_with_its_levers(search, tmp
         export_member(search.folder, "nobody", tmp_path / "n.yaml")
 
 
+def test_candidates_share_seeds_a_candidate_scores_the_same_in_any_generation(tmp_path):
+    # common random numbers across candidates and generations: the same levers, evaluated in
+    # two generations' sweeps (no cache), score the same; different levers score differently
+    from sim.search.evaluate import EvalSettings, SweepEvaluator, scenario_points
+    from sim.search.levers import lever_space
+
+    space = lever_space("joint")
+    s = EvalSettings("high", 30, 2, 0, tuple(scenario_points("high", 2, 1)), 5, 1)
+    x = np.random.default_rng(0).random((3, space.size))
+    f0, _ = SweepEvaluator(space, s, tmp_path, "a")(0, x)
+    f1, _ = SweepEvaluator(space, s, tmp_path, "b")(1, x[::-1])
+    assert np.array_equal(f0, f1[::-1])
+    assert len({tuple(row) for row in f0}) == 3
+
+
 def test_a_folder_holding_something_else_is_refused_before_anything_runs(tmp_path, capsys):
     (tmp_path / "notes.txt").write_text("mine")
     assert main([f"out={tmp_path}", "pop_size=4", "generations=1", "progress=false"]) == 2
