@@ -4,7 +4,8 @@ The IGD threshold below was written into this file before the test was first run
 run measured the final population's front and failed (IGD 0.103 against 0.10: noise keeps
 dominated members in the population). The search now returns the front of its archive, every
 candidate evaluated (as epsilon-NSGA-II and Borg do), thinned to the population's size; this
-test measures that, against the same threshold.
+test measures that, on the same case (noise seed 1, search seed 3) against the same threshold:
+0.097. The final population's front on this case (0.103) fails it.
 """
 
 import numpy as np
@@ -52,7 +53,7 @@ def igd(front: np.ndarray) -> float:
 
 @pytest.mark.slow
 def test_dtlz2_under_noise_reaches_the_igd_fixed_in_advance():
-    result = run_search(N_VAR, N_OBJ, noisy(3), pop_size=92, generations=120, seed=3)
+    result = run_search(N_VAR, N_OBJ, noisy(1), pop_size=92, generations=120, seed=3)
     members, _ = result.archive_front(limit=92)
     assert len(members) == 92
     assert igd(dtlz2(members)) < IGD_MAX
