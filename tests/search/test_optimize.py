@@ -84,6 +84,43 @@ def test_an_interrupted_search_resumes_to_the_identical_front(tmp_path, search, 
 
 
 @pytest.mark.slow
+def test_a_search_killed_by_sigkill_resumes_to_the_identical_front(tmp_path, search):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    args = [f"{k}={','.join(str(x) for x in v) if isinstance(v, tuple) else v}"
+            for k, v in TINY.items() if k != "progress"] + ["progress=false"]  # fmt: skip
+    out = tmp_path / "s"
+
+    def start():
+        return subprocess.Popen(
+            [sys.executable, "-m", "sim.optimize", *args, f"out={out}"], cwd=root,
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            start_new_session=True,
+        )  # fmt: skip
+
+    proc = start()
+    second = out / "runs" / "host_baseline_gen_001"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None and not second.exists():
+        time.sleep(0.02)
+    assert proc.poll() is None, proc.stderr.read()
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not json.loads((out / "search.json").read_text())["finished"]
+    final = start()
+    assert final.wait(timeout=300) == 0, final.stderr.read()
+    got = pd.read_csv(out / "front.csv", index_col="member")
+    expected = pd.read_csv(search.folder / "front.csv", index_col="member")
+    pd.testing.assert_frame_equal(got, expected)
+
+
+@pytest.mark.slow
 def test_a_member_exports_as_a_policy_file_that_runs_with_its_levers(search, tmp_path):
     from sim import run
 
@@ -118,6 +155,22 @@ def test_candidates_share_seeds_a_candidate_scores_the_same_in_any_generation(tm
     f1, _ = SweepEvaluator(space, s, tmp_path, "b")(1, x[::-1])
     assert np.array_equal(f0, f1[::-1])
     assert len({tuple(row) for row in f0}) == 3
+
+
+def test_a_budget_is_a_constraint_on_the_robust_cost(tmp_path):
+    from sim.search.evaluate import EvalSettings, SweepEvaluator, scenario_points
+    from sim.search.levers import lever_space
+
+    space = lever_space("host")
+    s = EvalSettings("baseline", 10, 1, 0, tuple(scenario_points("baseline", 1, 1)), 5, 1)
+    x = np.random.default_rng(0).random((4, space.size))
+    free, g = SweepEvaluator(space, s, tmp_path, "free")(0, x)
+    assert g is None
+    ev = SweepEvaluator(space, s, tmp_path, "capped", budget=float(np.median(free[:, 1])))
+    f, g = ev(0, x)
+    assert np.array_equal(f, free) and ev.n_constr == 1
+    assert g[:, 0].tolist() == pytest.approx((free[:, 1] - np.median(free[:, 1])).tolist())
+    assert (g[:, 0] <= 0).sum() == 2
 
 
 def test_a_folder_holding_something_else_is_refused_before_anything_runs(tmp_path, capsys):
