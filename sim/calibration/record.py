@@ -5,10 +5,12 @@ reported attacks on Chinese nationals in Pakistan, 2017-2024. The reference wind
 2018-2024 (seven years). Each row has a ``status``: ``core`` rows are in every coding of the
 record, ``contested`` ones have two defensible codings (their ``coding_note`` says which),
 ``candidate`` ones count only under a wider rule (an attack aimed at Chinese targets with none
-present, a failed attempt), and ``excluded`` and ``outside window`` rows never count. The coding
-used here, :data:`CURRENT_CODING`, keeps the core and contested rows as they are (the 2018
-Karachi shooting the police called a business dispute is excluded). Its twelve attacks are classed
-by target kind, as the model classes its attacks:
+present, a failed attempt), and ``excluded`` and ``outside window`` rows never count. Which rows
+count, and how contested ones read, is a *coding* (:mod:`sim.calibration.codings`: rule files in
+``conf/codings/``, ``strict``, ``current`` and ``wide``); every function here takes one, by
+default ``current``, which keeps the core and contested rows as they are (the 2018 Karachi
+shooting the police called a business dispute is excluded). Its twelve attacks are classed by
+target kind, as the model classes its attacks:
 
 - **convoy**: an escorted movement (``escorted == yes``; seven attacks);
 - **site**: a fixed site or workplace (three, one of them a shooting by an assigned guard);
@@ -36,6 +38,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.calibration.codings import DEFAULT, apply_coding
+
 __all__ = [
     "FIT",
     "HELD_OUT",
@@ -49,8 +53,6 @@ __all__ = [
 ]
 
 FIRST_YEAR, LAST_YEAR = 2018, 2024
-#: The statuses of the rows the current coding counts.
-CURRENT_CODING = ("core", "contested")
 YEARS = LAST_YEAR - FIRST_YEAR + 1
 KINDS = ("convoy", "site", "unescorted")
 
@@ -95,16 +97,16 @@ def load_incidents() -> pd.DataFrame:
     return df
 
 
-def incidents(df: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The attacks of the reference window, classed as the model classes its attacks.
+def incidents(df: pd.DataFrame | None = None, coding=DEFAULT) -> pd.DataFrame:
+    """The attacks of the reference window under ``coding``, classed as the model classes its.
 
     Columns added: ``year``, ``kind`` (convoy, site or unescorted), ``insider`` (bool),
-    ``host_killed``. Rows outside 2018-2024 or of a status the current coding does not count
-    (:data:`CURRENT_CODING`) are dropped.
+    ``host_killed``. Rows outside 2018-2024, or that the coding does not count, are dropped
+    (:func:`sim.calibration.codings.apply_coding`).
     """
     df = load_incidents() if df is None else df
-    df = df[df["date"].dt.year.between(FIRST_YEAR, LAST_YEAR)]
-    df = df[df["status"].isin(CURRENT_CODING)].copy()
+    df = apply_coding(df, coding)
+    df = df[df["date"].dt.year.between(FIRST_YEAR, LAST_YEAR)].copy()
     target = df["target"].str.lower()
     df["kind"] = np.where(
         df["escorted"] == "yes",
@@ -152,9 +154,9 @@ def _statistics(
     }
 
 
-def observed() -> dict[str, float]:
-    """Every statistic of the record, 2018-2024."""
-    att = incidents()
+def observed(coding=DEFAULT) -> dict[str, float]:
+    """Every statistic of the record under ``coding``, 2018-2024."""
+    att = incidents(coding=coding)
     counts = att.year.value_counts().reindex(range(FIRST_YEAR, LAST_YEAR + 1), fill_value=0)
     return _statistics(
         att.kind,
@@ -244,7 +246,7 @@ class Target:
     fit: bool
 
 
-def targets() -> list[Target]:
+def targets(coding=DEFAULT) -> list[Target]:
     """Every statistic of the record with a 95% interval appropriate to its count.
 
     Rates: exact Poisson (Garwood). Shares: Wilson, on the attacks (or lethal attacks) they are
@@ -254,8 +256,8 @@ def targets() -> list[Target]:
     without an attack and the most in a year: the central 95% of their distribution under a
     Poisson process at the observed rate.
     """
-    att = incidents()
-    obs = observed()
+    att = incidents(coding=coding)
+    obs = observed(coding)
     n = len(att)
     lethal = att.foreign_killed > 0
     convoy = att.kind == "convoy"
@@ -296,6 +298,13 @@ def targets() -> list[Target]:
     ]
 
 
+def _quiet_years(att: pd.DataFrame) -> str:
+    quiet = [y for y in range(FIRST_YEAR, LAST_YEAR + 1) if y not in set(att.year)]
+    if not quiet:
+        return "none"
+    return " and ".join(", ".join(map(str, quiet)).rsplit(", ", 1))
+
+
 def _describe(name: str, att: pd.DataFrame) -> str:
     n = len(att)
     counts = {
@@ -313,7 +322,7 @@ def _describe(name: str, att: pd.DataFrame) -> str:
         "lethal_share_convoy": f"{((att.foreign_killed > 0) & (att.kind == 'convoy')).sum()} "
         f"of {(att.kind == 'convoy').sum()}",
         "host_killed_per_attack": f"{att.host_killed.sum()} in {n} attacks",
-        "years_without_attack": "2019 and 2020",
+        "years_without_attack": _quiet_years(att),
         "most_in_a_year": f"{att.year.value_counts().max()} in {att.year.value_counts().idxmax()}",
     }
     return f"{STATISTICS[name]} ({counts[name]})"

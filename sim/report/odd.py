@@ -22,6 +22,7 @@ ODD = Path(__file__).resolve().parents[2] / "docs" / "ODD.md"
 START, END = "<!-- parameters:start -->", "<!-- parameters:end -->"
 P_START, P_END = "<!-- patterns:start -->", "<!-- patterns:end -->"
 M_START, M_END = "<!-- modes:start -->", "<!-- modes:end -->"
+C_START, C_END = "<!-- codings:start -->", "<!-- codings:end -->"
 
 
 def _fmt(v) -> str:
@@ -180,9 +181,35 @@ def mode_table() -> str:
     return "\n".join(lines)
 
 
+def coding_table() -> str:
+    """Each coding of the record (``conf/codings/``): its rules, and the statistics it yields."""
+    from sim.calibration.codings import coding_names, load_coding
+    from sim.calibration.record import STATISTICS, incidents, observed
+
+    names = coding_names()
+    codings = {n: load_coding(n) for n in names}
+    lines = ["| coding | counts | rules |", "|---|---|---|"]
+    for n, c in codings.items():
+        rules = "; ".join(" ".join(str(r["why"]).split()) for r in c.rules) or "none"
+        lines.append(f"| `{n}` ({c.description}) | {', '.join(c.count)} | {rules} |")
+    obs = {n: observed(n) for n in names}
+    lines += ["", "| statistic | " + " | ".join(f"`{n}`" for n in names) + " |",
+              "|---|" + "---|" * len(names)]  # fmt: skip
+    lines.append("| attacks counted, 2018-2024 | " + " | ".join(
+        str(len(incidents(coding=n))) for n in names) + " |")  # fmt: skip
+    for stat, meaning in STATISTICS.items():
+        lines.append(f"| {meaning} | " + " | ".join(f"{obs[n][stat]:.3g}" for n in names) + " |")
+    return "\n".join(lines)
+
+
 def render(text: str) -> str:
     """``text`` with its generated blocks (patterns, parameters) replaced by current tables."""
-    blocks = ((START, END, tables), (P_START, P_END, pattern_table), (M_START, M_END, mode_table))
+    blocks = (
+        (START, END, tables),
+        (P_START, P_END, pattern_table),
+        (M_START, M_END, mode_table),
+        (C_START, C_END, coding_table),
+    )
     for start, end, make in blocks:
         block = f"{start}\n{make()}\n{end}"
         text = re.sub(
