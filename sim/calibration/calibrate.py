@@ -270,7 +270,10 @@ def _posterior(history, scale: Scale, cfg: dict, command: str, seconds: float) -
 
 def _fingerprint(cfg: dict, stop: dict) -> str:
     """What a rerun must share with the stored run to resume it (not the stopping rule)."""
+    from sim.calibration.record import FIT
+
     keep = {k: v for k, v in cfg.items() if k != "stop"}
+    keep["fit"] = list(FIT)  # a history fitted to other statistics is not resumed
     return yaml.safe_dump(keep, sort_keys=True)
 
 

@@ -23,9 +23,10 @@ ambush set up from a leaked itinerary and an insider attack.
 Every statistic is a number computed the same way from the record and from a simulated window of the
 same length (:func:`window_statistics`), so that approximate Bayesian computation compares like with
 like. :data:`FIT` lists the statistics the calibration uses; :data:`HELD_OUT` those it never sees,
-kept for validation (``sim.calibration.validate``). :func:`targets` gives every statistic with an
-interval appropriate to its count (Garwood 1936 for rates, Wilson 1927 for shares, a compound
-Poisson bootstrap for deaths a year).
+kept for validation (``sim.calibration.validate``); :data:`DERIVED` those that are functions of
+others (found numerically, :mod:`sim.calibration.information`), reported but neither.
+:func:`targets` gives every statistic with an interval appropriate to its count (Garwood 1936
+for rates, Wilson 1927 for shares, a compound Poisson bootstrap for deaths a year).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from scipy import stats
 from sim.calibration.codings import DEFAULT, apply_coding
 
 __all__ = [
+    "DERIVED",
     "FIT",
     "HELD_OUT",
     "STATISTICS",
@@ -48,6 +50,7 @@ __all__ = [
     "incidents",
     "load_incidents",
     "observed",
+    "role",
     "targets",
     "window_statistics",
 ]
@@ -74,18 +77,33 @@ STATISTICS = {
     "most_in_a_year": "most attacks in one year",
 }
 
-#: The statistics the calibration fits (``sim.calibration.calibrate``).
+#: The statistics the calibration fits (``sim.calibration.calibrate``): the attack rate and three
+#: per-attack quantities, each tied to a mechanism (the attack rates; detection and the contest;
+#: the lethality curve; insiders and leaks).
 FIT = (
     "attacks_per_year",
     "share_convoy",
     "insider_share",
     "lethal_share",
     "deaths_per_lethal_attack",
-    "deaths_per_year",
 )
 
+#: Statistics that are functions of others: reported, neither fitted nor held out (fitting one
+#: weights the others twice; holding one out is a check that cannot fail on its own). The test
+#: suite finds them numerically (:func:`sim.calibration.information.redundancy`): a statistic
+#: added here, or missing, fails it.
+DERIVED = {
+    "deaths_per_year": "attacks a year x lethal share x deaths per lethal attack",
+    "share_unescorted": "1 - share on escorted movements - share on fixed sites",
+}
+
 #: The statistics the calibration never sees: validation only (``sim.calibration.validate``).
-HELD_OUT = tuple(s for s in STATISTICS if s not in FIT)
+HELD_OUT = tuple(s for s in STATISTICS if s not in FIT and s not in DERIVED)
+
+
+def role(name: str) -> str:
+    """``fit``, ``held out`` or ``derived`` (a function of others)."""
+    return "fit" if name in FIT else "derived" if name in DERIVED else "held out"
 
 
 def load_incidents() -> pd.DataFrame:

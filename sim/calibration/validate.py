@@ -281,7 +281,7 @@ def markdown(
 
 
 def _predictive_section(v: Validation, desc: dict, draws: int) -> list[str]:
-    from sim.calibration.record import HELD_OUT, STATISTICS
+    from sim.calibration.record import DERIVED, FIT, HELD_OUT
 
     lines = [
         "## 1. Posterior predictive checks on what the fit did not see",
@@ -295,10 +295,13 @@ def _predictive_section(v: Validation, desc: dict, draws: int) -> list[str]:
         "| statistic | observed | predictive median | predictive 95% | p | passes |",
         "|---|---|---|---|---|---|",
     ]
-    order = list(HELD_OUT) + [s for s in STATISTICS if s not in HELD_OUT]
-    for i, name in enumerate(order):
-        if i == len(HELD_OUT):
-            lines.append("| *fitted statistics (not validation)* | | | | | |")
+    labels = {
+        len(HELD_OUT): "| *derived statistics (functions of others; not a check)* | | | | | |",
+        len(HELD_OUT) + len(DERIVED): "| *fitted statistics (not validation)* | | | | | |",
+    }
+    for i, name in enumerate(list(HELD_OUT) + list(DERIVED) + list(FIT)):
+        if i in labels:
+            lines.append(labels[i])
         r = v.predictive.loc[name]
         lines.append(
             f"| {desc[name]} | {_g(r.observed)} | {_g(r.predictive_median)} | "

@@ -154,7 +154,7 @@ def tables() -> str:
 
 def pattern_table() -> str:
     """The statistics of the record (``sim.calibration.record.targets``) and their intervals."""
-    from sim.calibration.record import targets
+    from sim.calibration.record import DERIVED, role, targets
 
     lines = [
         "| statistic of the record (`sim/calibration/record.py`) | observed (2018-2024) "
@@ -162,7 +162,11 @@ def pattern_table() -> str:
         "|---|---|---|---|",
     ]
     for t in targets():
-        use = "calibration (fit)" if t.fit else "validation only (held out)"
+        use = {
+            "fit": "calibration (fit)",
+            "held out": "validation only (held out)",
+            "derived": f"neither: derived ({DERIVED.get(t.name, '')})",
+        }[role(t.name)]
         lines.append(f"| {t.description} | {t.observed:.3g} | {t.lo:.3g}-{t.hi:.3g} | {use} |")
     return "\n".join(lines)
 
