@@ -82,6 +82,7 @@ MOVED = {
     "sim.record": "sim.calibration.record",
     "sim.calibrate": "sim.calibration.calibrate",
     "sim.validate": "sim.calibration.validate",
+    "sim.reference": "sim.calibration.reference_study",
     "sim.demo": "sim.studies.demo",
     "sim.displacement": "sim.studies.displacement",
     "sim.insider": "sim.studies.insider",

@@ -89,6 +89,15 @@ COMMANDS: tuple[Command, ...] = (
         files=("out",),
     ),
     Command(
+        "sim.reference",
+        "sim.calibration.reference_study",
+        ("out",),
+        (),
+        ("draws", "records", "power_records", "workers", "seed", "days"),
+        ("draws=100", "records=10", "power_records=10", "workers=1", "days=2", "progress=false"),
+        files=("doc",),
+    ),  # fmt: skip
+    Command(
         "sim.displacement",
         "sim.studies.displacement",
         (),

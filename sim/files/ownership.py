@@ -156,6 +156,8 @@ _kind(
 )
 # a search's sweeps: one sweep folder per generation and per re-evaluation
 _kind("search_runs", "search runs", "sim.optimize", (), {"*": "sweep"})
+# the reference table's sweeps and the power's: one sweep folder each
+_kind("reference", "reference folder", "sim.reference", (), {"*": "sweep"})
 _kind("calibration", "calibration folder", "sim.calibrate", ("abc.db", "abc.db-*", "settings.yaml"))
 
 

@@ -208,6 +208,7 @@ WORK = {
     "sim.conditions": ("sim.sweeps.execution", "sweep"),
     "sim.equivalence": ("sim.studies.equivalence", "run_new"),
     "sim.optimize": ("sim.sweeps.execution", "sweep"),
+    "sim.reference": ("sim.sweeps.execution", "sweep"),
 }
 
 WRITE_FAULTS = {}
@@ -238,7 +239,13 @@ def test_a_write_that_fails_is_one_line_and_leaves_no_partial_output(
     lines = [ln for ln in err.splitlines() if ln.startswith("error: ")]
     assert len(lines) == 1 and os.strerror(code) in lines[0] and "Traceback" not in err, err
     no_partial_output(sandbox.root)
-    if command.name not in ("sim.sweep", "sim.demo", "sim.calibrate", "sim.conditions"):
+    if command.name not in (
+        "sim.sweep",
+        "sim.demo",
+        "sim.calibrate",
+        "sim.conditions",
+        "sim.reference",
+    ):  # resumable folders of runs stay
         assert not [p for p in sandbox.root.glob("dest_*/*")], list(sandbox.root.rglob("*"))
 
 
