@@ -167,7 +167,8 @@ def calibrate(
 
     ``settings`` override the configuration's ``population_size``, ``days``, ``seed``,
     ``epsilon_quantile`` and the stopping rule's ``max_generations``, ``max_simulations`` and
-    ``min_acceptance_rate``.
+    ``min_acceptance_rate``; ``coding`` names the coding of the record fitted
+    (:mod:`sim.calibration.codings`, default ``current``), which the posterior names.
     """
     from sim.calibration.record import FIT, observed
 
@@ -178,12 +179,13 @@ def calibrate(
         if key in settings:
             stop[key] = settings.pop(key)
     cfg.update(settings)
+    cfg.setdefault("coding", "current")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     log = (lambda text: print(text, file=sys.stderr, flush=True)) if progress else None
     for name in ("ABC", "Sampler", "Epsilon"):
         logging.getLogger(name).setLevel(logging.WARNING)
-    obs = observed()
+    obs = observed(cfg["coding"])
     scale = Scale.of(cfg)
     abc = _abc_smc(cfg, scale, workers, log)
     started = time.perf_counter()
@@ -263,6 +265,7 @@ def _posterior(history, scale: Scale, cfg: dict, command: str, seconds: float) -
         "epsilon": f"{float(populations.epsilon.iloc[-1]):.4g}",
         "simulations": int(history.total_nr_simulations),
         "fitted": ", ".join(FIT),
+        "coding": cfg.get("coding", "current"),
         "minutes_this_invocation": f"{seconds / 60:.1f}",
     }
     return Posterior(particles, meta)
@@ -304,7 +307,8 @@ def report(posterior: Posterior, history, cfg: dict, command: str) -> str:
         f"# Calibration ({posterior.meta['date']})",
         "",
         f"Command: `{command}` (version {posterior.meta['version']}, pyabc "
-        f"{posterior.meta['pyabc']}, seed {posterior.meta['seed']}).",
+        f"{posterior.meta['pyabc']}, seed {posterior.meta['seed']}). Coding of the record: "
+        f"`{posterior.meta.get('coding', 'current')}` (conf/codings/).",
         "",
         "ABC-SMC (Toni et al. 2009) with pyabc (Klinger et al. 2018): each particle runs "
         f"`{cfg['policy']}` under the `{cfg['threat']}` threat on the CPEC network for "
@@ -388,6 +392,8 @@ SETTINGS = (
     Setting("write_baseline", "bool", False,
             "write the posterior medians into conf/threat/baseline.yaml"),
     Setting("progress", "bool", True, "say how each generation went"),
+    Setting("coding", "str", None, "the coding of the record fitted: a file of conf/codings/ "
+            "or a path (default: current)"),  # fmt: skip
 )  # fmt: skip
 #: The first line of the report, and of the posterior file's header, that this command writes.
 REPORT_HEADING = "# Calibration"
@@ -411,6 +417,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         opts, _, _ = parse(argv, SETTINGS)
         cfg = load_config()
+        if opts["coding"] is not None:
+            from sim.calibration.codings import load_coding
+
+            load_coding(opts["coding"])  # an unknown coding refused before any work
         check_folder(opts["out"], "calibration", "out")
         check_file(
             opts["posterior"],
@@ -433,7 +443,7 @@ def main(argv: list[str] | None = None) -> int:
     command = "python -m sim.calibrate " + " ".join(argv)
     settings = {
         k: opts[k]
-        for k in ("population_size", "max_generations", "max_simulations", "days", "seed")
+        for k in ("population_size", "max_generations", "max_simulations", "days", "seed", "coding")
         if opts[k] is not None
     }
     posterior, history = calibrate(

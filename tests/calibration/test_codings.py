@@ -81,3 +81,24 @@ def test_a_bad_rule_file_is_refused_naming_the_field(tmp_path, text, field):
 def test_an_unknown_coding_names_the_shipped_ones():
     with pytest.raises(ScenarioError, match="unknown coding 'currnet'; allowed: strict, current"):
         load_coding("currnet")
+
+
+def test_the_calibration_fits_the_coding_it_is_given_and_its_posterior_names_it(
+    tmp_path, monkeypatch
+):
+    from sim.calibration import calibrate as cal
+    from sim.calibration.record import FIT
+
+    seen = {}
+
+    def stop(abc, out, fingerprint, x0, log):
+        seen["x0"], seen["fingerprint"] = x0, fingerprint
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cal, "_open_history", stop)
+    for coding in ("strict", "wide"):
+        with pytest.raises(KeyboardInterrupt):
+            cal.calibrate(1, tmp_path / coding, progress=False, coding=coding)
+        assert seen["x0"] == {k: observed(coding)[k] for k in FIT}
+        assert f"coding: {coding}" in seen["fingerprint"]
+    assert cal.main(["coding=strickt", f"out={tmp_path / 'x'}"]) == 2
