@@ -83,6 +83,7 @@ def test_an_unknown_coding_names_the_shipped_ones():
         load_coding("currnet")
 
 
+@pytest.mark.slow
 def test_the_calibration_fits_the_coding_it_is_given_and_its_posterior_names_it(
     tmp_path, monkeypatch
 ):

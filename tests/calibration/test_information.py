@@ -12,6 +12,7 @@ def windows():
     return synthetic_windows(1500, 1)
 
 
+@pytest.mark.slow
 def test_the_declared_roles_are_what_the_numerical_check_finds(windows):
     # in the order fit, held out, derived: every fitted and held-out statistic carries
     # something of its own, and every derived one is a function of those before it
@@ -22,6 +23,7 @@ def test_the_declared_roles_are_what_the_numerical_check_finds(windows):
     assert set(FIT) | set(HELD_OUT) | set(DERIVED) == set(STATISTICS)
 
 
+@pytest.mark.slow
 def test_the_check_finds_the_derived_statistics_in_the_order_they_were_declared(windows):
     # declared as they were before the check: deaths a year among the fitted ones and the
     # unescorted share among the held-out ones, each refused where it stands
@@ -31,6 +33,7 @@ def test_the_check_finds_the_derived_statistics_in_the_order_they_were_declared(
     assert sorted(table.index[~table["kept"]]) == ["deaths_per_year", "share_unescorted"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "name, derive",
     [
@@ -46,6 +49,7 @@ def test_a_statistic_added_as_a_function_of_others_is_refused_as_held_out(window
     assert result.loc[list(FIT) + list(HELD_OUT), "kept"].all()
 
 
+@pytest.mark.slow
 def test_a_statistic_that_is_close_to_but_not_a_function_of_others_is_kept(windows):
     rng = np.random.default_rng(0)
     noisy = windows["share_convoy"] + rng.normal(0, 1e-3, len(windows))

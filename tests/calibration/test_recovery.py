@@ -65,6 +65,7 @@ def test_abc_with_regression_adjustment_matches_the_exact_posterior(table, n, k)
         assert spread == pytest.approx(sd, abs=sd / 3)
 
 
+@pytest.mark.slow
 def test_an_honest_calibration_recovers_every_parameter(table):
     result = recovery(*table, records=200, accept=400, seed=2, bounds=BOUNDS).table()
     assert result["calibrated"].all(), result
@@ -72,6 +73,7 @@ def test_an_honest_calibration_recovers_every_parameter(table):
     assert result["identified"].all()  # both posteriors far narrower than the priors
 
 
+@pytest.mark.slow
 def test_a_calibration_whose_windows_are_a_year_short_is_caught(table):
     # a stated bias: the calibration's simulated rates are counted over six years, the record's
     # over seven, so every rate in its table is 7/6 too high
@@ -91,6 +93,7 @@ def test_a_calibration_whose_windows_are_a_year_short_is_caught(table):
     assert t.loc["p", "calibrated"]  # the bias is where it was put
 
 
+@pytest.mark.slow
 def test_an_overconfident_calibration_is_caught(table):
     # a stated bias: posterior draws pulled halfway to their mean (intervals half as wide)
     def overconfident(p, s, obs):
@@ -102,6 +105,7 @@ def test_an_overconfident_calibration_is_caught(table):
     assert (t["coverage_90"] < 0.84).all() and not t["calibrated"].any()
 
 
+@pytest.mark.slow
 def test_a_statistic_ignored_is_not_seen_by_the_ranks_but_by_identification(table):
     # ignoring the lethal share leaves p at its prior: the prior is calibrated, so SBC passes,
     # and only the SD ratio shows that the record says nothing about p
