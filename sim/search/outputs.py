@@ -20,6 +20,7 @@ from sim.search.levers import SEARCHED
 __all__ = [
     "GAP_CAPTION",
     "SearchOutcome",
+    "conclusions",
     "HEADING",
     "front_figure",
     "front_table",
@@ -156,9 +157,42 @@ def section(outcome) -> str:
         f"on {rec['workers']} workers.",
         "",
     ]
+    if rec.get("command"):
+        lines += [f"Command: `{rec['command']}` (corridor-sim {rec['version']}).", ""]
+    lines += ["**What it says.** " + " ".join(conclusions(outcome)), ""]
     for threat in s["threats"]:
         lines += _threat_section(outcome, threat)
     return "\n".join(lines)
+
+
+def conclusions(outcome) -> list[str]:
+    """Sentences computed from the gaps and the named policies, one threat at a time."""
+    out = []
+    for threat in outcome.record["settings"]["threats"]:
+        gaps = outcome.gaps[outcome.gaps.threat == threat] if len(outcome.gaps) else []
+        parts = []
+        for _, g in gaps.iterrows() if len(gaps) else []:
+            if pd.isna(g.get("gap_mean", np.nan)):
+                continue
+            lo, hi = g["gap_mean_lo"], g["gap_mean_hi"]
+            verdict = ("the joint front's best member has more foreign deaths" if lo > 0 else
+                       "the joint front's best member has fewer foreign deaths" if hi < 0 else
+                       "the two fronts cannot be told apart")  # fmt: skip
+            parts.append(f"at {_usd(g['budget_usd'])} USD a year {verdict} "
+                         f"({_interval(g, 'gap_mean')} a year, joint minus host-only)")  # fmt: skip
+        named = outcome.named[outcome.named.threat == threat]
+        free = [p for p, by in named["dominated_by"].fillna("").items() if not by]
+        text = f"Under the {threat} threat, " + ("; ".join(parts) or "no budget holds both fronts")
+        text += (f". No front member dominates {', '.join(free)}" if free else
+                 ". Every named policy is dominated by a front member")  # fmt: skip
+        out.append(text + ".")
+    out.append(
+        "The joint space holds the host-only one (a joint policy with no foreign personnel runs "
+        "as the host policy), so a joint front worse than the host-only front is the joint "
+        "search's shortfall in a larger space at the same budget of evaluations, not harm done "
+        "by foreign forces; a joint front better than it is what allowing foreign forces adds."
+    )
+    return out
 
 
 def front_table(outcome, threat: str) -> pd.DataFrame:
