@@ -133,7 +133,10 @@ def _usd(x: float) -> str:
 
 
 def _interval(row, key: str) -> str:
-    return f"{row[key]:+.2f} [{row[key + '_lo']:+.2f}, {row[key + '_hi']:+.2f}]"
+    """A gap and its interval, by the package's one printing rule (``format_estimate``)."""
+    from sim.analysis.formatting import format_estimate
+
+    return format_estimate(row[key], row[key + "_lo"], row[key + "_hi"], sign=True)
 
 
 def section(outcome) -> str:
