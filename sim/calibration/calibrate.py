@@ -320,13 +320,15 @@ def report(posterior: Posterior, history, cfg: dict, command: str) -> str:
         "",
         "## Statistics of the record (2018-2024)",
         "",
-        "| statistic | observed | 95% interval | used by the fit |",
+        "| statistic | observed | 95% interval | role |",
         "|---|---|---|---|",
     ]
-    for t in targets():
+    from sim.calibration.record import role
+
+    coding = posterior.meta.get("coding", "current")
+    for t in targets(coding):
         lines.append(
-            f"| {t.description} | {t.observed:.3g} | {t.lo:.3g}-{t.hi:.3g} | "
-            f"{'fit' if t.fit else 'held out (validation)'} |"
+            f"| {t.description} | {t.observed:.3g} | {t.lo:.3g}-{t.hi:.3g} | {role(t.name)} |"
         )
     pops = history.get_all_populations()
     pops = pops[pops.t >= 0]

@@ -329,14 +329,15 @@ def _targets_section(v: Validation, desc: dict, replications: int) -> list[str]:
         "rates and shares pooled over them. This is calibration, not validation, for the "
         "fitted statistics.",
         "",
-        "| statistic | observed | observed 95% | simulated | within | used by the fit |",
+        "| statistic | observed | observed 95% | simulated | within | role |",
         "|---|---|---|---|---|---|",
     ]
+    from sim.calibration.record import role
+
     for name, r in v.targets.iterrows():
         lines.append(
             f"| {desc[name]} | {_g(r.observed)} | {_g(r.observed_lo)}-{_g(r.observed_hi)} | "
-            f"{_g(r.simulated)} | {'yes' if r.within else '**no**'} | "
-            f"{'fit' if r.fit else 'held out'} |"
+            f"{_g(r.simulated)} | {'yes' if r.within else '**no**'} | {role(name)} |"
         )
     return lines
 

@@ -245,4 +245,6 @@ def test_the_calibrate_command_writes_the_posterior_and_the_report(tmp_path, cap
     text = report.read_text()
     for heading in ("## Statistics of the record", "## Generations", "## Posterior"):
         assert heading in text
-    assert "held out (validation)" in text and "posterior written to" in capsys.readouterr().out
+    assert "| held out |" in text and "| derived |" in text and "| fit |" in text
+    assert "Coding of the record: `current`" in text
+    assert "posterior written to" in capsys.readouterr().out
