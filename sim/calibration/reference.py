@@ -113,6 +113,7 @@ def run_table(
     exp = Experiment(
         name="reference", policies=(cfg["policy"],), design={"kind": "points", "points": points},
         replications=1, seed=seed, threat=cfg["threat"], overrides=tuple(overrides),
+        independent_points=True,  # each draw its own random numbers: draws are independent
     )  # fmt: skip
     sweep(exp, workers=workers, out=folder, events=True, progress=progress, days=days,
           backend=backend)  # fmt: skip

@@ -79,6 +79,9 @@ class Experiment:
     #: the contrasts the sweep will state, declared before it runs: "A - B" (policies of the
     #: sweep); the precision rule covers them and the report states them
     contrasts: tuple[str, ...] = ()
+    #: every design point its own random numbers (a reference table of parameter draws, where
+    #: the draws must be independent), instead of the same seed at every point (comparisons)
+    independent_points: bool = False
 
     def identity(self) -> dict:
         """What must match for a rerun to resume the same sweep (not the replication count)."""
@@ -92,6 +95,8 @@ class Experiment:
             del d["seeds"]
         # the contrasts decide what is stated, not what the rows are
         d.pop("contrasts")
+        if not d["independent_points"]:
+            del d["independent_points"]  # the identity sweeps had before the field existed
         return d
 
     def contrast_pairs(self) -> list[tuple[str, str]]:
@@ -127,6 +132,10 @@ class Experiment:
         _whole("replications", self.replications, 1, MAX_REPLICATIONS)
         _whole("seed", self.seed, 0, MAX_SEED)
         _whole("posterior", self.posterior, 0, MAX_POSTERIOR)
+        if not isinstance(self.independent_points, bool):
+            raise SweepError(
+                "independent_points", f"must be true or false, got {self.independent_points!r}"
+            )
         self._check_seeds()
         self._check_contrasts()
         if self.posterior_file is not None and not isinstance(self.posterior_file, str):

@@ -2,7 +2,9 @@
 
 Replication ``i`` runs with the seed ``SeedSequence(seed, spawn_key=(i,))`` (or the experiment's
 ``seeds[i]``, when it gives them) under every policy and at every design point (common random
-numbers); with ``posterior=N`` it also runs with
+numbers); with ``independent_points`` (a reference table of parameter draws) design point ``j``
+of replication ``i`` has its own, ``SeedSequence(seed, spawn_key=(i, j))``, shared by its
+policies; with ``posterior=N`` it also runs with
 posterior parameter set ``i mod N`` under every policy (common random numbers on parameters).
 So a sweep is reproducible from its config alone and policy differences are paired.
 ``run_id = (replication * n_points + point) * n_policies + policy_index``: adding replications
@@ -40,9 +42,13 @@ class RunSpec:
     draw: int = -1  # the posterior parameter set the run uses (-1: the config's own values)
 
 
-def replication_seed(seed: int, replication: int) -> int:
-    """Seed of replication ``i``: shared by every policy and design point (63 bits)."""
-    state = np.random.SeedSequence(seed, spawn_key=(replication,)).generate_state(1, np.uint64)
+def replication_seed(seed: int, replication: int, point: int | None = None) -> int:
+    """Seed of replication ``i``: shared by every policy and design point (63 bits).
+
+    With ``point``, the seed of that design point alone in replication ``i``.
+    """
+    key = (replication,) if point is None else (replication, point)
+    state = np.random.SeedSequence(seed, spawn_key=key).generate_state(1, np.uint64)
     return int(state[0] >> np.uint64(1))
 
 
@@ -185,6 +191,8 @@ class Plan:
         for rep in range(self.exp.replications):
             seed = int(given[rep]) if given else replication_seed(self.exp.seed, rep)
             for j, point in enumerate(self.points):
+                if self.exp.independent_points:
+                    seed = replication_seed(self.exp.seed, rep, j)
                 for k, policy in enumerate(self.exp.policies):
                     run_id = (rep * self.n_points + j) * self.n_policies + k
                     if run_id in skip:

@@ -82,3 +82,14 @@ def test_power_is_the_share_of_a_models_records_the_rule_rejects():
     assert result.loc["true", "rejected"] < 0.5
     assert result.loc["wrong", "rejected"] > 0.9
     assert result.loc["wrong", "lo95"] <= result.loc["wrong", "rejected"] <= 1.0
+
+
+def test_the_draws_of_a_table_have_their_own_random_numbers(tmp_path):
+    # a reference table's runs are independent draws: one seed shared by every draw (the
+    # common random numbers of a comparison) would make the table one realisation of the
+    # stochastic parts, and its statistics a poor sample of the model's
+    from sim.sweeps.reader import open_sweep
+
+    run_table(prior_draws(4, 5), tmp_path / "t", workers=1, seed=9, progress=False, days=5)
+    rows = open_sweep(tmp_path / "t").rows
+    assert rows["seed"].nunique() == 4
