@@ -103,8 +103,9 @@ def markdown(r: dict, command: str) -> str:
     lines += [
         f"Command: `{command}`. A reference table of {r['draws']:,} prior draws of the calibrated "
         "parameters (priors of `conf/calibration/abc.yaml`, log10 for the log-uniform ones), "
-        f"each run for {r['days']} days (the record's seven years: 2555) under "
-        "`domestic_baseline`, "
+        + ("each run for the record's seven years" if r["days"] == 2555 else
+           f"each run for {r['days']} days (not the record's seven years)")
+        + " under `domestic_baseline`, "
         f"{r['table_seconds'] / 60:.0f} min on {r['workers']} workers; everything here, "
         f"{r['seconds'] / 60:.0f} min. Posteriors by rejection ABC with regression adjustment "
         "on the fitted statistics (5% of the table accepted; Beaumont, Zhang and Balding "
