@@ -180,16 +180,16 @@ def validation_table(path: Path = ROOT / "docs" / "validation.md") -> tuple[pd.D
     lines = text.splitlines()
     start = next(i for i, ln in enumerate(lines) if ln.startswith("| statistic | observed"))
     header = [c.strip() for c in lines[start].strip("|").split("|")]
-    rows, fitted_from = [], None
+    rows, roles, role = [], [], "held out"
     for ln in lines[start + 2 :]:
         if not ln.startswith("|"):
             break  # the table ends at its first line that is not a row
         cells = [c.strip() for c in ln.strip("|").split("|")]
-        if cells[0].startswith("*"):
-            fitted_from = len(rows)  # the "fitted statistics" separator row
+        if cells[0].startswith("*"):  # a separator row names the role of the rows after it
+            role = "derived" if "derived" in cells[0] else "fitted"
             continue
         rows.append([c.replace("**", "") for c in cells])  # Markdown's bold is not a value
+        roles.append(role)
     table = pd.DataFrame(rows, columns=header)
-    held = len(rows) if fitted_from is None else fitted_from
-    table.insert(1, "role", ["held out"] * held + ["fitted"] * (len(rows) - held))
+    table.insert(1, "role", roles)
     return table, heading
