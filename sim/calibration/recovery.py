@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["Recovery", "abc_posterior", "recovery"]
+__all__ = ["Recovery", "abc_posterior", "nearest", "recovery", "weighted_quantile"]
 
 #: Coverage of the central 90% intervals the recovery check accepts.
 COVERAGE = (0.84, 0.96)
@@ -36,6 +36,20 @@ def _scale(s: np.ndarray) -> np.ndarray:
     mad = np.median(np.abs(s - np.median(s, axis=0)), axis=0)
     sd = s.std(axis=0)
     return np.where(mad > 0, mad, np.where(sd > 0, sd, 1.0))
+
+
+def nearest(
+    statistics: np.ndarray, observed: np.ndarray, accept: int, scale: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ``accept`` rows nearest ``observed`` (Euclidean, each statistic over ``scale``).
+
+    Returns their indices, nearest first, and Epanechnikov weights (unnormalised) with the
+    farthest kept row at the kernel's edge.
+    """
+    dist = np.sqrt((((statistics - observed) / scale) ** 2).sum(axis=1))
+    idx = np.argsort(dist, kind="stable")[:accept]
+    h = dist[idx[-1]] if dist[idx[-1]] > 0 else 1.0
+    return idx, 1.0 - (dist[idx] / (h * (1 + 1e-9))) ** 2
 
 
 def abc_posterior(
@@ -50,10 +64,7 @@ def abc_posterior(
     params, statistics = np.asarray(params, float), np.asarray(statistics, float)
     observed = np.asarray(observed, float)
     scale = _scale(statistics)
-    dist = np.sqrt((((statistics - observed) / scale) ** 2).sum(axis=1))
-    idx = np.argsort(dist, kind="stable")[:accept]
-    h = dist[idx[-1]] if dist[idx[-1]] > 0 else 1.0
-    w = 1.0 - (dist[idx] / (h * (1 + 1e-9))) ** 2
+    idx, w = nearest(statistics, observed, accept, scale)
     theta = params[idx]
     if adjust:
         x = (statistics[idx] - observed) / scale
@@ -66,7 +77,8 @@ def abc_posterior(
     return theta, w / w.sum()
 
 
-def _weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
+def weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
+    """The ``q`` quantile of ``x`` weighted by ``w`` (the first value reaching ``q`` of them)."""
     order = np.argsort(x, kind="stable")
     cum = np.cumsum(w[order])
     return float(x[order][np.searchsorted(cum, q * cum[-1])])
@@ -132,7 +144,7 @@ def recovery(
             rank.append(
                 float(w[draws[:, j] < p[r, j]].sum() + 0.5 * w[draws[:, j] == p[r, j]].sum())
             )
-            lo, hi = (_weighted_quantile(draws[:, j], w, q) for q in (0.05, 0.95))
+            lo, hi = (weighted_quantile(draws[:, j], w, q) for q in (0.05, 0.95))
             cov.append(lo <= p[r, j] <= hi)
             mean = float((w * draws[:, j]).sum())
             rat.append(float(np.sqrt((w * (draws[:, j] - mean) ** 2).sum())) / prior_sd[j])

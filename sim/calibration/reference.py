@@ -54,16 +54,19 @@ _EVENT_COLUMNS = ("event", "target", "region", "targeted", "day", "foreign_kille
 ACCEPT_SHARE = 0.05
 
 
+def _priors() -> tuple[tuple[str, float, float, bool], ...]:
+    """The calibration's priors, ``(key, lo, hi, log-uniform)``, as its ``Scale`` reads them."""
+    from sim.calibration.calibrate import Scale, load_config
+
+    return Scale.of(load_config()).priors
+
+
 def prior_draws(n: int, seed: int) -> pd.DataFrame:
     """``n`` draws of the calibrated parameters from the calibration's priors (natural units)."""
-    from sim.calibration.calibrate import load_config
-
-    cfg = load_config()
-    logs = set(cfg.get("log_uniform", []))
     rng = np.random.default_rng(seed)
     out = {}
-    for key, (lo, hi) in cfg["priors"].items():
-        if key in logs:
+    for key, lo, hi, log in _priors():
+        if log:
             out[key] = 10 ** rng.uniform(np.log10(lo), np.log10(hi), n)
         else:
             out[key] = rng.uniform(lo, hi, n)
@@ -72,21 +75,13 @@ def prior_draws(n: int, seed: int) -> pd.DataFrame:
 
 def prior_bounds() -> np.ndarray:
     """The priors' supports on the calibration's axes, one ``[lo, hi]`` row per parameter."""
-    from sim.calibration.calibrate import load_config
-
-    cfg = load_config()
-    logs = set(cfg.get("log_uniform", []))
-    return np.array([
-        [np.log10(lo), np.log10(hi)] if k in logs else [lo, hi]
-        for k, (lo, hi) in cfg["priors"].items()
-    ])  # fmt: skip
+    return np.array([[np.log10(lo), np.log10(hi)] if log else [lo, hi]
+                     for _, lo, hi, log in _priors()])  # fmt: skip
 
 
 def _scaled(params: pd.DataFrame) -> pd.DataFrame:
     """The parameters on the calibration's axes (log10 for log-uniform priors)."""
-    from sim.calibration.calibrate import load_config
-
-    logs = set(load_config().get("log_uniform", []))
+    logs = {key for key, _, _, log in _priors() if log}
     return pd.DataFrame({k: np.log10(v) if k in logs else v for k, v in params.items()})
 
 
@@ -129,7 +124,7 @@ def run_table(
 def coding_posteriors(params: pd.DataFrame, stats: pd.DataFrame, codings) -> pd.DataFrame:
     """Each coding's posterior median and 90% interval of every parameter, beside the prior's."""
     from sim.calibration.record import FIT, observed
-    from sim.calibration.recovery import _weighted_quantile
+    from sim.calibration.recovery import weighted_quantile
 
     scaled = _scaled(params)
     accept = max(50, int(ACCEPT_SHARE * len(params)))
@@ -142,7 +137,7 @@ def coding_posteriors(params: pd.DataFrame, stats: pd.DataFrame, codings) -> pd.
         )  # fmt: skip
         for j, key in enumerate(scaled.columns):
             x = scaled[key].to_numpy()
-            q = [_weighted_quantile(draws[:, j], w, p) for p in (0.05, 0.5, 0.95)]
+            q = [weighted_quantile(draws[:, j], w, p) for p in (0.05, 0.5, 0.95)]
             prior = np.quantile(x, [0.05, 0.95])
             rows.append({
                 "coding": coding, "parameter": key, "median": q[1], "lo90": q[0], "hi90": q[2],
@@ -153,17 +148,13 @@ def coding_posteriors(params: pd.DataFrame, stats: pd.DataFrame, codings) -> pd.
 
 def rejects(table_s, table_h, record_fit, record_held, accept) -> bool:
     """The validation's rule on one record: any held-out statistic outside its 95% predictive."""
-    from sim.calibration.recovery import _weighted_quantile
+    from sim.calibration.recovery import nearest, weighted_quantile
 
     scale = table_s.std(axis=0)
-    scale = np.where(scale > 0, scale, 1.0)
-    dist = np.sqrt((((table_s - record_fit) / scale) ** 2).sum(axis=1))
-    idx = np.argsort(dist, kind="stable")[:accept]
-    h = dist[idx[-1]] if dist[idx[-1]] > 0 else 1.0
-    w = 1.0 - (dist[idx] / (h * (1 + 1e-9))) ** 2
+    idx, w = nearest(table_s, record_fit, accept, np.where(scale > 0, scale, 1.0))
     for j in range(table_h.shape[1]):
-        lo = _weighted_quantile(table_h[idx, j], w, 0.025)
-        hi = _weighted_quantile(table_h[idx, j], w, 0.975)
+        lo = weighted_quantile(table_h[idx, j], w, 0.025)
+        hi = weighted_quantile(table_h[idx, j], w, 0.975)
         if not lo <= record_held[j] <= hi:
             return True
     return False
