@@ -92,7 +92,7 @@ def export_member(folder, member: str, to) -> Path:
     import yaml
 
     from sim.files.ownership import check_file, write_text_file
-    from sim.search.levers import BASE_POLICY, SEARCHED
+    from sim.search.levers import BASE_POLICY, SEARCHED, lever_space
     from sim.search.outputs import load_search
 
     to = Path(to)
@@ -106,12 +106,9 @@ def export_member(folder, member: str, to) -> Path:
     row = search.front.loc[member]
     fields = {"name": member.replace("-", "_")}
     fields["force"] = "joint" if row["space"] == "joint" else "domestic"
+    space = lever_space("joint")  # every searched lever, with its kind
     for name in SEARCHED:
-        value = row[name]
-        fields[name] = bool(value) if name == "daylight_only" else (
-            int(value) if float(value).is_integer() and name not in (
-                "escort_coverage", "armored_share", "site_hardening", "vetting",
-                "intel_sharing", "departure_window_h") else float(value))  # fmt: skip
+        fields[name] = space.typed(name, row[name])
     head = (
         f"{EXPORT_SIGNATURE}\n# member {member} of {folder} (threat {row['threat']}, "
         f"{row['space']} space); fresh seeds: {row['fresh_foreign_killed_p90']:.2f} foreign "

@@ -102,7 +102,9 @@ def scenario_points(threat: str, n: int, seed: int) -> list[dict]:
 
 def per_year(frame: pd.DataFrame) -> pd.DataFrame:
     """Each run's objectives a year (the legitimacy shortfall is a level, not scaled)."""
-    scale = 365.0 / frame["days"].to_numpy(float)
+    from sim.analysis.units import factor
+
+    scale = frame["days"].map(lambda d: factor(int(d))).to_numpy(float)  # the tables' rule
     out = pd.DataFrame(index=frame.index)
     for name in ("foreign_killed", "cost_usd", "foreign_security_person_days"):
         out[name] = frame[name].to_numpy(float) * scale

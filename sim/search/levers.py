@@ -79,6 +79,13 @@ class LeverSpace:
                 out[name] = round(float(value), 4)
         return out
 
+    def typed(self, name: str, value):
+        """A stored value of lever ``name`` (a float read from a table) as its kind's type."""
+        kind = self.kinds[self.names.index(name)]
+        if kind == "bool":
+            return bool(value)
+        return int(value) if kind == "count" else float(value)
+
     def encode(self, levers: Mapping) -> np.ndarray:
         """The point of the unit cube that decodes to ``levers`` (a policy's searched fields)."""
         u = []

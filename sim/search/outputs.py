@@ -15,7 +15,7 @@ import pandas as pd
 
 from sim.search.evaluate import OBJECTIVES, ROBUST_Q
 from sim.search.fronts import winners_curse
-from sim.search.levers import SEARCHED
+from sim.search.levers import SEARCHED, lever_space
 
 __all__ = [
     "GAP_CAPTION",
@@ -201,6 +201,7 @@ def conclusions(outcome) -> list[str]:
 def front_table(outcome, threat: str) -> pd.DataFrame:
     """The fronts' members under ``threat``, by cost: search and fresh values, their levers."""
     front = outcome.front[outcome.front.threat == threat].sort_values("fresh_cost_usd_p90")
+    space = lever_space("joint")  # every searched lever, with its kind
     rows = []
     for member, r in front.iterrows():
         row = {
@@ -213,9 +214,8 @@ def front_table(outcome, threat: str) -> pd.DataFrame:
             "legitimacy shortfall": f"{r['fresh_legitimacy_shortfall_p90']:.3f}",
         }
         for k in SEARCHED:
-            v = r[k]
-            row[k] = str(bool(v)) if isinstance(v, (bool, np.bool_)) or k == "daylight_only" else (
-                f"{float(v):g}")  # fmt: skip
+            v = space.typed(k, r[k])
+            row[k] = str(v) if isinstance(v, bool) else f"{v:g}"
         rows.append(row)
     return pd.DataFrame(rows)
 
